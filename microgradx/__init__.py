@@ -1,0 +1,59 @@
+"""microgradx: a scalar reverse-mode autodiff engine whose every node can be seen.
+
+    >>> from microgradx import Value
+    >>> x, y, z = Value(2.0, "x"), Value(-3.0, "y"), Value(2.0, "z")
+    >>> f = (x + y) * z**2
+    >>> f.backward()
+    >>> x.grad, y.grad, z.grad
+    (4.0, 4.0, -4.0)
+
+The engine is imported at once; everything that needs numpy, graphviz or
+matplotlib (networks, drawing, batched execution, ...) is imported on first use,
+so ``import microgradx`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from microgradx.engine import Value, is_grad_enabled, no_grad
+
+__version__ = "0.1.0"
+
+# Public names imported on first use: name -> (module, attribute or None for the module itself).
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "functional": ("microgradx.functional", None),
+    "Dual": ("microgradx.dual", "Dual"),
+    "numerical_grad": ("microgradx.gradcheck", "numerical_grad"),
+    "gradcheck": ("microgradx.gradcheck", "gradcheck"),
+    "nn": ("microgradx.nn", None),
+    "losses": ("microgradx.losses", None),
+    "optim": ("microgradx.optim", None),
+    "data": ("microgradx.data", None),
+    "train": ("microgradx.train", None),
+    "parse": ("microgradx.expr", "parse"),
+    "compile": ("microgradx.compile", "compile"),
+    "draw": ("microgradx.drawing", "draw"),
+    "backward_steps": ("microgradx.drawing", "backward_steps"),
+    "save_slideshow": ("microgradx.drawing", "save_slideshow"),
+    "draw_network": ("microgradx.drawing", "draw_network"),
+    "interactive": ("microgradx.interactive", None),
+    "compat": ("microgradx.compat", None),
+}
+
+__all__ = ["Value", "no_grad", "is_grad_enabled", "__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'microgradx' has no attribute {name!r}")
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

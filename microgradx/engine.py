@@ -1,0 +1,394 @@
+"""The scalar reverse-mode autodiff engine: ``Value`` and its local-derivative table.
+
+Every operation below computes its output *and* the local derivatives
+∂out/∂input of that output with respect to each input, and records both on the
+new node (``inputs`` and ``local_grads``). The graph therefore carries exactly
+what a lecture slide draws on its edges, and backpropagation is one generic
+loop: multiply along edges, sum over paths (the chain rule).
+
+    f = (x + y) * z**2          # build the graph
+    f.backward()                # ∂f/∂node for every node, in node.grad
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["Value", "no_grad", "is_grad_enabled", "topological_order"]
+
+_grad_enabled = True
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Within this block new Values record no inputs: fast evaluation, nothing to backpropagate."""
+    global _grad_enabled
+    previous = _grad_enabled
+    _grad_enabled = False
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside a ``no_grad()`` block."""
+    return _grad_enabled
+
+
+def _check_number(data: object, what: str) -> float:
+    """Return ``data`` as a finite float, or raise an error that names it."""
+    if isinstance(data, bool) or not isinstance(data, numbers.Real):
+        raise TypeError(
+            f"{what} must be a real number (int, float or numpy scalar), "
+            f"got {data!r} of type {type(data).__name__}"
+        )
+    value = float(data)
+    if math.isnan(value):
+        raise ValueError(f"{what} is NaN: give a real number")
+    if math.isinf(value):
+        raise ValueError(f"{what} is {value}: give a finite number")
+    return value
+
+
+def _name(node: Value) -> str:
+    """How an error message refers to a node: its label, else its op, else 'a constant'."""
+    if node.label:
+        return f"node {node.label!r}"
+    if node.op:
+        return f"the result of {node.op!r}"
+    return "a constant"
+
+
+class Value:
+    """A scalar in a computational graph: its value, its gradient, and how it was made.
+
+    Attributes:
+        data: the number this node holds (float).
+        grad: ∂root/∂self, filled in by ``root.backward()`` (float, starts at 0.0).
+        label: a name for drawings and error messages ("" if none).
+        op: the operation that produced this node ("" for a leaf).
+        inputs: the Values this node was computed from, in operand order.
+        local_grads: ∂self/∂input for each input, recorded when the node was made.
+    """
+
+    __slots__ = ("data", "grad", "label", "op", "inputs", "local_grads")
+
+    # Make numpy hand `numpy_scalar * value` to Value.__rmul__ instead of broadcasting.
+    __array_ufunc__ = None
+
+    def __init__(self, data: float, label: str = "") -> None:
+        if isinstance(data, Value):
+            raise TypeError(
+                f"Value(...) got a Value ({data!r}); use it directly, or Value(v.data) for a copy"
+            )
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {label!r} of type {type(label).__name__}")
+        self.data = _check_number(data, "Value data")
+        self.grad = 0.0
+        self.label = label
+        self.op = ""
+        self.inputs: tuple[Value, ...] = ()
+        self.local_grads: tuple[float, ...] = ()
+
+    def __repr__(self) -> str:
+        label = f"label={self.label!r}, " if self.label else ""
+        return f"Value({label}data={self.data:.6g}, grad={self.grad:.6g})"
+
+    # ------------------------------------------------------------------
+    # The local-derivative table: forward rule and ∂out/∂input, side by side.
+    # ------------------------------------------------------------------
+
+    def __add__(self, other: Value | float) -> Value:
+        """x + y;  ∂/∂x = 1, ∂/∂y = 1."""
+        other = _as_value(other)
+        return _node(self.data + other.data, "+", (self, other), (1.0, 1.0))
+
+    def __sub__(self, other: Value | float) -> Value:
+        """x - y;  ∂/∂x = 1, ∂/∂y = -1."""
+        other = _as_value(other)
+        return _node(self.data - other.data, "-", (self, other), (1.0, -1.0))
+
+    def __mul__(self, other: Value | float) -> Value:
+        """x · y;  ∂/∂x = y, ∂/∂y = x."""
+        other = _as_value(other)
+        x, y = self.data, other.data
+        return _node(x * y, "*", (self, other), (y, x))
+
+    def __truediv__(self, other: Value | float) -> Value:
+        """x / y;  ∂/∂x = 1/y, ∂/∂y = -x/y²."""
+        other = _as_value(other)
+        x, y = self.data, other.data
+        if y == 0.0:
+            raise ValueError(
+                f"division by zero: {x:g} / {y:g} ({_name(self)} / {_name(other)}): "
+                "the divisor must be nonzero"
+            )
+        return _node(x / y, "/", (self, other), (1.0 / y, -x / (y * y)))
+
+    def __neg__(self) -> Value:
+        """-x;  ∂/∂x = -1."""
+        return _node(-self.data, "neg", (self,), (-1.0,))
+
+    def __pow__(self, exponent: Value | float) -> Value:
+        """x ** n;  ∂/∂x = n·x^(n-1)  (and ∂/∂n = x^n · ln x when n is a Value)."""
+        if isinstance(exponent, Value):
+            return self._pow_value(exponent)
+        n = _check_number(exponent, "the exponent")
+        x = self.data
+        _check_power_domain(x, n, self, None)
+        out = _power(x, n, self)
+        if n == 0.0:
+            local = 0.0
+        elif x == 0.0 and n < 1.0:
+            local = math.inf  # the slope of x^n at 0 is vertical for 0 < n < 1
+        else:
+            local = n * _power(x, n - 1.0, self)
+        op = f"**{int(n)}" if n.is_integer() else f"**{n:g}"
+        return _node(out, op, (self,), (local,))
+
+    def _pow_value(self, exponent: Value) -> Value:
+        """x ** v;  ∂/∂x = v·x^(v-1),  ∂/∂v = x^v · ln x."""
+        x, n = self.data, exponent.data
+        _check_power_domain(x, n, self, exponent)
+        out = _power(x, n, self)
+        if x > 0.0:
+            d_exponent = out * math.log(x)
+        elif x == 0.0 and n > 0.0:
+            d_exponent = 0.0  # x^v · ln x → 0 as x → 0⁺
+        else:
+            raise ValueError(
+                f"power {x:g} ** {n:g} ({_name(self)} ** {_name(exponent)}): the derivative with "
+                "respect to the exponent, x^v·ln(x), needs a positive base; use a number as the "
+                "exponent if it is a constant"
+            )
+        if n == 0.0:
+            d_base = 0.0
+        elif x == 0.0 and n < 1.0:
+            d_base = math.inf
+        else:
+            d_base = n * _power(x, n - 1.0, self)
+        return _node(out, "**", (self, exponent), (d_base, d_exponent))
+
+    def exp(self) -> Value:
+        """e^x;  ∂/∂x = e^x."""
+        try:
+            out = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(
+                f"exp of {self.data:g} ({_name(self)}) overflows a float (limit: x ≤ 709.78); "
+                "scale the input down, or use a numerically stable form (e.g. logsumexp)"
+            ) from None
+        return _node(out, "exp", (self,), (out,))
+
+    def log(self) -> Value:
+        """ln x;  ∂/∂x = 1/x."""
+        x = self.data
+        if x <= 0.0:
+            raise ValueError(
+                f"log of {x:g} ({_name(self)}) is undefined: log needs a positive input"
+            )
+        return _node(math.log(x), "log", (self,), (1.0 / x,))
+
+    def tanh(self) -> Value:
+        """tanh x;  ∂/∂x = 1 - tanh²x."""
+        t = math.tanh(self.data)
+        return _node(t, "tanh", (self,), (1.0 - t * t,))
+
+    def sigmoid(self) -> Value:
+        """σ(x) = 1 / (1 + e^-x);  ∂/∂x = σ(x)·(1 - σ(x))."""
+        x = self.data
+        if x >= 0.0:
+            s = 1.0 / (1.0 + math.exp(-x))
+        else:  # the same value, without overflowing e^-x for very negative x
+            e = math.exp(x)
+            s = e / (1.0 + e)
+        return _node(s, "sigmoid", (self,), (s * (1.0 - s),))
+
+    def relu(self) -> Value:
+        """max(0, x);  ∂/∂x = 1 if x > 0 else 0."""
+        x = self.data
+        return _node(x if x > 0.0 else 0.0, "relu", (self,), (1.0 if x > 0.0 else 0.0,))
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """x if x > 0 else slope·x;  ∂/∂x = 1 if x > 0 else slope."""
+        slope = _check_number(slope, "leaky_relu slope")
+        x = self.data
+        if x > 0.0:
+            return _node(x, "leaky_relu", (self,), (1.0,))
+        return _node(slope * x, "leaky_relu", (self,), (slope,))
+
+    def sin(self) -> Value:
+        """sin x;  ∂/∂x = cos x."""
+        return _node(math.sin(self.data), "sin", (self,), (math.cos(self.data),))
+
+    def cos(self) -> Value:
+        """cos x;  ∂/∂x = -sin x."""
+        return _node(math.cos(self.data), "cos", (self,), (-math.sin(self.data),))
+
+    def sqrt(self) -> Value:
+        """√x;  ∂/∂x = 1 / (2√x)."""
+        x = self.data
+        if x < 0.0:
+            raise ValueError(
+                f"sqrt of {x:g} ({_name(self)}) is undefined: sqrt needs a non-negative input"
+            )
+        root = math.sqrt(x)
+        local = 0.5 / root if root > 0.0 else math.inf
+        return _node(root, "sqrt", (self,), (local,))
+
+    def abs(self) -> Value:
+        """|x|;  ∂/∂x = sign(x)  (0 at x = 0, as PyTorch)."""
+        x = self.data
+        sign = 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
+        return _node(abs(x), "abs", (self,), (sign,))
+
+    __abs__ = abs
+
+    # Reflected and derived forms: `2 * x`, `1 - x`, `2 ** x`, ...
+    def __radd__(self, other: float) -> Value:
+        return _as_value(other) + self
+
+    def __rsub__(self, other: float) -> Value:
+        return _as_value(other) - self
+
+    def __rmul__(self, other: float) -> Value:
+        return _as_value(other) * self
+
+    def __rtruediv__(self, other: float) -> Value:
+        return _as_value(other) / self
+
+    def __rpow__(self, other: float) -> Value:
+        return _as_value(other) ** self
+
+    def __pos__(self) -> Value:
+        return self
+
+    # ------------------------------------------------------------------
+    # Reverse mode.
+    # ------------------------------------------------------------------
+
+    def topological_order(self) -> list[Value]:
+        """Every node this one depends on (itself last), each after all of its inputs."""
+        return topological_order(self)
+
+    def backward(self, grad: float = 1.0) -> None:
+        """Add ∂self/∂node · grad to every node's ``grad`` (reverse mode, the chain rule).
+
+        Visiting nodes from this one back to the leaves, each node passes its gradient
+        to its inputs, multiplied by the local derivative on each edge:
+
+            input.grad += local_grad · node.grad
+
+        A node reached along several paths receives the sum over those paths.
+        Like PyTorch, gradients accumulate: k calls leave k × ∂self/∂node in every
+        node, intermediates included. Call ``zero_grad()`` to start afresh.
+        """
+        seed = _check_number(grad, "backward's grad")
+        order = topological_order(self)
+        # This pass's gradients are built in `grad` from zero, then the earlier total is added back.
+        earlier = [node.grad for node in order]
+        for node in order:
+            node.grad = 0.0
+        self.grad = seed
+        for node in reversed(order):
+            upstream = node.grad
+            for child, local in zip(node.inputs, node.local_grads):
+                child.grad += local * upstream
+        for node, before in zip(order, earlier):
+            node.grad += before
+
+    def zero_grad(self) -> None:
+        """Set ``grad`` to 0 on this node and on every node it depends on."""
+        for node in topological_order(self):
+            node.grad = 0.0
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Nodes reachable from ``root``, each listed after all of its inputs (root last).
+
+    Depth-first, with an explicit stack instead of recursion, so a graph a million
+    nodes deep works; inputs are visited in operand order, so the order is the same
+    on every run.
+    """
+    order: list[Value] = []
+    visited: set[Value] = set()
+    stack: list[Value | None] = [root]
+    while stack:
+        node = stack.pop()
+        if node is None:  # marker: everything above it, the node's inputs, is done
+            order.append(stack.pop())
+        elif node not in visited:
+            visited.add(node)
+            if node.inputs:
+                stack.append(node)
+                stack.append(None)
+                stack.extend(reversed(node.inputs))
+            else:
+                order.append(node)
+    return order
+
+
+# ----------------------------------------------------------------------
+# Helpers behind the table.
+# ----------------------------------------------------------------------
+
+_new_value = object.__new__
+
+
+def _node(data: float, op: str, inputs: tuple[Value, ...], local_grads: tuple[float, ...]) -> Value:
+    """Make the result node of ``op``, recording its inputs and local derivatives."""
+    if data - data != 0.0:  # inf or NaN: say so here, not as a NaN far downstream
+        operands = ", ".join(f"{node.data:g} ({_name(node)})" for node in inputs)
+        raise OverflowError(
+            f"{op} of {operands} gives {data}, which is not a finite number; scale the inputs down"
+        )
+    out = _new_value(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out.op = op
+    if _grad_enabled:
+        out.inputs = inputs
+        out.local_grads = local_grads
+    else:
+        out.inputs = ()
+        out.local_grads = ()
+    return out
+
+
+def _as_value(x: Value | float) -> Value:
+    """A Value as it is; a plain number as a constant leaf."""
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(
+            f"cannot combine a Value with {x!r} of type {type(x).__name__}: use a number or a Value"
+        )
+    return Value(x)
+
+
+def _check_power_domain(x: float, n: float, base: Value, exponent: Value | None) -> None:
+    """Reject the powers that have no real value: 0 to a negative power, (-x) to a fraction."""
+    where = f"{_name(base)} ** " + (_name(exponent) if exponent is not None else f"{n:g}")
+    if x == 0.0 and n < 0.0:
+        raise ValueError(
+            f"power 0 ** {n:g} ({where}) is a division by zero: zero has no negative powers"
+        )
+    if x < 0.0 and not n.is_integer():
+        raise ValueError(
+            f"power {x:g} ** {n:g} ({where}) is not a real number: "
+            "a negative base needs an integer exponent"
+        )
+
+
+def _power(x: float, n: float, base: Value) -> float:
+    try:
+        return x**n
+    except OverflowError:
+        raise OverflowError(
+            f"power {x:g} ** {n:g} ({_name(base)}) overflows a float; scale the input down"
+        ) from None
