@@ -66,7 +66,10 @@ def _softmax_data(data: Sequence[float]) -> tuple[list[float], float]:
 
 
 def logsumexp(values: Iterable[Value | float]) -> Value:
-    """log Σⱼ exp(xⱼ), computed stably as m + log Σⱼ exp(xⱼ - m), m = max x;  ∂/∂xᵢ = softmax(x)ᵢ."""
+    """log Σⱼ exp(xⱼ) as one node;  ∂/∂xᵢ = softmax(x)ᵢ.
+
+    Computed stably as m + log Σⱼ exp(xⱼ - m) with m = max x, so large inputs do not overflow.
+    """
     inputs = _values(values, "logsumexp")
     probabilities, lse = _softmax_data([x.data for x in inputs])
     return _node(lse, "logsumexp", inputs, tuple(probabilities))
