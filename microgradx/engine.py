@@ -6,6 +6,14 @@ new node (``inputs`` and ``local_grads``). The graph therefore carries exactly
 what a lecture slide draws on its edges, and backpropagation is one generic
 loop: multiply along edges, sum over paths (the chain rule).
 
+A node's ``op`` names its function exactly, so the graph can be re-evaluated at
+other inputs: ``"+" "-" "*" "/" "neg" "exp" "log" "tanh" "sigmoid" "relu" "sin"
+"cos" "sqrt" "abs"``; ``"**2"`` or ``"**0.5"`` for a power with a constant
+exponent (``float(op[2:])`` is the exponent, exactly); ``"**"`` for a Value
+exponent (inputs: base, exponent); ``"leaky_relu"`` (slope 0.01) or
+``"leaky_relu(0.2)"``; and, from ``microgradx.functional``, ``"sum" "mean" "dot"
+"logsumexp" "softmax" "log_softmax"``.
+
     f = (x + y) * z**2          # build the graph
     f.backward()                # ∂f/∂node for every node, in node.grad
 """
@@ -147,7 +155,7 @@ class Value:
             local = math.inf  # the slope of x^n at 0 is vertical for 0 < n < 1
         else:
             local = n * _power(x, n - 1.0, self)
-        op = f"**{int(n)}" if n.is_integer() else f"**{n:g}"
+        op = f"**{int(n)}" if n.is_integer() else f"**{n!r}"
         return _node(out, op, (self,), (local,))
 
     def _pow_value(self, exponent: Value) -> Value:
@@ -216,10 +224,11 @@ class Value:
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """x if x > 0 else slope·x;  ∂/∂x = 1 if x > 0 else slope."""
         slope = _check_number(slope, "leaky_relu slope")
+        op = "leaky_relu" if slope == 0.01 else f"leaky_relu({slope!r})"
         x = self.data
         if x > 0.0:
-            return _node(x, "leaky_relu", (self,), (1.0,))
-        return _node(slope * x, "leaky_relu", (self,), (slope,))
+            return _node(x, op, (self,), (1.0,))
+        return _node(slope * x, op, (self,), (slope,))
 
     def sin(self) -> Value:
         """sin x;  ∂/∂x = cos x."""
