@@ -12,7 +12,7 @@ other inputs: ``"+" "-" "*" "/" "neg" "exp" "log" "tanh" "sigmoid" "relu" "sin"
 exponent (``float(op[2:])`` is the exponent, exactly); ``"**"`` for a Value
 exponent (inputs: base, exponent); ``"leaky_relu"`` (slope 0.01) or
 ``"leaky_relu(0.2)"``; and, from ``microgradx.functional``, ``"sum" "mean" "dot"
-"logsumexp" "softmax" "log_softmax"``.
+"logsumexp" "softmax[i]" "log_softmax[i]"`` (output i of n).
 
     f = (x + y) * z**2          # build the graph
     f.backward()                # ∂f/∂node for every node, in node.grad

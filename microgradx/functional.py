@@ -3,7 +3,8 @@
 A sum of n terms drawn as n-1 chained ``+`` nodes is hard to read and slow to
 backpropagate through; here it is one node with n inputs, and its local
 derivatives (all 1) sit on its n edges. The same holds for ``mean``, ``dot``
-and ``logsumexp``; ``softmax`` and ``log_softmax`` give one node per output.
+and ``logsumexp``; ``softmax`` and ``log_softmax`` give one node per output,
+whose op names its position: ``"softmax[i]"``, ``"log_softmax[i]"``.
 
 Every function accepts Values and plain numbers (numbers become constant leaves).
 """
@@ -82,7 +83,7 @@ def softmax(values: Iterable[Value | float]) -> list[Value]:
     return [
         _node(
             s_i,
-            "softmax",
+            f"softmax[{i}]",
             inputs,
             tuple(s_i * ((1.0 if i == j else 0.0) - s_j) for j, s_j in enumerate(probabilities)),
         )
@@ -97,7 +98,7 @@ def log_softmax(values: Iterable[Value | float]) -> list[Value]:
     return [
         _node(
             x_i.data - lse,
-            "log_softmax",
+            f"log_softmax[{i}]",
             inputs,
             tuple((1.0 if i == j else 0.0) - s_j for j, s_j in enumerate(probabilities)),
         )
