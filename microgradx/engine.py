@@ -305,6 +305,8 @@ class Value:
         self.grad = seed
         for node in reversed(order):
             upstream = node.grad
+            if upstream == 0.0:  # nothing to pass on (and no 0·∞ = NaN from a vertical slope)
+                continue
             for child, local in zip(node.inputs, node.local_grads):
                 child.grad += local * upstream
         for node, before in zip(order, earlier):
@@ -326,15 +328,16 @@ def topological_order(root: Value) -> list[Value]:
     order: list[Value] = []
     visited: set[Value] = set()
     stack: list[Value | None] = [root]
+    push, pop = stack.append, stack.pop  # bound once: this loop runs once per edge
     while stack:
-        node = stack.pop()
+        node = pop()
         if node is None:  # marker: everything above it, the node's inputs, is done
-            order.append(stack.pop())
+            order.append(pop())
         elif node not in visited:
             visited.add(node)
             if node.inputs:
-                stack.append(node)
-                stack.append(None)
+                push(node)
+                push(None)
                 stack.extend(reversed(node.inputs))
             else:
                 order.append(node)

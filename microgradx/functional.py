@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import builtins
 import math
+import operator
 from collections.abc import Iterable, Sequence
+from itertools import repeat
 
 from microgradx.engine import Value, _as_value, _node
 
@@ -21,16 +23,19 @@ __all__ = ["sum", "mean", "dot", "logsumexp", "softmax", "log_softmax"]
 
 
 def _values(items: Iterable[Value | float], what: str) -> tuple[Value, ...]:
-    values = tuple(_as_value(item) for item in items)
+    """The items as a tuple of Values (numbers become constant leaves); at least one."""
+    values = tuple(items)
     if not values:
         raise ValueError(f"{what} of an empty list is undefined: give at least one Value")
-    return values
+    if all(map(isinstance, values, repeat(Value))):  # the common case, without a Python loop
+        return values
+    return tuple(_as_value(item) for item in values)
 
 
 def sum(values: Iterable[Value | float]) -> Value:
     """Σᵢ xᵢ as one node;  ∂/∂xᵢ = 1."""
     inputs = _values(values, "sum")
-    total = builtins.sum(x.data for x in inputs)
+    total = builtins.sum([x.data for x in inputs])
     return _node(total, "sum", inputs, (1.0,) * len(inputs))
 
 
@@ -38,7 +43,7 @@ def mean(values: Iterable[Value | float]) -> Value:
     """(1/n) Σᵢ xᵢ as one node;  ∂/∂xᵢ = 1/n."""
     inputs = _values(values, "mean")
     n = len(inputs)
-    return _node(builtins.sum(x.data for x in inputs) / n, "mean", inputs, (1.0 / n,) * n)
+    return _node(builtins.sum([x.data for x in inputs]) / n, "mean", inputs, (1.0 / n,) * n)
 
 
 def dot(weights: Sequence[Value | float], xs: Sequence[Value | float]) -> Value:
@@ -52,9 +57,9 @@ def dot(weights: Sequence[Value | float], xs: Sequence[Value | float]) -> Value:
         raise ValueError(
             f"dot needs two lists of the same length, got {len(ws)} and {len(vs)} items"
         )
-    w_data = tuple(w.data for w in ws)
-    x_data = tuple(x.data for x in vs)
-    total = builtins.sum(w * x for w, x in zip(w_data, x_data))
+    w_data = tuple([w.data for w in ws])
+    x_data = tuple([x.data for x in vs])
+    total = builtins.sum(map(operator.mul, w_data, x_data))
     return _node(total, "dot", ws + vs, x_data + w_data)
 
 
