@@ -1,0 +1,644 @@
+"""The engine, checked against the lectures' worked examples and against hand derivations.
+
+Each op's local derivatives are written out by hand here (the table of lecture example E7),
+independently of engine.py, and compared with what the node records and what backward gives.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+
+import numpy as np
+import pytest
+
+from microgradx import Value, is_grad_enabled, no_grad
+from microgradx.engine import topological_order
+
+# ----------------------------------------------------------------------
+# Lecture examples
+# ----------------------------------------------------------------------
+
+
+def test_e1_forward_and_backward_on_every_node():
+    """E1: f(x, y, z) = (x + y)·z² at (2, -3, 2); a = x + y = -1, b = z² = 4, f = a·b = -4."""
+    x, y, z = Value(2.0, "x"), Value(-3.0, "y"), Value(2.0, "z")
+    a = x + y
+    b = z**2
+    f = a * b
+    assert (a.data, b.data, f.data) == (-1.0, 4.0, -4.0)
+
+    f.backward()
+
+    assert f.grad == 1.0
+    assert a.grad == 4.0  # ∂f/∂a = b
+    assert b.grad == -1.0  # ∂f/∂b = a
+    assert (x.grad, y.grad) == (4.0, 4.0)
+    assert z.grad == -4.0  # ∂f/∂b · 2z
+
+
+def test_e1_graph_records_the_slide_edges():
+    x, y, z = Value(2.0, "x"), Value(-3.0, "y"), Value(2.0, "z")
+    f = (x + y) * z**2
+    a, b = f.inputs
+    assert f.op == "*" and f.local_grads == (4.0, -1.0)
+    assert a.op == "+" and a.inputs == (x, y) and a.local_grads == (1.0, 1.0)
+    assert b.op == "**2" and b.inputs == (z,) and b.local_grads == (4.0,)
+
+
+SIGMOID_GRADS = {  # E2: ∂a/∂(w0, x0, w1, x1, b) = σ'(z)·(x0, w0, x1, w1, 1)
+    "w0": -1 * 0.1966119332414819,
+    "x0": 2 * 0.1966119332414819,
+    "w1": -2 * 0.1966119332414819,
+    "x1": -3 * 0.1966119332414819,
+    "b": 0.1966119332414819,
+}
+
+
+def _e2_inputs() -> dict[str, Value]:
+    data = {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "b": -3.0}
+    return {name: Value(value, name) for name, value in data.items()}
+
+
+def test_e2_sigmoid_neuron_as_one_sigmoid_gate():
+    v = _e2_inputs()
+    z = v["w0"] * v["x0"] + v["w1"] * v["x1"] + v["b"]
+    a = z.sigmoid()
+    assert z.data == 1.0
+    assert a.data == pytest.approx(0.7310585786, abs=1e-10)
+    assert a.local_grads[0] == pytest.approx(0.1966119332, abs=1e-10)  # (1 - σ)σ
+    a.backward()
+    for name, expected in SIGMOID_GRADS.items():
+        assert v[name].grad == pytest.approx(expected, rel=1e-12), name
+    # The slide rounds them: [-0.2, 0.4, -0.4, -0.6, 0.2].
+    rounded = [round(v[name].grad, 1) for name in ("w0", "x0", "w1", "x1", "b")]
+    assert rounded == [-0.2, 0.4, -0.4, -0.6, 0.2]
+
+
+def test_e2_sigmoid_built_from_exp_add_and_reciprocal_gives_the_same():
+    v = _e2_inputs()
+    z = v["w0"] * v["x0"] + v["w1"] * v["x1"] + v["b"]
+    a = 1 / (1 + (-z).exp())
+    assert a.data == pytest.approx(0.7310585786, abs=1e-10)
+    a.backward()
+    for name, expected in SIGMOID_GRADS.items():
+        assert v[name].grad == pytest.approx(expected, rel=1e-12), name
+
+
+@pytest.mark.parametrize(
+    ("a_data", "b_data", "e", "de_da", "de_db"),
+    [(2.0, 1.0, 6.0, 2.0, 5.0), (2.0, 3.0, 20.0, 4.0, 9.0)],
+)
+def test_e3_gradient_sums_over_paths(a_data, b_data, e, de_da, de_db):
+    """E3: e = (a + b)·(b + 1); b reaches e along two paths."""
+    a, b = Value(a_data, "a"), Value(b_data, "b")
+    c = a + b
+    d = b + 1
+    out = c * d
+    out.backward()
+    assert out.data == e
+    assert (a.grad, b.grad) == (de_da, de_db)
+    # The edges carry ∂c/∂a = ∂c/∂b = ∂d/∂b = 1, ∂e/∂c = d, ∂e/∂d = c.
+    assert c.local_grads == (1.0, 1.0) and d.local_grads == (1.0, 1.0)
+    assert out.local_grads == (d.data, c.data)
+    # Sum over paths: b→c→e contributes 1·d, b→d→e contributes 1·c.
+    assert b.grad == 1 * d.data + 1 * c.data
+
+
+def _e4_graph():
+    w1, x1, w2, x2, y = Value(-1.0, "w1"), Value(2.0, "x1"), Value(1.0, "w2"), Value(1.0, "x2"), 1
+    z1 = w1 * x1
+    q = z1 + w2 * x2
+    v = y * q
+    p = v.sigmoid()
+    loss = -p.log()
+    return w1, (z1, q, v, p), loss
+
+
+def test_e4_logistic_loss_chain_of_local_gradients_and_one_update():
+    """E4: L = -log σ(y·(w1·x1 + w2·x2)) where v = -1, x1 = 2, y = 1."""
+    w1, (z1, q, v, p), loss = _e4_graph()
+    assert v.data == -1.0
+    loss.backward()
+    assert p.grad == pytest.approx(-3.718281828, abs=1e-9)  # ∂L/∂p = -1/p = -(1 + e)
+    assert p.local_grads[0] == pytest.approx(0.1966119332, abs=1e-10)  # ∂p/∂v
+    assert q.grad == pytest.approx(v.grad)  # ∂v/∂q = y = 1
+    assert z1.grad == pytest.approx(q.grad)  # ∂q/∂z1 = 1
+    assert w1.grad == pytest.approx(-1.4621171573, abs=1e-9)  # · ∂z1/∂w1 = x1 = 2
+    assert round(-3.7 * 0.2 * 1 * 1 * 2, 2) == -1.48  # the slide's rounded chain
+
+    w1.data -= 1.0 * w1.grad  # one gradient-descent step, learning rate 1
+    assert w1.data == pytest.approx(0.4621171573, abs=1e-9)
+
+
+def test_e4_log_one_plus_exp_is_the_same_loss():
+    w1, _, loss = _e4_graph()
+    w1b, x1, w2, x2 = Value(-1.0, "w1"), Value(2.0), Value(1.0), Value(1.0)
+    other = (1 + (-(1 * (w1b * x1 + w2 * x2))).exp()).log()
+    loss.backward()
+    other.backward()
+    assert other.data == pytest.approx(loss.data, rel=1e-12)
+    assert w1b.grad == pytest.approx(w1.grad, rel=1e-12)
+
+
+# ----------------------------------------------------------------------
+# E7 and every op: local derivatives derived by hand
+# ----------------------------------------------------------------------
+
+X, Y = 0.7, -1.3  # a point where every op below is smooth
+
+# name, op string, build(x, y), value, hand-derived ∂out/∂input for each input
+OPS = [
+    ("add", "+", lambda x, y: x + y, X + Y, (1.0, 1.0)),
+    ("sub", "-", lambda x, y: x - y, X - Y, (1.0, -1.0)),
+    ("mul", "*", lambda x, y: x * y, X * Y, (Y, X)),
+    ("div", "/", lambda x, y: x / y, X / Y, (1 / Y, -X / Y**2)),
+    ("neg", "neg", lambda x, y: -x, -X, (-1.0,)),
+    ("pow2", "**2", lambda x, y: x**2, X**2, (2 * X,)),
+    ("pow3", "**3", lambda x, y: y**3, Y**3, (3 * Y**2,)),
+    ("pow_half", "**0.5", lambda x, y: x**0.5, X**0.5, (0.5 * X**-0.5,)),
+    ("pow_minus1", "**-1", lambda x, y: y**-1, 1 / Y, (-1 / Y**2,)),
+    ("pow_value", "**", lambda x, y: x**y, X**Y, (Y * X ** (Y - 1), X**Y * math.log(X))),
+    ("exp", "exp", lambda x, y: x.exp(), math.exp(X), (math.exp(X),)),
+    ("log", "log", lambda x, y: x.log(), math.log(X), (1 / X,)),
+    ("tanh", "tanh", lambda x, y: y.tanh(), math.tanh(Y), (1 - math.tanh(Y) ** 2,)),
+    (
+        "sigmoid",
+        "sigmoid",
+        lambda x, y: x.sigmoid(),
+        1 / (1 + math.exp(-X)),
+        ((1 / (1 + math.exp(-X))) * (1 - 1 / (1 + math.exp(-X))),),
+    ),
+    ("relu_positive", "relu", lambda x, y: x.relu(), X, (1.0,)),
+    ("relu_negative", "relu", lambda x, y: y.relu(), 0.0, (0.0,)),
+    ("leaky_relu_positive", "leaky_relu", lambda x, y: x.leaky_relu(), X, (1.0,)),
+    ("leaky_relu_negative", "leaky_relu", lambda x, y: y.leaky_relu(), 0.01 * Y, (0.01,)),
+    ("leaky_relu_slope", "leaky_relu(0.2)", lambda x, y: y.leaky_relu(0.2), 0.2 * Y, (0.2,)),
+    ("sin", "sin", lambda x, y: x.sin(), math.sin(X), (math.cos(X),)),
+    ("cos", "cos", lambda x, y: x.cos(), math.cos(X), (-math.sin(X),)),
+    ("sqrt", "sqrt", lambda x, y: x.sqrt(), math.sqrt(X), (1 / (2 * math.sqrt(X)),)),
+    ("abs_positive", "abs", lambda x, y: x.abs(), X, (1.0,)),
+    ("abs_negative", "abs", lambda x, y: abs(y), -Y, (-1.0,)),
+]
+
+
+@pytest.mark.parametrize(
+    ("op", "build", "value", "local"), [case[1:] for case in OPS], ids=[case[0] for case in OPS]
+)
+def test_each_op_records_its_value_and_local_derivatives(op, build, value, local):
+    x, y = Value(X, "x"), Value(Y, "y")
+    out = build(x, y)
+    assert out.op == op
+    assert out.data == pytest.approx(value, rel=1e-14)
+    assert len(out.inputs) == len(local)
+    assert all(node in (x, y) for node in out.inputs)
+    assert out.local_grads == pytest.approx(local, rel=1e-14)
+    assert all(type(g) is float for g in out.local_grads)
+
+
+@pytest.mark.parametrize(
+    ("build", "local"), [(case[2], case[4]) for case in OPS], ids=[case[0] for case in OPS]
+)
+def test_each_op_backward_gives_the_hand_derived_gradient(build, local):
+    x, y = Value(X, "x"), Value(Y, "y")
+    out = build(x, y)
+    out.backward(2.5)  # the seed multiplies every gradient
+    for node, expected in zip(out.inputs, local):
+        assert node.grad == pytest.approx(2.5 * expected, rel=1e-14)
+
+
+def test_power_op_string_holds_the_exact_exponent():
+    x = Value(1.00001)
+    for n in (2, 3.0, 0.5, -1, -2.5, 1e-7, 1 / 3, 12345.6789, 1e5):
+        node = x**n
+        assert node.op.startswith("**")
+        assert float(node.op[2:]) == float(n)
+        assert node.data == pytest.approx(1.00001**n, rel=1e-14)
+
+
+@pytest.mark.parametrize(
+    ("build", "value", "local"),
+    [
+        (lambda x: 3 + x, 3 + X, 1.0),
+        (lambda x: 3 - x, 3 - X, -1.0),
+        (lambda x: 3 * x, 3 * X, 3.0),
+        (lambda x: 3 / x, 3 / X, -3 / X**2),
+        (lambda x: 2**x, 2**X, 2**X * math.log(2)),
+        (lambda x: +x, X, 1.0),
+    ],
+    ids=["radd", "rsub", "rmul", "rtruediv", "rpow", "pos"],
+)
+def test_reflected_operators_with_a_number_on_the_left(build, value, local):
+    x = Value(X, "x")
+    out = build(x)
+    out.backward()
+    assert out.data == pytest.approx(value, rel=1e-14)
+    assert x.grad == pytest.approx(local, rel=1e-14)
+
+
+def test_e7_local_derivative_table_at_several_points():
+    """E7, row by row, at points on both sides of 0 (ReLU and leaky ReLU change there)."""
+    for t in (-1.5, -0.2, 0.3, 2.0):
+        x = Value(t)
+        assert (x + 1.0).local_grads == (1.0, 1.0)
+        assert (x * 3.0).local_grads == (3.0, t)
+        assert x.tanh().local_grads[0] == pytest.approx(1 - math.tanh(t) ** 2)
+        assert x.exp().local_grads[0] == pytest.approx(math.exp(t))
+        assert abs(x).log().local_grads[0] == pytest.approx(1 / abs(t))
+        assert (1.0 / x).local_grads == pytest.approx((1 / t, -1 / t**2))
+        s = 1 / (1 + math.exp(-t))
+        assert x.sigmoid().local_grads[0] == pytest.approx(s * (1 - s))
+        assert x.relu().local_grads[0] == (1.0 if t > 0 else 0.0)
+        assert x.leaky_relu().local_grads[0] == (1.0 if t > 0 else 0.01)
+        assert (+x) is x  # identity: ∂ = 1, no node needed
+
+
+def test_kinks_and_edges_of_the_domain():
+    zero = Value(0.0)
+    assert zero.relu().local_grads == (0.0,)
+    assert zero.abs().local_grads == (0.0,)  # sign(0) = 0, as PyTorch
+    assert zero.leaky_relu(0.1).local_grads == (0.1,)
+    assert zero.sqrt().local_grads == (math.inf,)  # vertical slope at 0
+    assert (zero**0.5).local_grads == (math.inf,)
+    assert (zero**2).local_grads == (0.0,)
+    assert (Value(5.0) ** 0).data == 1.0 and (Value(5.0) ** 0).local_grads == (0.0,)
+    assert (Value(-2.0) ** 3).data == -8.0  # negative base, integer exponent
+    assert (Value(-2.0) ** 3).local_grads == (12.0,)
+    assert (zero ** Value(2.0)).local_grads == (0.0, 0.0)  # 0^v·ln 0 → 0
+
+
+def test_infinite_slope_times_zero_gradient_passes_on_nothing():
+    """sqrt(0) has a vertical slope, but a node with gradient 0 contributes 0, not NaN."""
+    x = Value(0.0, "x")
+    out = x.sqrt() * 0.0 + x
+    out.backward()
+    assert x.grad == 1.0
+
+
+def test_sigmoid_and_tanh_saturate_without_overflow():
+    for t in (-800.0, 800.0):
+        s = Value(t).sigmoid()
+        assert s.data == (0.0 if t < 0 else 1.0)
+        assert s.local_grads == (0.0,)
+        assert Value(t).tanh().data == math.copysign(1.0, t)
+
+
+# ----------------------------------------------------------------------
+# Accumulation, zero_grad, shared subexpressions
+# ----------------------------------------------------------------------
+
+
+def _mixed_graph():
+    x, y = Value(0.5, "x"), Value(-1.5, "y")
+    h = (x * y).tanh()
+    out = h * h + (x + y).sigmoid() * x.exp()
+    return out
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5])
+def test_k_backward_calls_give_k_times_every_gradient_intermediates_included(k):
+    reference = _mixed_graph()
+    reference.backward()
+    expected = [node.grad for node in topological_order(reference)]
+
+    root = _mixed_graph()
+    for _ in range(k):
+        root.backward()
+    got = [node.grad for node in topological_order(root)]
+    assert len(got) == len(expected) > 8
+    for g, e in zip(got, expected):
+        assert g == pytest.approx(k * e, rel=1e-12, abs=1e-15)
+
+
+def test_micrograd_double_counts_intermediates_on_a_second_backward():
+    """What the accumulation test above guards against: micrograd's intermediates grow faster."""
+    micrograd = pytest.importorskip("micrograd.engine")
+
+    def chain(value_type):
+        x = value_type(3.0)
+        h = x * x
+        g = h * 2
+        out = g * 1
+        out.backward()
+        out.backward()
+        return x, h, g
+
+    x, h, g = chain(micrograd.Value)
+    assert (g.grad, h.grad, x.grad) == (2, 6, 48)  # k·∂out/∂node would be 2, 4, 24
+    x, h, g = chain(Value)
+    assert (g.grad, h.grad, x.grad) == (2.0, 4.0, 24.0)
+
+
+def test_gradients_accumulate_across_two_roots_sharing_leaves():
+    w = Value(2.0, "w")
+    loss1 = w * 3.0
+    loss2 = w * w
+    loss1.backward()
+    loss2.backward()
+    assert w.grad == 3.0 + 4.0
+    assert loss1.grad == 1.0 and loss2.grad == 1.0
+
+
+def test_zero_grad_resets_every_node_then_backward_starts_afresh():
+    root = _mixed_graph()
+    root.backward()
+    once = [node.grad for node in topological_order(root)]
+    root.backward()
+    root.zero_grad()
+    assert all(node.grad == 0.0 for node in topological_order(root))
+    root.backward()
+    assert [node.grad for node in topological_order(root)] == pytest.approx(once)
+
+
+def test_zero_grad_leaves_nodes_outside_the_graph_alone():
+    x, other = Value(1.0), Value(2.0)
+    (other * 3).backward()
+    (x * 2).zero_grad()
+    assert other.grad == 3.0
+
+
+def test_backward_rejects_a_bad_seed():
+    with pytest.raises(ValueError, match="NaN"):
+        Value(1.0).backward(float("nan"))
+    with pytest.raises(TypeError, match="backward's grad"):
+        Value(1.0).backward("1")
+
+
+def test_x_times_x_has_two_inputs_both_x():
+    x = Value(3.0, "x")
+    sq = x * x
+    assert sq.inputs == (x, x)
+    assert sq.local_grads == (3.0, 3.0)
+    sq.backward()
+    assert x.grad == 6.0  # 3 along each edge
+
+
+def test_a_plus_a_has_two_inputs():
+    a = Value(-1.0, "a")
+    twice = a + a
+    assert twice.inputs == (a, a)
+    twice.backward()
+    assert a.grad == 2.0
+    assert topological_order(twice) == [a, twice]  # listed once
+
+
+def test_one_leaf_in_ten_thousand_terms():
+    x = Value(0.5, "x")
+    total = x * 0.0
+    for i in range(1, 10_001):
+        total = total + x * float(i)
+    total.backward()
+    assert x.grad == sum(range(1, 10_001))
+    assert sum(node is x for node in topological_order(total)) == 1
+
+
+def test_one_leaf_in_ten_thousand_terms_of_a_single_sum_node():
+    from microgradx import functional as F
+
+    x = Value(0.5, "x")
+    total = F.sum([x * float(i) for i in range(1, 10_001)] + [x.tanh()] * 3)
+    total.backward()
+    assert x.grad == pytest.approx(sum(range(1, 10_001)) + 3 * (1 - math.tanh(0.5) ** 2))
+
+
+def test_million_node_deep_chain_backward_works():
+    """No recursion anywhere: y = (((x + x) + x) + x)..., 10⁶ nodes deep, ∂y/∂x = 10⁶ + 1."""
+    x = Value(1e-6, "x")
+    y = x
+    for _ in range(1_000_000):
+        y = y + x
+    y.backward()
+    assert x.grad == 1_000_001.0
+    assert y.data == pytest.approx(1.000001, rel=1e-9)
+    order = topological_order(y)
+    assert len(order) == 1_000_001 and order[0] is x and order[-1] is y
+    y.zero_grad()
+    assert x.grad == 0.0
+    del order, y  # freed by reference counting, without deep recursion in deallocation
+
+
+# ----------------------------------------------------------------------
+# topological_order
+# ----------------------------------------------------------------------
+
+
+def test_topological_order_of_e1_is_inputs_first_in_operand_order():
+    x, y, z = Value(2.0, "x"), Value(-3.0, "y"), Value(2.0, "z")
+    a = x + y
+    b = z**2
+    f = a * b
+    assert topological_order(f) == [x, y, a, z, b, f]
+    assert f.topological_order() == topological_order(f)
+
+
+def test_topological_order_is_deterministic_and_each_node_follows_its_inputs():
+    def signature():
+        root = _mixed_graph()
+        order = topological_order(root)
+        position = {id(node): i for i, node in enumerate(order)}
+        assert len(position) == len(order)  # no duplicates
+        assert order[-1] is root
+        for i, node in enumerate(order):
+            assert all(position[id(child)] < i for child in node.inputs)
+        return [(node.op, node.label, node.data) for node in order]
+
+    assert len({tuple(signature()) for _ in range(20)}) == 1
+
+
+# ----------------------------------------------------------------------
+# Domain errors: at the op, naming the op, the operand values and the labels
+# ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "words"),
+    [
+        (lambda: Value(0.0, "x").log(), ValueError, ["log", "0", "'x'", "positive"]),
+        (lambda: Value(-2.0, "x").log(), ValueError, ["log", "-2", "'x'"]),
+        (
+            lambda: Value(1.0, "a") / Value(0.0, "b"),
+            ValueError,
+            ["division", "1", "0", "'a'", "'b'"],
+        ),
+        (lambda: Value(3.0, "a") / 0, ValueError, ["division", "3", "'a'"]),
+        (lambda: 3 / Value(0.0, "b"), ValueError, ["division", "'b'"]),
+        (lambda: Value(-4.0, "x").sqrt(), ValueError, ["sqrt", "-4", "'x'", "non-negative"]),
+        (lambda: Value(0.0, "x") ** -1, ValueError, ["power", "0", "-1", "'x'"]),
+        (lambda: Value(-8.0, "x") ** (1 / 3), ValueError, ["power", "-8", "0.333", "'x'"]),
+        (lambda: Value(-8.0, "x") ** Value(0.5, "n"), ValueError, ["-8", "0.5", "'x'", "'n'"]),
+        (lambda: Value(-8.0, "x") ** Value(2.0, "n"), ValueError, ["-8", "'x'", "'n'", "positive"]),
+        (lambda: Value(0.0, "x") ** Value(-1.0, "n"), ValueError, ["power", "'x'", "'n'"]),
+        (lambda: Value(800.0, "x").exp(), OverflowError, ["exp", "800", "'x'"]),
+        (
+            lambda: Value(1e200, "x") * Value(1e200, "y"),
+            OverflowError,
+            ["*", "1e+200", "'x'", "'y'"],
+        ),
+        (lambda: Value(1e300, "x") ** 2, OverflowError, ["1e+300", "'x'"]),
+    ],
+    ids=[
+        "log0",
+        "log_negative",
+        "divide_by_zero_value",
+        "divide_by_zero_number",
+        "rtruediv_by_zero",
+        "sqrt_negative",
+        "zero_negative_power",
+        "negative_fractional_power",
+        "negative_base_value_exponent",
+        "negative_base_value_integer_exponent",
+        "zero_value_negative_exponent",
+        "exp_overflow",
+        "mul_overflow",
+        "pow_overflow",
+    ],
+)
+def test_domain_errors_name_the_op_operands_and_labels(build, error, words):
+    with pytest.raises(error) as raised:
+        build()
+    message = str(raised.value)
+    for word in words:
+        assert word in message, (word, message)
+
+
+def test_unlabelled_operands_are_described_by_their_op():
+    x = Value(1.0, "x")
+    with pytest.raises(ValueError, match=r"log of -1 \(the result of 'neg'\)"):
+        (-x).log()
+
+
+# ----------------------------------------------------------------------
+# Bad data, numpy scalars, repr, no_grad
+# ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bad", [True, False, 1 + 2j, "1.0", None, [1.0], (1.0,), np.array([1.0]), np.bool_(True)]
+)
+def test_value_rejects_what_is_not_a_real_number(bad):
+    with pytest.raises(TypeError) as raised:
+        Value(bad)
+    assert type(bad).__name__ in str(raised.value)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), np.float64("nan"), float("inf"), -float("inf")])
+def test_value_rejects_nan_and_infinity(bad):
+    with pytest.raises(ValueError, match=r"NaN|inf"):
+        Value(bad)
+
+
+@pytest.mark.parametrize("bad", [True, "2", None, 1j])
+def test_ops_reject_bad_operands(bad):
+    x = Value(1.0, "x")
+    for combine in (
+        lambda: x + bad,
+        lambda: bad + x,
+        lambda: x * bad,
+        lambda: x - bad,
+        lambda: x / bad,
+    ):
+        with pytest.raises(TypeError, match=type(bad).__name__):
+            combine()
+    with pytest.raises(TypeError):
+        x**bad
+
+
+def test_value_of_a_value_and_a_non_string_label_are_rejected():
+    with pytest.raises(TypeError, match="use it directly"):
+        Value(Value(1.0))
+    with pytest.raises(TypeError, match="label"):
+        Value(1.0, label=3)
+
+
+def test_numpy_scalars_are_numbers():
+    for scalar in (np.float64(2.5), np.float32(2.5), np.int64(2), np.int32(2)):
+        v = Value(scalar)
+        assert type(v.data) is float and v.data == float(scalar)
+    x = Value(2.0, "x")
+    left = np.float64(3.0) * x  # numpy hands the product to Value, not an object array
+    right = x * np.float32(3.0)
+    assert isinstance(left, Value) and isinstance(right, Value)
+    assert left.data == right.data == 6.0
+    assert isinstance(np.int64(1) - x, Value) and (np.int64(1) - x).data == -1.0
+    (left + right).backward()
+    assert x.grad == 6.0
+
+
+def test_repr_shows_label_data_and_grad():
+    x = Value(2.0, "x")
+    (x * 3).backward()
+    text = repr(x)
+    assert "x" in text and "2" in text and "3" in text
+    assert repr(Value(-0.5)) == "Value(data=-0.5, grad=0)"
+    assert isinstance(Value(1.5).data, float) and Value(1).grad == 0.0
+
+
+def test_no_grad_records_no_inputs_and_restores_afterwards():
+    x = Value(2.0, "x")
+    assert is_grad_enabled()
+    with no_grad():
+        assert not is_grad_enabled()
+        y = (x * 3).exp()
+        with no_grad():
+            pass
+        assert not is_grad_enabled()  # a nested block does not turn recording back on
+    assert is_grad_enabled()
+    assert y.data == pytest.approx(math.exp(6.0))
+    assert y.inputs == () and y.local_grads == ()
+    y.backward()
+    assert x.grad == 0.0  # nothing to backpropagate through
+    assert (x * 3).inputs != ()
+
+
+def test_no_grad_is_restored_after_an_error():
+    with pytest.raises(ValueError), no_grad():
+        Value(-1.0).log()
+    assert is_grad_enabled()
+
+
+# ----------------------------------------------------------------------
+# Memory: no reference cycles, so graphs are freed by reference counting alone
+# ----------------------------------------------------------------------
+
+
+def _count(kind: type) -> int:
+    return sum(isinstance(obj, kind) for obj in gc.get_objects())
+
+
+def _build_and_backprop(value_type: type) -> tuple:
+    x, y = value_type(0.5), value_type(-1.5)
+    out = x
+    for _ in range(200):
+        out = (out * y + x).relu() + 1
+    out.backward()
+    return x, out
+
+
+def test_graphs_are_freed_without_the_garbage_collector():
+    gc.collect()
+    gc.disable()
+    try:
+        before = _count(Value)
+        x, out = _build_and_backprop(Value)
+        out.zero_grad()
+        topological_order(out)
+        assert _count(Value) > before + 800
+        del x, out
+        assert _count(Value) == before  # every node went with its last reference: no cycles
+    finally:
+        gc.enable()
+
+
+def test_micrograd_graphs_need_the_garbage_collector():
+    """The check above can fail: micrograd's closures make cycles that outlive `del`."""
+    micrograd = pytest.importorskip("micrograd.engine")
+    gc.collect()
+    gc.disable()
+    try:
+        before = _count(micrograd.Value)
+        x, out = _build_and_backprop(micrograd.Value)
+        del x, out
+        assert _count(micrograd.Value) > before + 800
+    finally:
+        gc.enable()
+        gc.collect()
