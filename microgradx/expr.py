@@ -1,0 +1,465 @@
+"""Formula text → Value graph, safely: ``parse("(x+y)*z**2", x=2, y=-3, z=2)``.
+
+The text is read by Python's own parser (``ast``) and then checked against an explicit
+whitelist — numbers, names, ``+ - * / **``, unary minus, parentheses and the functions in
+``FUNCTIONS`` — before a single Value is built. Nothing in the text is ever run as code:
+there is no ``eval``, ``exec`` or ``compile`` here, and anything outside the whitelist
+(attribute access, indexing, lambdas, calls of other names, ...) is an error that points
+at the offending text.
+
+Lecture notation is welcome: ``z^2`` and ``z²`` mean ``z**2``, ``·`` and ``×`` mean ``*``,
+``σ`` is the sigmoid, ``ln`` the natural log, ``−`` (the typographic minus) is ``-``, and
+subscript digits are plain digits (``w₁`` is the name ``w1``).
+
+    >>> f = parse("(x + y) * z²", x=2, y=-3, z=2)
+    >>> f.data
+    -4.0
+    >>> f.backward()
+
+The leaves are labelled by their names; a name used twice is one leaf with two edges
+(``x*x`` has one ``x``), so its gradient is the sum over both paths.
+"""
+
+from __future__ import annotations
+
+import ast
+import unicodedata
+from collections.abc import Callable
+
+from microgradx.engine import Value, _check_number
+
+__all__ = ["parse", "ExpressionError", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH"]
+
+# The functions a formula may call, each taking one argument.
+FUNCTIONS: dict[str, Callable[[Value], Value]] = {
+    "exp": Value.exp,
+    "log": Value.log,
+    "ln": Value.log,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "σ": Value.sigmoid,
+    "relu": Value.relu,
+    "leaky_relu": Value.leaky_relu,
+    "sin": Value.sin,
+    "cos": Value.cos,
+    "sqrt": Value.sqrt,
+    "abs": Value.abs,
+}
+
+MAX_LENGTH = 10_000  # characters: a formula for a slide is far shorter
+MAX_DEPTH = 100  # nested brackets, and consecutive signs such as "- - - x"
+_LARGEST_FLOAT = 1.7976931348623157e308
+
+_BINARY: dict[type[ast.AST], Callable[[Value, Value], Value]] = {
+    ast.Add: Value.__add__,
+    ast.Sub: Value.__sub__,
+    ast.Mult: Value.__mul__,
+    ast.Div: Value.__truediv__,
+}
+
+# Lecture notation → Python notation, one character at a time.
+_REPLACEMENTS = {
+    "^": "**",
+    "·": "*",  # middle dot
+    "⋅": "*",  # dot operator
+    "×": "*",
+    "∗": "*",
+    "÷": "/",
+    "−": "-",  # minus sign
+    "\t": " ",
+    "\n": " ",
+    "\r": " ",
+    "\u00a0": " ",  # no-break space
+    "\u2009": " ",  # thin space
+    "\u202f": " ",  # narrow no-break space
+}
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-"))
+_SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉", "0123456789"))
+
+# What the user wrote, in words, for the Python constructs a formula cannot contain.
+_FORBIDDEN = {
+    ast.Attribute: "attribute access ('.')",
+    ast.Subscript: "indexing ('[...]')",
+    ast.Lambda: "lambda",
+    ast.IfExp: "'if ... else'",
+    ast.Compare: "comparisons",
+    ast.BoolOp: "'and' / 'or'",
+    ast.NamedExpr: "assignment (':=')",
+    ast.Starred: "unpacking ('*')",
+    ast.JoinedStr: "f-strings",
+    ast.FormattedValue: "f-strings",
+    ast.Tuple: "tuples (a comma outside a function call)",
+    ast.List: "lists ('[...]')",
+    ast.Dict: "dicts ('{...}')",
+    ast.Set: "sets ('{...}')",
+    ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "comprehensions",
+    ast.Await: "'await'",
+    ast.Yield: "'yield'",
+    ast.YieldFrom: "'yield'",
+    ast.Slice: "slices",
+}
+_OPERATOR_WORDS = {
+    ast.Mod: "'%'",
+    ast.FloorDiv: "'//'",
+    ast.MatMult: "'@'",
+    ast.LShift: "'<<'",
+    ast.RShift: "'>>'",
+    ast.BitOr: "'|'",
+    ast.BitAnd: "'&'",
+    ast.BitXor: "'^'",
+    ast.Invert: "'~'",
+    ast.Not: "'not'",
+}
+_ALLOWED = "numbers, names, + - * / ** (or ^), parentheses and the functions " + ", ".join(
+    FUNCTIONS
+)
+
+
+class ExpressionError(ValueError):
+    """A formula that cannot become a graph: what is wrong, and where in the text.
+
+    Attributes:
+        reason: what is wrong, in one sentence.
+        text: the formula as given.
+        column: 1-based column of the offending text (None if it is not one place).
+        end_column: the column just after it.
+
+    ``str(error)`` is the reason followed by the formula and a caret line under the
+    offending text.
+    """
+
+    def __init__(
+        self, reason: str, text: str, column: int | None = None, end_column: int | None = None
+    ) -> None:
+        self.reason = reason
+        self.text = text
+        self.column = column
+        self.end_column = end_column if end_column is not None else column
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        if self.column is None:
+            return self.reason
+        excerpt, caret_at, caret_width = _excerpt(
+            self.text, self.column - 1, (self.end_column or self.column) - 1
+        )
+        return f"{self.reason}\n    {excerpt}\n    {' ' * caret_at}{'^' * caret_width}"
+
+
+def _excerpt(text: str, start: int, end: int, width: int = 72) -> tuple[str, int, int]:
+    """The part of ``text`` around [start, end) that fits a terminal line, and the caret span."""
+    shown = "".join(ch if ch.isprintable() else " " for ch in text)
+    end = max(end, start + 1)
+    left = 0
+    if len(shown) > width:
+        left = max(0, min(start - width // 3, len(shown) - width))
+    right = min(len(shown), left + width)
+    excerpt = shown[left:right]
+    prefix = "…" if left > 0 else ""
+    suffix = "…" if right < len(shown) else ""
+    caret_at = len(prefix) + start - left
+    caret_width = max(1, min(end, right + 1) - start)
+    return prefix + excerpt + suffix, caret_at, caret_width
+
+
+def parse(text: str, /, **values: float | Value) -> Value:
+    """Build the Value graph of the formula ``text``, with a value for each of its names.
+
+    Args:
+        text: the formula, e.g. ``"(x+y)*z**2"`` or ``"-log(σ(y·(w1·x1 + w2·x2)))"``.
+        values: a number for every name in the formula (``x=2``), or a Value, which is
+            then used as that leaf itself (its gradient lands in it).
+
+    Returns:
+        The root Value. Each name is one leaf labelled by the name, however often it
+        is used; numbers become unlabelled constant leaves; inner nodes show their op.
+        A power with a constant exponent (``z**2``, ``x**-1``, ``x**(1/2)``) is one
+        ``**n`` node, with the exponent as a number rather than a leaf.
+
+    Raises:
+        ExpressionError: the text is not a formula (with the column and a caret), a
+            name has no value, a value is given for a name the formula does not use,
+            or an operation is undefined at these values (e.g. ``log`` of a negative).
+        TypeError: a value is not a real number or a Value.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"the formula must be a str, got {type(text).__name__}")
+    source, origin = _to_python_notation(text)
+    tree = _python_ast(text, source, origin)
+    _check_whitelist(tree, text, source, origin)
+    leaves = _leaves(tree, values, text, source, origin)
+    return _build(tree, leaves, text, source, origin)
+
+
+# ----------------------------------------------------------------------
+# Steps of parse.
+# ----------------------------------------------------------------------
+
+
+def _to_python_notation(text: str) -> tuple[str, list[int]]:
+    """Rewrite lecture notation as Python; ``origin[i]`` is where source[i] came from in text.
+
+    Checks the length, the characters and the nesting depth first, so that the
+    parser is only ever given short, shallow text.
+    """
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(
+            f"the formula is {len(text):,} characters long; the limit is {MAX_LENGTH:,}",
+            text[:200],
+        )
+    if not text.strip():
+        raise ExpressionError("empty formula: write one such as (x + y) * z**2", text)
+    pieces: list[str] = []
+    origin: list[int] = []
+    depth = 0
+    signs = 0
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ExpressionError(
+                    f"brackets nested more than {MAX_DEPTH} deep: split the formula", text, i + 1
+                )
+        elif ch in ")]}":
+            depth -= 1
+        if ch in "+-−~":
+            signs += 1
+            if signs > MAX_DEPTH:
+                raise ExpressionError(
+                    f"more than {MAX_DEPTH} signs in a row: simplify them", text, i + 1
+                )
+        elif not ch.isspace():
+            signs = 0
+        if ch in _REPLACEMENTS:
+            new = _REPLACEMENTS[ch]
+        elif ch in _SUPERSCRIPTS:
+            previous = text[i - 1] if i > 0 else ""
+            new = _SUPERSCRIPTS[ch] if previous in _SUPERSCRIPTS else "**" + _SUPERSCRIPTS[ch]
+        elif ch in _SUBSCRIPTS:
+            new = _SUBSCRIPTS[ch]
+        elif unicodedata.category(ch).startswith("C"):
+            raise ExpressionError(
+                f"the character U+{ord(ch):04X} cannot appear in a formula", text, i + 1
+            )
+        else:
+            new = ch
+        pieces.append(new)
+        origin.extend([i] * len(new))
+    origin.append(len(text))
+    return "".join(pieces), origin
+
+
+def _python_ast(text: str, source: str, origin: list[int]) -> ast.Expression:
+    """Python's parse tree of ``source`` (a tree of data: nothing is run)."""
+    try:
+        return ast.parse(source, mode="eval")
+    except SyntaxError as error:
+        reason = error.msg
+        column = error.offset if error.offset and error.offset <= len(source) else None
+        if "Exceeds the limit" in reason:
+            reason = "a number with thousands of digits: write it in scientific notation (1e400)"
+            column = None
+        elif reason == "invalid decimal literal":
+            reason = "a number runs into a name: write multiplication explicitly (2*x, not 2x)"
+        elif reason.startswith("invalid syntax"):
+            reason = "invalid syntax"
+            if column is None:
+                reason = "invalid syntax: the formula ends too early"
+                raise ExpressionError(reason, text, len(text) + 1) from None
+        if column is None:
+            raise ExpressionError(reason, text) from None
+        end = error.end_offset if error.end_offset and error.end_offset > column else column + 1
+        start, stop = _span_in_text(origin, column - 1, end - 1)
+        raise ExpressionError(reason, text, start, stop) from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError(
+            "the formula is too long a chain of operations, or nested too deeply, for Python's "
+            "parser (about 1000 operations in a chain is the limit): split it into smaller parts",
+            text,
+        ) from None
+    except ValueError as error:  # e.g. characters the parser's encoder rejects
+        raise ExpressionError(f"cannot read the formula: {error}", text) from None
+
+
+def _span_in_text(origin: list[int], start: int, end: int) -> tuple[int, int]:
+    """1-based [column, end_column) in the original text of source[start:end]."""
+    start = min(max(start, 0), len(origin) - 1)
+    end = min(max(end, start + 1), len(origin) - 1)
+    return origin[start] + 1, origin[end - 1] + 2
+
+
+def _node_span(node: ast.AST, source: str, origin: list[int]) -> tuple[int, int]:
+    """The columns of an ast node in the original text (ast counts UTF-8 bytes)."""
+    encoded = source.encode("utf-8")
+
+    def chars(byte_offset: int) -> int:
+        return len(encoded[:byte_offset].decode("utf-8", errors="ignore"))
+
+    start = chars(node.col_offset)  # type: ignore[attr-defined]
+    end = chars(node.end_col_offset or node.col_offset)  # type: ignore[attr-defined]
+    return _span_in_text(origin, start, end)
+
+
+def _check_whitelist(tree: ast.Expression, text: str, source: str, origin: list[int]) -> None:
+    """Raise for the first (outermost, leftmost) construct that is not allowed in a formula."""
+    stack: list[ast.AST] = [tree.body]
+    while stack:
+        node = stack.pop()
+        problem = _problem(node)
+        if problem is not None:
+            reason, where = problem
+            raise ExpressionError(reason, text, *_node_span(where, source, origin))
+        if isinstance(node, ast.Call):
+            children: list[ast.AST] = list(node.args)
+        else:
+            children = [
+                child for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)
+            ]
+        stack.extend(reversed(children))
+
+
+def _problem(node: ast.AST) -> tuple[str, ast.AST] | None:
+    """Why ``node`` may not appear in a formula, and the part to point at; None if it may."""
+    known = ", ".join(FUNCTIONS)
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if isinstance(value, bool) or value is None or value is Ellipsis:
+            return f"{value!r} is not a number: a formula may use {_ALLOWED}", node
+        if isinstance(value, complex):
+            return "complex numbers are not supported: use real numbers", node
+        if isinstance(value, (str, bytes)):
+            return "text in quotes is not allowed in a formula", node
+        if abs(value) > _LARGEST_FLOAT:
+            return "this number is too large for a float (the limit is about 1.8e308)", node
+        return None
+    if isinstance(node, ast.Name):
+        if node.id in FUNCTIONS:
+            return (
+                f"{node.id!r} is a function: call it as {node.id}(...), or rename the variable",
+                node,
+            )
+        return None
+    if isinstance(node, (ast.BinOp, ast.UnaryOp)):
+        if isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)):
+            return None
+        return f"the operator {_OPERATOR_WORDS[type(node.op)]} is not allowed: use {_ALLOWED}", node
+    if isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Attribute):
+            return f"{_FORBIDDEN[ast.Attribute]} is not allowed: a formula may call only {known}", (
+                node.func
+            )
+        if not isinstance(node.func, ast.Name):
+            return f"only named functions can be called: {known}", node.func
+        name = node.func.id
+        if name not in FUNCTIONS:
+            return f"unknown function {name!r} (known: {known})", node.func
+        if node.keywords:
+            return f"{name}(...) takes no keyword arguments: write {name}(x)", node.keywords[0]
+        if len(node.args) != 1:
+            return f"{name}(...) takes exactly one argument, got {len(node.args)}", node
+        if isinstance(node.args[0], ast.Starred):
+            return f"{_FORBIDDEN[ast.Starred]} is not allowed: write {name}(x)", node.args[0]
+        return None
+    what = _FORBIDDEN.get(type(node), type(node).__name__)
+    return f"{what} is not allowed: a formula may use {_ALLOWED}", node
+
+
+def _leaves(
+    tree: ast.Expression,
+    values: dict[str, float | Value],
+    text: str,
+    source: str,
+    origin: list[int],
+) -> dict[str, Value]:
+    """One leaf per name in the formula, from ``values``; every name needs one, and only those."""
+    values = {unicodedata.normalize("NFKC", name): value for name, value in values.items()}
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    names = [
+        node for node in ast.walk(tree) if isinstance(node, ast.Name) and id(node) not in called
+    ]
+    first_use: dict[str, ast.Name] = {}
+    for node in sorted(names, key=lambda node: node.col_offset):
+        first_use.setdefault(node.id, node)
+    missing = [name for name in first_use if name not in values]
+    if missing:
+        node = first_use[missing[0]]
+        give = " ".join(f"{name}=<number>" for name in missing)
+        names = ", ".join(repr(name) for name in missing)
+        raise ExpressionError(
+            f"no value for {names} — give {give}", text, *_node_span(node, source, origin)
+        )
+    unused = [name for name in values if name not in first_use]
+    if unused:
+        names = ", ".join(repr(name) for name in unused)
+        used = ", ".join(first_use) or "no names"
+        raise ExpressionError(
+            f"value given for {names}, which the formula does not use (it uses: {used})", text
+        )
+    leaves: dict[str, Value] = {}
+    for name, value in values.items():
+        if isinstance(value, Value):
+            leaves[name] = value
+        else:
+            leaves[name] = Value(_check_number(value, f"the value for {name!r}"), name)
+    return leaves
+
+
+def _build(
+    tree: ast.Expression, leaves: dict[str, Value], text: str, source: str, origin: list[int]
+) -> Value:
+    """Make the Values, inputs before the nodes that use them (iteratively: no recursion)."""
+    result: dict[int, Value] = {}  # id(ast node) -> its Value
+    constant: dict[int, bool] = {}  # id(ast node) -> True if no name occurs under it
+    stack: list[tuple[ast.AST, bool]] = [(tree.body, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        children = node.args if isinstance(node, ast.Call) else _operands(node)
+        if not inputs_done and children:
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(children))
+            continue
+        try:
+            result[id(node)] = _value_of(node, result, constant, leaves)
+        except (ValueError, OverflowError, TypeError) as error:
+            raise ExpressionError(str(error), text, *_node_span(node, source, origin)) from None
+        constant[id(node)] = all(constant[id(child)] for child in children) and not isinstance(
+            node, ast.Name
+        )
+    return result[id(tree.body)]
+
+
+def _operands(node: ast.AST) -> list[ast.expr]:
+    if isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp):
+        return [node.operand]
+    return []
+
+
+def _value_of(
+    node: ast.AST, result: dict[int, Value], constant: dict[int, bool], leaves: dict[str, Value]
+) -> Value:
+    """The Value of one checked ast node whose inputs are already in ``result``."""
+    if isinstance(node, ast.Constant):
+        return Value(node.value)
+    if isinstance(node, ast.Name):
+        return leaves[node.id]
+    if isinstance(node, ast.Call):
+        return FUNCTIONS[node.func.id](result[id(node.args[0])])  # type: ignore[attr-defined]
+    if isinstance(node, ast.UnaryOp):
+        operand = result[id(node.operand)]
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        if constant[id(node.operand)] and not operand.op:
+            return Value(-operand.data)  # "-3" is the number -3, not neg(3)
+        return -operand
+    assert isinstance(node, ast.BinOp)
+    left, right = result[id(node.left)], result[id(node.right)]
+    if isinstance(node.op, ast.Pow):
+        if constant[id(node.right)]:
+            return left**right.data  # one "**n" node, as the slides draw z²
+        return left**right
+    return _BINARY[type(node.op)](left, right)
