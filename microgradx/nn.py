@@ -1,0 +1,353 @@
+"""Neural networks built from Values: ``Neuron``, ``Layer``, ``MLP``.
+
+A neuron computes  act(w · x + b)  as three nodes: one ``dot`` node (Σᵢ wᵢ·xᵢ),
+one ``+`` node (adding the bias) and the activation node (none for ``"linear"``).
+Every weight and bias is a labelled leaf Value, so a drawing of the graph shows
+which neuron each parameter belongs to:
+
+    standalone Neuron      w0, w1, …, b
+    neuron j of a Layer    N{j}.w{i}, N{j}.b
+    layer l of an MLP      L{l}.N{j}.w{i}, L{l}.N{j}.b      (all indices from 0)
+
+    >>> model = MLP(2, [16, 16, 1], seed=0)   # micrograd's moons classifier
+    >>> score = model([0.5, -1.0])            # a single Value: the last layer has one neuron
+    >>> score.backward()                      # ∂score/∂p in p.grad for every parameter p
+
+Initialisation (seeded: the same seed gives the same weights): each weight is drawn
+from the uniform distribution U(−a, a) with a = gain·√(3/nin), so Var(w) = gain²/nin
+keeps the size of the signal steady from layer to layer — gain = √2 for ``relu`` and
+``leaky_relu`` (He initialisation), gain = 1 for ``tanh``, ``sigmoid`` and ``linear``
+(LeCun initialisation). Biases start at 0.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from microgradx import functional
+from microgradx.engine import Value, _as_value, _check_number
+
+__all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP"]
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
+
+_GAIN = {"relu": math.sqrt(2.0), "leaky_relu": math.sqrt(2.0)}  # others: 1.0
+
+Inputs = Sequence[Value | float]
+
+
+class Module:
+    """Anything with parameters: a Neuron, a Layer, an MLP, or a model of your own.
+
+    A subclass stores its parameters as attributes — a Value, a list of Values, a
+    Module or a list of Modules — and ``named_parameters()`` finds them, in the order
+    the attributes were set, named by the path to them (``layers.0.neurons.3.w.1``).
+    """
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """(name, parameter) pairs, e.g. ``("layers.0.neurons.3.w.1", Value(...))``."""
+        return list(_named(self, ""))
+
+    def parameters(self) -> list[Value]:
+        """Every parameter (a leaf Value the optimizer updates), in a fixed order."""
+        return [p for _, p in _named(self, "")]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``grad`` to 0, before the next backward pass."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def num_parameters(self) -> int:
+        """How many scalar parameters the module has."""
+        return len(self.parameters())
+
+    def state_dict(self) -> dict[str, list[float]]:
+        """The parameters' values as plain lists of floats (JSON-serialisable).
+
+        Keys group the parameters that share a name up to their index:
+        ``"layers.0.neurons.3.w"`` holds that neuron's weights, ``"layers.0.neurons.3.b"``
+        its bias (a list of one number). ``json.dumps(model.state_dict())`` saves a model.
+        """
+        state: dict[str, list[float]] = {}
+        for name, p in _named(self, ""):
+            state.setdefault(_group(name), []).append(p.data)
+        return state
+
+    def load_state_dict(self, state: Mapping[str, Sequence[float]]) -> None:
+        """Set the parameters from a ``state_dict()`` (for example one read back from JSON).
+
+        The state must have exactly this module's keys, each with the same number of
+        values; otherwise nothing is changed and a ``ValueError`` says what differs.
+        """
+        if not isinstance(state, Mapping):
+            raise TypeError(
+                f"load_state_dict needs a dict like the one state_dict() returns, "
+                f"got {type(state).__name__}"
+            )
+        groups: dict[str, list[Value]] = {}
+        for name, p in _named(self, ""):
+            groups.setdefault(_group(name), []).append(p)
+        missing = [key for key in groups if key not in state]
+        unexpected = [key for key in state if key not in groups]
+        if missing or unexpected:
+            raise ValueError(
+                f"the state does not fit {self!r} (was it saved from a model of another "
+                f"shape?): keys missing: {_some(missing)}; keys this model does not have: "
+                f"{_some(unexpected)}"
+            )
+        new_values: list[tuple[Value, float]] = []
+        for key, params in groups.items():
+            values = state[key]
+            if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+                raise ValueError(f"state[{key!r}] must be a list of numbers, got {values!r}")
+            if len(values) != len(params):
+                raise ValueError(
+                    f"state[{key!r}] has {len(values)} numbers but {self!r} expects "
+                    f"{len(params)} there: the state was saved from a model of another shape"
+                )
+            for i, (p, value) in enumerate(zip(params, values)):
+                new_values.append((p, _check_number(value, f"state[{key!r}][{i}]")))
+        for p, value in new_values:
+            p.data = value
+            p.grad = 0.0
+
+    def __call__(self, x: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define __call__(self, x)")
+
+
+class Neuron(Module):
+    """One neuron: act(w · x + b) with ``nin`` weights and a bias.
+
+    Args:
+        nin: the number of inputs (≥ 1).
+        activation: one of ``"relu" "tanh" "sigmoid" "leaky_relu" "linear"``.
+        seed: an int for reproducible weights (or a ``random.Random``); None for fresh ones.
+        name: prefix for the parameters' labels (a Layer passes ``"N3"``, an MLP ``"L0.N3"``).
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "relu",
+        seed: int | random.Random | None = None,
+        *,
+        name: str = "",
+    ) -> None:
+        _check_count(nin, "nin", "Neuron")
+        _check_activation(activation)
+        rng = _rng(seed)
+        bound = _GAIN.get(activation, 1.0) * math.sqrt(3.0 / nin)
+        prefix = f"{name}." if name else ""
+        self.w = [Value(rng.uniform(-bound, bound), f"{prefix}w{i}") for i in range(nin)]
+        self.b = Value(0.0, f"{prefix}b")
+        self.activation = activation
+
+    @property
+    def nin(self) -> int:
+        return len(self.w)
+
+    def __call__(self, x: Inputs) -> Value:
+        """act(Σᵢ wᵢ·xᵢ + b) for one input vector x (numbers, Values or a 1-D numpy array)."""
+        xs = _inputs(x, self.nin, self)
+        return _activate(functional.dot(self.w, xs) + self.b, self.activation)
+
+    def __repr__(self) -> str:
+        return f"Neuron({self.nin} inputs, {self.activation})"
+
+
+class Layer(Module):
+    """``nout`` neurons that all see the same inputs; returns a list of ``nout`` Values.
+
+    The list is returned even when ``nout`` is 1, so layers always chain.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "relu",
+        seed: int | random.Random | None = None,
+        *,
+        name: str = "",
+    ) -> None:
+        _check_count(nin, "nin", "Layer")
+        _check_count(nout, "nout", "Layer")
+        _check_activation(activation)
+        rng = _rng(seed)
+        prefix = f"{name}." if name else ""
+        self.neurons = [Neuron(nin, activation, rng, name=f"{prefix}N{j}") for j in range(nout)]
+
+    @property
+    def nin(self) -> int:
+        return self.neurons[0].nin
+
+    @property
+    def nout(self) -> int:
+        return len(self.neurons)
+
+    @property
+    def activation(self) -> str:
+        return self.neurons[0].activation
+
+    def __call__(self, x: Inputs) -> list[Value]:
+        """[neuron(x) for each neuron]; the inputs become Values once, shared by all neurons."""
+        xs = [_as_value(xi) for xi in _inputs(x, self.nin, self)]
+        return [neuron(xs) for neuron in self.neurons]
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin} → {self.nout}, {self.activation})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: layers of sizes ``nouts`` after ``nin`` inputs.
+
+    Hidden layers use ``activation``; the last layer is linear (its outputs are scores
+    or logits for a loss to judge). ``MLP(2, [16, 16, 1])`` is micrograd's moons
+    classifier, ``MLP(64, [32, 10])`` a digit classifier. Calling the MLP returns a
+    single Value when the last layer has one neuron, else a list of Values.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        seed: int | random.Random | None = None,
+    ) -> None:
+        _check_count(nin, "nin", "MLP")
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
+            raise TypeError(
+                f"MLP needs nouts, a non-empty list of layer sizes such as [16, 16, 1], "
+                f"got {nouts!r}"
+            )
+        for size in nouts:
+            _check_count(size, "every layer size in nouts", "MLP")
+        _check_activation(activation)
+        rng = _rng(seed)
+        sizes = [nin, *nouts]
+        last = len(nouts) - 1
+        self.layers = [
+            Layer(
+                sizes[k],
+                sizes[k + 1],
+                "linear" if k == last else activation,
+                rng,
+                name=f"L{k}",
+            )
+            for k in range(len(nouts))
+        ]
+
+    @property
+    def nin(self) -> int:
+        return self.layers[0].nin
+
+    @property
+    def nout(self) -> int:
+        return self.layers[-1].nout
+
+    def __call__(self, x: Inputs) -> Value | list[Value]:
+        """The last layer's outputs: one Value if it has one neuron, else a list."""
+        out: list[Value] = list(_inputs(x, self.nin, self))
+        for layer in self.layers:
+            out = layer(out)
+        return out[0] if len(out) == 1 else out
+
+    def __repr__(self) -> str:
+        shape = " → ".join(
+            [str(self.nin)] + [f"{layer.nout} {layer.activation}" for layer in self.layers]
+        )
+        return f"MLP({shape}; {self.num_parameters()} parameters)"
+
+
+# ----------------------------------------------------------------------
+# Helpers.
+# ----------------------------------------------------------------------
+
+
+def _named(obj: object, prefix: str) -> Iterator[tuple[str, Value]]:
+    """Walk a module's attributes (in the order they were set) and yield its parameters."""
+    if isinstance(obj, Value):
+        yield prefix, obj
+    elif isinstance(obj, Module):
+        for attribute, item in vars(obj).items():
+            if not attribute.startswith("_"):
+                yield from _named(item, f"{prefix}.{attribute}" if prefix else attribute)
+    elif isinstance(obj, (list, tuple)):
+        for i, item in enumerate(obj):
+            if isinstance(item, (Value, Module, list, tuple)):
+                yield from _named(item, f"{prefix}.{i}")
+
+
+_INDEX = re.compile(r"\.\d+$")
+
+
+def _group(name: str) -> str:
+    """'layers.0.neurons.3.w.1' → 'layers.0.neurons.3.w' (a state_dict key)."""
+    return _INDEX.sub("", name)
+
+
+def _some(keys: list[str]) -> str:
+    """A short readable list of state_dict keys for an error message."""
+    if not keys:
+        return "none"
+    shown = ", ".join(repr(key) for key in keys[:3])
+    more = f" and {len(keys) - 3} more" if len(keys) > 3 else ""
+    return f"{shown}{more}"
+
+
+def _check_count(n: object, what: str, who: str) -> None:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"{who}: {what} must be a whole number ≥ 1, got {n!r}")
+
+
+def _check_activation(activation: object) -> None:
+    if activation not in ACTIVATIONS:
+        known = ", ".join(repr(a) for a in ACTIVATIONS)
+        raise ValueError(f"unknown activation {activation!r}: use one of {known}")
+
+
+def _rng(seed: int | random.Random | None) -> random.Random:
+    if isinstance(seed, random.Random):
+        return seed
+    if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)):
+        return random.Random(None if seed is None else int(seed))
+    raise TypeError(f"seed must be an int, a random.Random or None, got {seed!r}")
+
+
+def _activate(z: Value, activation: str) -> Value:
+    if activation == "relu":
+        return z.relu()
+    if activation == "tanh":
+        return z.tanh()
+    if activation == "sigmoid":
+        return z.sigmoid()
+    if activation == "leaky_relu":
+        return z.leaky_relu()
+    return z  # "linear"
+
+
+def _inputs(x: object, nin: int, module: Module) -> Sequence[Value | float]:
+    """One input vector as a sequence of numbers or Values, checked against ``nin``."""
+    if isinstance(x, Value) or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
+        xs: Sequence[Any] = [x]
+    elif hasattr(x, "ndim") and hasattr(x, "tolist"):  # a numpy array, without importing numpy
+        if x.ndim != 1:
+            raise ValueError(
+                f"{module!r} takes one input vector (a 1-D array of {nin}), got an array of "
+                f"shape {x.shape}: call it on one row at a time, e.g. [model(row) for row in X]"
+            )
+        xs = x.tolist()
+    elif isinstance(x, (list, tuple)):
+        xs = x
+    else:
+        raise TypeError(
+            f"{module!r} takes a list of {nin} numbers or Values, got {type(x).__name__}"
+        )
+    if len(xs) != nin:
+        raise ValueError(f"{module!r} expects {nin} inputs, got {len(xs)}")
+    return xs
