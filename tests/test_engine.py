@@ -11,9 +11,12 @@ import math
 
 import numpy as np
 import pytest
+from conftest import evaluate, expression_trees, points
+from hypothesis import assume, given, settings
 
 from microgradx import Value, is_grad_enabled, no_grad
 from microgradx.engine import topological_order
+from microgradx.gradcheck import numerical_grad
 
 # ----------------------------------------------------------------------
 # Lecture examples
@@ -642,3 +645,68 @@ def test_micrograd_graphs_need_the_garbage_collector():
     finally:
         gc.enable()
         gc.collect()
+
+
+# ----------------------------------------------------------------------
+# Property: on random expression trees, backpropagation agrees with central differences
+# ----------------------------------------------------------------------
+
+
+def _backprop(tree, point):
+    """The tree's leaves, output and gradients; or reject the example if a value overflows."""
+    leaves = [Value(x, f"x{i}") for i, x in enumerate(point)]
+    try:
+        out = evaluate(tree, leaves)
+    except OverflowError:
+        assume(False)
+    assume(abs(out.data) < 1e6)
+    out.backward()
+    return leaves, out
+
+
+def _same_smooth_piece(tree, point, eps):
+    """True if every point that the central differences visit lies on the same side of each kink."""
+
+    def sides(at: list[float]) -> list[bool]:
+        found: list[bool] = []
+        with no_grad():
+            evaluate(tree, [Value(x) for x in at], found)
+        return found
+
+    base = sides(point)
+    for i in range(len(point)):
+        for step in (eps, -eps):
+            moved = list(point)
+            moved[i] += step
+            if sides(moved) != base:
+                return False
+    return True
+
+
+@settings(max_examples=200, deadline=None)
+@given(tree=expression_trees, point=points)
+def test_backward_agrees_with_central_differences_on_random_trees(tree, point):
+    leaves, _ = _backprop(tree, point)
+    assume(all(abs(leaf.grad) < 1e6 for leaf in leaves))
+    eps = 1e-6
+    try:
+        assume(_same_smooth_piece(tree, point, eps))
+        numeric = numerical_grad(lambda xs: evaluate(tree, xs), point, eps=eps)
+    except OverflowError:
+        assume(False)
+    for leaf, n in zip(leaves, numeric):
+        assert abs(leaf.grad - n) <= 1e-4 * max(1.0, abs(leaf.grad), abs(n)), (leaf, n)
+
+
+@settings(max_examples=100, deadline=None)
+@given(tree=expression_trees, point=points)
+def test_accumulation_and_zero_grad_on_random_trees(tree, point):
+    _, out = _backprop(tree, point)
+    once = [node.grad for node in topological_order(out)]
+    out.backward()
+    out.backward()
+    assert [node.grad for node in topological_order(out)] == pytest.approx(
+        [3 * g for g in once], rel=1e-12, abs=1e-300
+    )
+    out.zero_grad()
+    assert all(node.grad == 0.0 for node in topological_order(out))
