@@ -1,0 +1,285 @@
+"""Forward mode with dual numbers: lecture example E5, every rule, agreement with reverse mode."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from conftest import N_INPUTS, evaluate, expression_trees, points
+from hypothesis import assume, given, settings
+
+from microgradx import Dual, Value
+from microgradx.dual import derivative, gradient
+
+# ----------------------------------------------------------------------
+# E5
+# ----------------------------------------------------------------------
+
+
+def f_e5(x):
+    return x**2 + 2 * x + 3
+
+
+def test_e5_f_of_3_plus_epsilon_is_18_plus_8_epsilon():
+    assert f_e5(Dual(3.0, 1.0)) == Dual(18.0, 8.0)
+    assert str(f_e5(Dual(3.0, 1.0))) == "18 + 8ε"
+
+
+def test_e5_f_of_minus_2_plus_epsilon_is_3_minus_2_epsilon():
+    out = f_e5(Dual(-2.0, 1.0))
+    assert (out.value, out.derivative) == (3.0, -2.0)
+    assert str(out) == "3 - 2ε"
+
+
+def test_e5_arithmetic_of_dual_numbers():
+    a, b = Dual(1.0, 2.0), Dual(3.0, 4.0)
+    assert a + b == Dual(4.0, 6.0)
+    assert a - b == Dual(-2.0, -2.0)
+    assert a * b == Dual(3.0, 10.0)  # 3 + 6ε + 4ε + 8ε², and ε² = 0
+
+
+@pytest.mark.parametrize("x", [-2.0, -0.5, 0.0, 1.0, 3.0, 10.0])
+def test_e5_derivative_is_2x_plus_2(x):
+    assert derivative(f_e5, x) == 2 * x + 2
+
+
+def test_e5_forward_mode_agrees_with_reverse_mode():
+    for x in (-2.0, 3.0):
+        v = Value(x)
+        f_e5(v).backward()
+        assert v.grad == derivative(f_e5, x)
+
+
+# ----------------------------------------------------------------------
+# Each rule against Value's local derivatives (one table, two modes)
+# ----------------------------------------------------------------------
+
+UNARY = {
+    "neg": lambda a: -a,
+    "exp": lambda a: a.exp(),
+    "log": lambda a: a.log(),
+    "tanh": lambda a: a.tanh(),
+    "sigmoid": lambda a: a.sigmoid(),
+    "relu": lambda a: a.relu(),
+    "leaky_relu": lambda a: a.leaky_relu(),
+    "leaky_relu(0.3)": lambda a: a.leaky_relu(0.3),
+    "sin": lambda a: a.sin(),
+    "cos": lambda a: a.cos(),
+    "sqrt": lambda a: a.sqrt(),
+    "abs": lambda a: abs(a),
+    "abs_method": lambda a: a.abs(),
+    "pow2": lambda a: a**2,
+    "pow_half": lambda a: a**0.5,
+    "pow_minus_1.5": lambda a: a**-1.5,
+    "radd": lambda a: 2 + a,
+    "rsub": lambda a: 2 - a,
+    "rmul": lambda a: 2 * a,
+    "rdiv": lambda a: 2 / a,
+    "rpow": lambda a: 2**a,
+    "pos": lambda a: +a,
+}
+
+
+POSITIVE_ONLY = {"log", "sqrt", "pow_half", "pow_minus_1.5"}
+
+
+@pytest.mark.parametrize(
+    ("name", "x"),
+    [
+        (name, x)
+        for name in sorted(UNARY)
+        for x in (0.3, 1.7, -0.8)
+        if x > 0 or name not in POSITIVE_ONLY
+    ],
+)
+def test_each_unary_rule_matches_the_value_and_derivative_of_value(name, x):
+    fn = UNARY[name]
+    v = Value(x)
+    expected = fn(v)
+    expected.backward()
+    out = fn(Dual(x, 1.0))
+    assert out.value == pytest.approx(expected.data, rel=1e-15)
+    assert out.derivative == pytest.approx(v.grad, rel=1e-15)
+    scaled = fn(Dual(x, -2.5))  # chain rule: the incoming derivative multiplies
+    assert scaled.derivative == pytest.approx(-2.5 * v.grad, rel=1e-15)
+
+
+BINARY = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "**": lambda a, b: a**b,
+}
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_each_binary_rule_gives_both_partial_derivatives(name):
+    fn = BINARY[name]
+    x, y = 1.3, -0.7
+    vx, vy = Value(x), Value(y)
+    out = fn(vx, vy)
+    out.backward()
+    d_dx = fn(Dual(x, 1.0), Dual(y, 0.0))
+    d_dy = fn(Dual(x, 0.0), Dual(y, 1.0))
+    assert d_dx.value == d_dy.value == pytest.approx(out.data, rel=1e-15)
+    assert d_dx.derivative == pytest.approx(vx.grad, rel=1e-15)
+    assert d_dy.derivative == pytest.approx(vy.grad, rel=1e-15)
+    both = fn(Dual(x, 1.0), Dual(y, 1.0))  # a directional derivative along (1, 1)
+    assert both.derivative == pytest.approx(vx.grad + vy.grad, rel=1e-14)
+
+
+def test_hand_derived_rules():
+    x = 0.6
+    assert Dual(x, 1.0).exp() == Dual(math.exp(x), math.exp(x))
+    assert Dual(x, 1.0).log() == Dual(math.log(x), 1 / x)
+    assert Dual(x, 1.0).sin() == Dual(math.sin(x), math.cos(x))
+    assert Dual(x, 1.0).cos() == Dual(math.cos(x), -math.sin(x))
+    t = math.tanh(x)
+    assert Dual(x, 1.0).tanh().derivative == pytest.approx(1 - t * t, rel=1e-15)
+    s = 1 / (1 + math.exp(-x))
+    assert Dual(x, 1.0).sigmoid().derivative == pytest.approx(s * (1 - s), rel=1e-15)
+    assert Dual(x, 1.0) / Dual(2.0, 0.0) == Dual(0.3, 0.5)
+    assert Dual(2.0, 0.0) / Dual(x, 1.0) == Dual(2 / x, -2 / x**2)
+    assert Dual(x, 1.0) ** Dual(2.0, 1.0) == Dual(x**2, 2 * x + x**2 * math.log(x))
+
+
+def test_kinks_and_edges_like_value():
+    zero = Dual(0.0, 1.0)
+    assert zero.relu() == Dual(0.0, 0.0)
+    assert abs(zero) == Dual(0.0, 0.0)  # sign(0) = 0, as Value
+    assert zero.leaky_relu(0.1) == Dual(0.0, 0.1)
+    assert Dual(-2.0, 1.0).leaky_relu() == Dual(-0.02, 0.01)
+    assert (zero.sqrt().value, zero.sqrt().derivative) == (0.0, math.inf)  # vertical slope
+    assert Dual(0.0, 0.0).sqrt() == Dual(0.0, 0.0)  # a constant stays constant
+    assert zero**2 == Dual(0.0, 0.0)
+    assert Dual(-2.0, 1.0) ** 3 == Dual(-8.0, 12.0)
+    assert Dual(5.0, 1.0) ** 0 == Dual(1.0, 0.0)
+    assert Dual(-800.0, 1.0).sigmoid() == Dual(0.0, 0.0)
+    assert Dual(800.0, 1.0).sigmoid().value == 1.0
+
+
+# ----------------------------------------------------------------------
+# Errors like Value's
+# ----------------------------------------------------------------------
+
+DOMAIN_ERRORS = [
+    ("log_zero", lambda t: t(0.0).log(), ValueError, ["log", "0", "positive"]),
+    ("log_negative", lambda t: t(-2.0).log(), ValueError, ["log", "-2"]),
+    ("divide_by_zero", lambda t: t(1.0) / t(0.0), ValueError, ["division", "1", "0"]),
+    ("divide_by_number_zero", lambda t: t(3.0) / 0, ValueError, ["division", "3"]),
+    ("sqrt_negative", lambda t: t(-4.0).sqrt(), ValueError, ["sqrt", "-4", "non-negative"]),
+    ("zero_negative_power", lambda t: t(0.0) ** -1, ValueError, ["power", "0", "-1"]),
+    ("negative_fraction_power", lambda t: t(-8.0) ** 0.5, ValueError, ["power", "-8", "0.5"]),
+    ("negative_base_variable_exponent", lambda t: t(-8.0) ** t(2.0), ValueError, ["-8", "2"]),
+    ("exp_overflow", lambda t: t(800.0).exp(), OverflowError, ["exp", "800"]),
+    ("mul_overflow", lambda t: t(1e200) * t(1e200), OverflowError, ["*", "1e+200"]),
+    ("pow_overflow", lambda t: t(1e300) ** 2, OverflowError, ["1e+300"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "words"), [c[1:] for c in DOMAIN_ERRORS], ids=[c[0] for c in DOMAIN_ERRORS]
+)
+def test_domain_errors_are_those_of_value_and_name_op_and_operands(build, error, words):
+    with pytest.raises(error):
+        build(Value)
+    with pytest.raises(error) as raised:
+        build(lambda x: Dual(x, 1.0))
+    message = str(raised.value)
+    for word in words:
+        assert word in message, (word, message)
+    assert "Dual(" in message  # the operand, shown as the Dual it is
+
+
+@pytest.mark.parametrize("bad", [True, 1 + 2j, "1.0", None, [1.0], np.array([1.0])])
+def test_bad_data_is_rejected_with_a_type_error_naming_it(bad):
+    with pytest.raises(TypeError, match=type(bad).__name__):
+        Dual(bad)
+    with pytest.raises(TypeError, match=type(bad).__name__):
+        Dual(1.0, bad)
+    with pytest.raises(TypeError, match=type(bad).__name__):
+        Dual(1.0) + bad
+    with pytest.raises(TypeError, match=type(bad).__name__):
+        bad * Dual(1.0)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), np.float64("nan"), float("inf")])
+def test_nan_and_infinity_are_rejected(bad):
+    with pytest.raises(ValueError, match=r"NaN|inf"):
+        Dual(bad)
+    with pytest.raises(ValueError, match=r"NaN|inf"):
+        Dual(1.0, bad)
+
+
+def test_duals_and_values_do_not_mix():
+    with pytest.raises(TypeError, match="Value"):
+        Dual(1.0) + Value(1.0)
+    with pytest.raises(TypeError, match="Dual"):
+        Value(1.0) * Dual(1.0)
+    with pytest.raises(TypeError, match="use it directly"):
+        Dual(Dual(1.0))
+
+
+def test_numpy_scalars_are_numbers():
+    d = Dual(np.float32(2.0), np.int64(1))
+    assert type(d.value) is float and type(d.derivative) is float
+    left = np.float64(3.0) * d
+    assert isinstance(left, Dual) and left == Dual(6.0, 3.0)
+    assert np.int64(1) - d == Dual(-1.0, -1.0)
+
+
+def test_repr_and_str():
+    assert repr(Dual(18.0, 8.0)) == "Dual(18.0, 8.0)"
+    assert eval(repr(Dual(-0.5, 0.25))) == Dual(-0.5, 0.25)
+    assert str(Dual(1.5)) == "1.5 + 0ε"
+    assert Dual(2).derivative == 0.0
+    assert len({Dual(1.0, 2.0), Dual(1.0, 2.0), Dual(1.0, 3.0)}) == 2
+
+
+# ----------------------------------------------------------------------
+# derivative() and gradient(): forward mode needs one pass per input
+# ----------------------------------------------------------------------
+
+
+def test_gradient_makes_one_forward_pass_per_input_and_matches_backward():
+    calls = []
+
+    def f(v):
+        calls.append(1)
+        return (v[0] + v[1]) * v[2] ** 2  # E1
+
+    assert gradient(f, [2.0, -3.0, 2.0]) == [4.0, 4.0, -4.0]
+    assert len(calls) == 3
+
+
+def test_helpers_check_their_arguments():
+    with pytest.raises(TypeError, match="must return a Dual"):
+        derivative(lambda x: 3.0, 1.0)
+    with pytest.raises(TypeError, match="must return a Dual"):
+        gradient(lambda v: v[0].value, [1.0])
+    with pytest.raises(TypeError, match=r"values\[1\]"):
+        gradient(lambda v: v[0], [1.0, "2"])
+
+
+# ----------------------------------------------------------------------
+# Property: forward mode agrees with reverse mode on random expression trees
+# ----------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(tree=expression_trees, point=points)
+def test_forward_mode_agrees_with_reverse_mode_on_random_trees(tree, point):
+    leaves = [Value(x) for x in point]
+    try:
+        out = evaluate(tree, leaves)
+        forward = gradient(lambda duals: evaluate(tree, duals), point)
+    except OverflowError:
+        assume(False)
+    out.backward()
+    scale = max(1.0, *(abs(leaf.grad) for leaf in leaves))
+    assert len(forward) == N_INPUTS
+    for leaf, d in zip(leaves, forward):
+        assert abs(leaf.grad - d) <= 1e-9 * scale, (leaf.grad, d)
+    assert evaluate(tree, [Dual(x) for x in point]).value == pytest.approx(out.data, rel=1e-12)
