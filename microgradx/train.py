@@ -1,0 +1,382 @@
+"""The training loop: epochs of mini-batches, a progress bar, a history, and plots.
+
+    from microgradx import data, losses, nn, optim, train
+    X, y = data.make_moons(100, noise=0.1, seed=0)
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    history = train.fit(model, losses.hinge, optim.SGD(model.parameters(), lr=0.1),
+                        X, 2 * y - 1, epochs=100, l2=1e-4)
+    train.plot_decision_boundary(model, X, y)
+
+Each step is the one from the lectures (E8): zero the gradients, run the model on a
+mini-batch, average the loss over its examples, backpropagate, update the parameters.
+Press Ctrl-C (or interrupt the notebook kernel) to stop early: the epochs finished so far
+are kept in the returned history.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from microgradx import data as data_module
+from microgradx import functional, losses
+from microgradx.engine import Value, no_grad
+from microgradx.nn import Module
+from microgradx.optim import LRScheduler, Optimizer
+
+__all__ = [
+    "History",
+    "fit",
+    "train_step",
+    "predict",
+    "accuracy",
+    "evaluate",
+    "plot_history",
+    "plot_decision_boundary",
+]
+
+Loss = Callable[[Any, Any], Value]
+
+
+@dataclass
+class History:
+    """What happened in each epoch of ``fit``: lists with one entry per finished epoch.
+
+    ``loss`` is the mean data loss over the epoch's examples, measured on each batch just
+    before its update (without the L2 penalty); ``accuracy`` the fraction classified
+    correctly in those same forward passes (None for regression targets); ``lr`` the
+    learning rate of the epoch's last step. ``val_loss``/``val_accuracy`` are filled when
+    ``fit`` gets ``validation=(X_val, y_val)``. ``interrupted`` is True if Ctrl-C stopped it.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float | None] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float | None] = field(default_factory=list)
+    seconds: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def epochs(self) -> int:
+        """The number of finished epochs."""
+        return len(self.loss)
+
+    def __repr__(self) -> str:
+        if not self.loss:
+            return "History(no epochs finished)"
+        last = f"loss {self.loss[-1]:.4g}"
+        if self.accuracy[-1] is not None:
+            last += f", accuracy {self.accuracy[-1]:.1%}"
+        if self.val_loss:
+            last += f", val_loss {self.val_loss[-1]:.4g}"
+        if self.val_accuracy and self.val_accuracy[-1] is not None:
+            last += f", val_accuracy {self.val_accuracy[-1]:.1%}"
+        stopped = ", interrupted" if self.interrupted else ""
+        return f"History({self.epochs} epochs in {self.seconds:.1f} s{stopped}; last: {last})"
+
+
+def train_step(
+    model: Module,
+    loss: Loss,
+    optimizer: Optimizer,
+    X_batch: np.ndarray,
+    y_batch: np.ndarray,
+    l2: float = 0.0,
+) -> tuple[float, list[Any]]:
+    """One step of gradient descent on one mini-batch; returns (mean loss, the outputs).
+
+    L = (1/B) Σᵢ loss(model(xᵢ), yᵢ) + l2 · Σₚ p², then ∂L/∂p by backward, then the
+    optimizer's update.
+    """
+    optimizer.zero_grad()
+    outputs = [model(x) for x in X_batch]
+    data_loss = loss(outputs, y_batch.tolist())
+    total = data_loss
+    if l2:
+        total = data_loss + l2 * functional.sum([p * p for p in optimizer.params])
+    total.backward()
+    optimizer.step()
+    return data_loss.data, outputs
+
+
+def fit(
+    model: Module,
+    loss: Loss,
+    optimizer: Optimizer,
+    X: Any,
+    y: Any,
+    *,
+    epochs: int,
+    batch_size: int | None = None,
+    shuffle: bool = True,
+    seed: int | np.random.Generator | None = 0,
+    schedule: LRScheduler | Callable[[int], float] | None = None,
+    l2: float = 0.0,
+    validation: tuple[Any, Any] | None = None,
+    progress: bool = True,
+    callback: Callable[[int, History], None] | None = None,
+) -> History:
+    """Train ``model`` for ``epochs`` passes over (X, y); return the ``History``.
+
+    Args:
+        model: a callable Module, e.g. ``nn.MLP(2, [16, 16, 1])``.
+        loss: a function of (outputs, targets) giving the batch-mean loss, e.g.
+            ``losses.hinge`` or ``losses.cross_entropy``.
+        optimizer: e.g. ``optim.SGD(model.parameters(), lr=0.1)``.
+        X, y: the examples (one row each) and their targets.
+        epochs: passes over the data.
+        batch_size: examples per step; None for the whole set (full-batch gradient descent).
+        shuffle, seed: a new order of the examples every epoch, reproducibly.
+        schedule: the learning rate per step — an ``optim`` scheduler (its ``step()`` is
+            called after each optimizer step) or a function k ↦ lr of the step number k.
+        l2: adds l2 · Σₚ p² to the loss (weight decay; micrograd's demo uses 1e-4).
+        validation: (X_val, y_val), evaluated after every epoch.
+        progress: show a tqdm progress bar with the loss and accuracy.
+        callback: called as callback(epoch, history) after every epoch (e.g. to plot live).
+    """
+    X, y = _check_data(X, y, model)
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"fit: epochs must be a whole number ≥ 1, got {epochs!r}")
+    if not math.isfinite(l2) or l2 < 0:
+        raise ValueError(f"fit: l2 must be a number ≥ 0, got {l2!r}")
+    if schedule is not None and not (isinstance(schedule, LRScheduler) or callable(schedule)):
+        raise TypeError(f"fit: schedule must be a scheduler or a function k ↦ lr, got {schedule!r}")
+    size = len(X) if batch_size is None else batch_size
+    loader = data_module.batches(X, y, size, shuffle=shuffle, seed=seed)
+    threshold = _threshold(loss)
+    classify = _is_classification(y)
+
+    history = History()
+    start = time.perf_counter()
+    bar = _progress_bar(epochs, progress)
+    step = 0
+    try:
+        for epoch in bar:
+            loss_sum, correct = 0.0, 0
+            for X_batch, y_batch in loader:
+                if schedule is not None and not isinstance(schedule, LRScheduler):
+                    optimizer.lr = schedule(step)
+                batch_loss, outputs = train_step(model, loss, optimizer, X_batch, y_batch, l2)
+                if isinstance(schedule, LRScheduler):
+                    schedule.step()
+                step += 1
+                loss_sum += batch_loss * len(X_batch)
+                if classify:
+                    correct += _count_correct(outputs, y_batch, threshold)
+            history.loss.append(loss_sum / len(X))
+            history.accuracy.append(correct / len(X) if classify else None)
+            history.lr.append(optimizer.lr)
+            if validation is not None:
+                val_loss, val_accuracy = evaluate(model, loss, *validation)
+                history.val_loss.append(val_loss)
+                history.val_accuracy.append(val_accuracy)
+            history.seconds = time.perf_counter() - start
+            bar.set_postfix(_postfix(history), refresh=False)
+            if callback is not None:
+                callback(epoch, history)
+    except KeyboardInterrupt:
+        history.interrupted = True
+        _trim(history)
+    finally:
+        bar.close()
+        history.seconds = time.perf_counter() - start
+    return history
+
+
+def predict(model: Module, X: Any) -> np.ndarray:
+    """The model's outputs for every row of X, as numbers: shape (n,) or (n, outputs).
+
+    Runs under ``no_grad()``: no graph is kept, so it is fast and frees memory at once.
+    """
+    rows = np.asarray(X, dtype=float)
+    if rows.ndim == 1:
+        rows = rows[None, :]
+    with no_grad():
+        outputs = [model(row) for row in rows]
+    return np.array(
+        [o.data if isinstance(o, Value) else [v.data for v in o] for o in outputs], dtype=float
+    )
+
+
+def accuracy(outputs: Any, y: Any, threshold: float = 0.0) -> float:
+    """The fraction of examples classified correctly.
+
+    ``outputs``: scores of shape (n,) — class = score > threshold, with labels −1/+1 or
+    0/1 — or of shape (n, k) — class = the index of the largest score. (Values or numbers.)
+    """
+    y = np.asarray(y)
+    return _count_correct(list(outputs), y, threshold) / len(y)
+
+
+def evaluate(model: Module, loss: Loss, X: Any, y: Any) -> tuple[float, float | None]:
+    """(mean loss, accuracy) of the model on (X, y), without building a graph.
+
+    Accuracy is None when the targets are not class labels.
+    """
+    X, y = _check_data(X, y, model)
+    with no_grad():
+        outputs = [model(row) for row in X]
+        mean_loss = loss(outputs, y.tolist()).data
+    if not _is_classification(y):
+        return mean_loss, None
+    return mean_loss, _count_correct(outputs, y, _threshold(loss)) / len(y)
+
+
+def plot_history(history: History, path: str | None = None) -> Any:
+    """Loss (and accuracy, if any) per epoch, training and validation; returns the Figure.
+
+    Saved to ``path`` if given (the format from its extension: png, svg, pdf, …).
+    """
+    plt = _pyplot()
+    has_accuracy = any(a is not None for a in history.accuracy + history.val_accuracy)
+    fig, axes = plt.subplots(1, 2 if has_accuracy else 1, figsize=(10 if has_accuracy else 5, 3.5))
+    axes = np.atleast_1d(axes)
+    epochs = np.arange(1, history.epochs + 1)
+    axes[0].plot(epochs, history.loss, label="train")
+    if history.val_loss:
+        axes[0].plot(epochs[: len(history.val_loss)], history.val_loss, label="validation")
+    axes[0].set(xlabel="epoch", ylabel="loss", title="Loss")
+    if has_accuracy:
+        axes[1].plot(epochs, _nan_for_none(history.accuracy), label="train")
+        if history.val_accuracy:
+            axes[1].plot(
+                epochs[: len(history.val_accuracy)],
+                _nan_for_none(history.val_accuracy),
+                label="validation",
+            )
+        axes[1].set(xlabel="epoch", ylabel="accuracy", title="Accuracy", ylim=(0, 1.02))
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        if history.val_loss:
+            ax.legend()
+    fig.tight_layout()
+    return _finish(fig, path, plt)
+
+
+def plot_decision_boundary(
+    model: Module,
+    X: Any,
+    y: Any,
+    path: str | None = None,
+    resolution: int = 60,
+    threshold: float = 0.0,
+) -> Any:
+    """The class the model predicts over the plane, with the data points on top.
+
+    For a 2-input model: a grid of ``resolution``² points around X is classified (a score
+    above ``threshold`` is the positive class; several outputs: the largest wins) and
+    shaded; the points are coloured by their label y. Returns the Figure; saved to
+    ``path`` if given.
+    """
+    X, y = _check_data(X, y, model)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(
+            f"plot_decision_boundary needs 2-D inputs (X of shape (n, 2)), got {X.shape}"
+        )
+    plt = _pyplot()
+    margin = 0.25 * (X.max(axis=0) - X.min(axis=0)) + 1e-9
+    low, high = X.min(axis=0) - margin, X.max(axis=0) + margin
+    xs, ys = np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    scores = predict(model, np.column_stack([grid_x.ravel(), grid_y.ravel()]))
+    classes = scores.argmax(axis=1) if scores.ndim == 2 else (scores > threshold).astype(int)
+    fig, ax = plt.subplots(figsize=(5, 4.5))
+    ax.contourf(grid_x, grid_y, classes.reshape(grid_x.shape), alpha=0.3, cmap="coolwarm")
+    ax.scatter(X[:, 0], X[:, 1], c=y, s=25, cmap="coolwarm", edgecolors="k", linewidths=0.5)
+    ax.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), title="Decision boundary")
+    fig.tight_layout()
+    return _finish(fig, path, plt)
+
+
+# ----------------------------------------------------------------------
+# Helpers.
+# ----------------------------------------------------------------------
+
+
+def _check_data(X: Any, y: Any, model: Module) -> tuple[np.ndarray, np.ndarray]:
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    if X.ndim != 2:
+        raise ValueError(f"X must be a 2-D array, one example per row; got shape {X.shape}")
+    if y.ndim != 1 or len(y) != len(X):
+        raise ValueError(f"y must hold one target per row of X ({len(X)}), got shape {y.shape}")
+    nin = getattr(model, "nin", X.shape[1])
+    if X.shape[1] != nin:
+        raise ValueError(f"{model!r} takes {nin} inputs but X has {X.shape[1]} columns")
+    return X, y
+
+
+def _is_classification(y: np.ndarray) -> bool:
+    """Targets that are whole numbers are class labels; anything else is regression."""
+    return bool(len(y)) and bool(np.all(np.equal(np.mod(y, 1), 0)))
+
+
+def _threshold(loss: Loss) -> float:
+    """Probabilities (binary cross-entropy) split at 0.5; scores at 0."""
+    return 0.5 if loss is losses.binary_cross_entropy else 0.0
+
+
+def _count_correct(outputs: Sequence[Any], y: np.ndarray, threshold: float) -> int:
+    correct = 0
+    negative = -1 if np.any(y < 0) else 0
+    for output, label in zip(outputs, y.tolist()):
+        if isinstance(output, (list, tuple)) or (hasattr(output, "ndim") and output.ndim >= 1):
+            scores = [o.data if isinstance(o, Value) else float(o) for o in output]
+            predicted = max(range(len(scores)), key=scores.__getitem__)
+        else:
+            score = output.data if isinstance(output, Value) else float(output)
+            predicted = 1 if score > threshold else negative
+        correct += predicted == label
+    return correct
+
+
+def _progress_bar(epochs: int, enabled: bool) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(range(epochs), desc="training", unit="epoch", disable=not enabled)
+
+
+def _postfix(history: History) -> dict[str, str]:
+    postfix = {"loss": f"{history.loss[-1]:.4g}"}
+    if history.accuracy[-1] is not None:
+        postfix["acc"] = f"{history.accuracy[-1]:.1%}"
+    if history.val_accuracy and history.val_accuracy[-1] is not None:
+        postfix["val_acc"] = f"{history.val_accuracy[-1]:.1%}"
+    return postfix
+
+
+def _trim(history: History) -> None:
+    """After an interrupt, keep only the epochs whose every list was filled."""
+    lists = [history.loss, history.accuracy, history.lr]
+    if history.val_loss or history.val_accuracy:
+        lists += [history.val_loss, history.val_accuracy]
+    finished = min(len(values) for values in lists)
+    for values in lists:
+        del values[finished:]
+
+
+def _nan_for_none(values: list[float | None]) -> list[float]:
+    return [math.nan if v is None else v for v in values]
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ImportError(
+            "plotting needs matplotlib: pip install 'microgradx[notebooks]' (or matplotlib)"
+        ) from None
+    return plt
+
+
+def _finish(fig: Any, path: str | None, plt: Any) -> Any:
+    """Save if asked; close the figure in pyplot so a notebook shows the returned one once."""
+    if path is not None:
+        fig.savefig(path, dpi=150)
+    plt.close(fig)
+    return fig
