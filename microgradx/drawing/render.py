@@ -1,0 +1,190 @@
+"""Which program turns a drawing into pixels: the system Graphviz, or the bundled graphviz-pure.
+
+The ``graphviz`` Python package only writes DOT text; a layout program draws it. microgradx
+looks for one in this order:
+
+1. the path (or command name) in the environment variable ``MICROGRADX_DOT``;
+2. the system Graphviz ``dot`` on ``PATH`` (the only one that writes PDF);
+3. ``graphviz-pure``, a self-contained port of ``dot`` that ``pip install microgradx`` brings
+   along (found through the package's installed files, so it works even when the virtual
+   environment's ``bin/`` is not on ``PATH``, as in many Jupyter kernels).
+
+Every drawing microgradx returns is a :class:`Drawing`: a ``graphviz.Digraph`` whose ``pipe``,
+``render`` and notebook display run the program chosen here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import os
+import pathlib
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import graphviz
+from graphviz.backend import dot_command
+
+__all__ = [
+    "ENV_VAR",
+    "Renderer",
+    "RendererNotFoundError",
+    "Drawing",
+    "renderer",
+    "render_svg",
+    "render_png",
+]
+
+ENV_VAR = "MICROGRADX_DOT"
+
+# graphviz-pure's output formats (`graphviz-pure -T?`): no PDF or PostScript.
+_PURE_FORMATS = frozenset(
+    {"svg", "png", "jpeg", "jpg", "jpe", "dot", "gv", "xdot", "canon", "json", "plain"}
+)
+
+_INSTALL_HELP = (
+    "install the Python package graphviz-pure (`pip install graphviz-pure`; it comes with "
+    "microgradx) or the system Graphviz (`apt-get install graphviz`, `brew install graphviz`, "
+    "`conda install graphviz`, or https://graphviz.org/download/), "
+    f"or set {ENV_VAR} to the path of a `dot` program"
+)
+
+
+class RendererNotFoundError(RuntimeError):
+    """No program to lay out and draw graphs was found, or it cannot write the asked format."""
+
+
+@dataclass(frozen=True)
+class Renderer:
+    """A layout program: ``kind`` is ``"dot"`` (system Graphviz), ``"graphviz-pure"`` or
+    ``"custom"`` (from ``MICROGRADX_DOT``); ``path`` is its executable."""
+
+    kind: str
+    path: str
+
+    def supports(self, format: str) -> bool:
+        """True if this program can write ``format`` (graphviz-pure writes no PDF)."""
+        if self.kind == "graphviz-pure":
+            return format.split(":")[0].lower() in _PURE_FORMATS
+        return True
+
+    def check(self, format: str) -> None:
+        """Raise a clear error if this program cannot write ``format``."""
+        if not self.supports(format):
+            raise RendererNotFoundError(
+                f"{format!r} output needs the system Graphviz (`dot`), which was not found; "
+                "graphviz-pure writes svg, png and jpeg only. Install Graphviz "
+                "(`apt-get install graphviz`, `brew install graphviz` or `conda install graphviz`) "
+                "or ask for svg or png"
+            )
+
+
+def _graphviz_pure_path() -> str | None:
+    """The graphviz-pure executable installed with the Python package, if any."""
+    try:
+        files = importlib.metadata.files("graphviz-pure") or []
+    except importlib.metadata.PackageNotFoundError:
+        files = []
+    for file in files:
+        if file.name in ("graphviz-pure", "graphviz-pure.exe"):
+            path = pathlib.Path(file.locate()).resolve()
+            if path.is_file():
+                return str(path)
+    return shutil.which("graphviz-pure")
+
+
+@lru_cache(maxsize=8)
+def _find(override: str | None, search_path: str | None) -> Renderer:
+    if override:
+        found = shutil.which(override)
+        if found is None:
+            raise RendererNotFoundError(
+                f"{ENV_VAR}={override!r} is not an executable program: set it to the path of "
+                "`dot` or `graphviz-pure`, or unset it to let microgradx choose"
+            )
+        kind = "graphviz-pure" if "graphviz-pure" in pathlib.Path(found).name else "custom"
+        return Renderer(kind, found)
+    system_dot = shutil.which("dot")
+    if system_dot is not None:
+        return Renderer("dot", system_dot)
+    pure = _graphviz_pure_path()
+    if pure is not None:
+        return Renderer("graphviz-pure", pure)
+    raise RendererNotFoundError(f"no Graphviz renderer found to draw with: {_INSTALL_HELP}")
+
+
+def renderer() -> Renderer:
+    """The program drawings are rendered with now (see the module docstring for the order).
+
+    Raises ``RendererNotFoundError``, saying what to install, when there is none.
+    """
+    return _find(os.environ.get(ENV_VAR) or None, os.environ.get("PATH"))
+
+
+_swap_lock = threading.RLock()
+
+
+@contextlib.contextmanager
+def _running(program: Renderer) -> Iterator[None]:
+    """Point the graphviz package at ``program`` for the calls made inside this block.
+
+    graphviz reads the module constant ``dot_command.DOT_BINARY`` each time it builds a
+    command line, and graphviz-pure takes ``dot``'s flags, so swapping it is enough.
+    """
+    with _swap_lock:
+        previous = dot_command.DOT_BINARY
+        dot_command.DOT_BINARY = pathlib.Path(program.path)
+        try:
+            yield
+        finally:
+            dot_command.DOT_BINARY = previous
+
+
+class Drawing(graphviz.Digraph):
+    """A ``graphviz.Digraph`` that renders with the program :func:`renderer` picks.
+
+    Everything a Digraph does still works (``.source``, ``.save``, ``.pipe``, ``.render``,
+    notebook display); only the program run is chosen for you. ``caption`` says what a
+    backward-pass frame shows, and ``table`` holds its chain-rule table (see ``steps``).
+    """
+
+    caption: str = ""
+    table: Any = None
+
+    def pipe(self, format: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        program = renderer()
+        program.check(format or self.format)
+        if program.kind == "graphviz-pure":
+            kwargs["quiet"] = True  # it warns about the width of every non-ASCII character
+        with _running(program):
+            return super().pipe(format, *args, **kwargs)
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        program = renderer()
+        outfile = kwargs.get("outfile")
+        format = kwargs.get("format") or (
+            pathlib.Path(outfile).suffix.lstrip(".") if outfile else None
+        )
+        program.check(format or self.format)
+        if program.kind == "graphviz-pure":
+            kwargs["quiet"] = True
+        with _running(program):
+            return super().render(*args, **kwargs)
+
+
+def render_svg(graph: graphviz.Digraph | graphviz.Graph | graphviz.Source) -> str:
+    """Lay out ``graph`` (any graphviz graph) and return the SVG text."""
+    program = renderer()
+    with _running(program):
+        return graph.pipe(format="svg", encoding="utf-8", quiet=program.kind == "graphviz-pure")
+
+
+def render_png(graph: graphviz.Digraph | graphviz.Graph | graphviz.Source) -> bytes:
+    """Lay out ``graph`` (any graphviz graph) and return PNG bytes."""
+    program = renderer()
+    with _running(program):
+        return graph.pipe(format="png", quiet=program.kind == "graphviz-pure")

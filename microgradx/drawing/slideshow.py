@@ -1,0 +1,132 @@
+"""Exporting drawings: one self-contained HTML slideshow, or one image file per frame.
+
+The slideshow inlines every frame as SVG, with its caption and chain-rule table, and steps
+through them with buttons or the arrow keys. It loads nothing from the network, so it works
+offline, in a lecture hall, attached to an e-mail.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import string
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+import graphviz
+
+from microgradx.drawing.render import Drawing, render_svg, renderer
+from microgradx.drawing.style import Theme, get_theme
+
+__all__ = ["save_slideshow", "save_frames", "slideshow_html"]
+
+_PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.DOTALL)
+
+
+def _svg_body(graph: graphviz.Digraph) -> str:
+    """The frame's SVG without the XML declaration and DOCTYPE, ready to inline in HTML."""
+    return _PROLOGUE.sub("", render_svg(graph), count=1)
+
+
+def _check_frames(frames: Sequence[graphviz.Digraph]) -> list[graphviz.Digraph]:
+    if isinstance(frames, graphviz.Digraph):
+        frames = [frames]
+    frames = list(frames)
+    if not frames:
+        raise ValueError("no frames to save: pass the list that backward_steps(root) returns")
+    for i, frame in enumerate(frames):
+        if not isinstance(frame, (graphviz.Digraph, graphviz.Graph)):
+            raise TypeError(
+                f"frame {i} is a {type(frame).__name__}, not a drawing: pass the list that "
+                "backward_steps(root) returns, or drawings made with draw()"
+            )
+    return frames
+
+
+def slideshow_html(
+    frames: Sequence[graphviz.Digraph],
+    *,
+    title: str = "Backward pass, step by step",
+    theme: str | Theme = "light",
+) -> str:
+    """The slideshow of ``frames`` as one HTML document (see ``save_slideshow``)."""
+    frames = _check_frames(frames)
+    colours = get_theme(theme)
+    slides = []
+    for i, frame in enumerate(frames):
+        caption = getattr(frame, "caption", "")
+        table = getattr(frame, "table", None)
+        parts = [f'<section class="slide" id="frame-{i + 1}" hidden>']
+        if caption:
+            parts.append(f'<p class="caption">{html.escape(caption)}</p>')
+        parts.append(f'<div class="graph">{_svg_body(frame)}</div>')
+        if table is not None and len(table):
+            parts.append(table._repr_html_())
+        parts.append("</section>")
+        slides.append("\n".join(parts))
+    template = string.Template(
+        resources.files("microgradx.drawing").joinpath("slideshow.html").read_text("utf-8")
+    )
+    return template.substitute(
+        title=html.escape(title),
+        slides="\n".join(slides),
+        background=colours.background,
+        text=colours.text,
+        muted=colours.muted,
+        accent=colours.highlight,
+        cell=colours.cell,
+    )
+
+
+def save_slideshow(
+    frames: Sequence[graphviz.Digraph],
+    path: str | os.PathLike[str],
+    *,
+    title: str = "Backward pass, step by step",
+    theme: str | Theme = "light",
+) -> Path:
+    """Write ``frames`` (e.g. ``backward_steps(root)``) as one self-contained HTML file.
+
+    Every frame is inlined as SVG with its caption and chain-rule table; ◀ ▶ buttons, the
+    arrow keys, space, Home and End move between frames. No network access is needed.
+    Use the same ``theme`` as the frames so the page matches them. Returns the path.
+    """
+    path = Path(path)
+    path.write_text(slideshow_html(frames, title=title, theme=theme), encoding="utf-8")
+    return path
+
+
+def save_frames(
+    frames: Sequence[graphviz.Digraph],
+    directory: str | os.PathLike[str],
+    *,
+    format: str = "svg",
+    prefix: str = "step",
+) -> list[Path]:
+    """Write each frame as its own image, ``step_00.svg``, ``step_01.svg``, … in ``directory``.
+
+    ``format`` is "svg" or "png" with either renderer, "pdf" only with the system Graphviz
+    (graphviz-pure writes no PDF), or "dot" for the Graphviz source. Returns the paths.
+    """
+    frames = _check_frames(frames)
+    format = format.lower().lstrip(".")
+    if format not in ("svg", "png", "jpeg", "jpg", "pdf", "dot", "gv"):
+        raise ValueError(f"format must be svg, png, jpeg, pdf or dot, got {format!r}")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    if format not in ("dot", "gv"):
+        renderer().check(format)
+    width = max(2, len(str(len(frames) - 1)))
+    paths = []
+    for i, frame in enumerate(frames):
+        path = directory / f"{prefix}_{i:0{width}d}.{format}"
+        if format in ("dot", "gv"):
+            path.write_text(frame.source, encoding="utf-8")
+        elif isinstance(frame, Drawing):
+            path.write_bytes(frame.pipe(format=format))
+        else:
+            path.write_bytes(Drawing.pipe(frame, format=format))
+        paths.append(path)
+    return paths
