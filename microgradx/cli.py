@@ -1,42 +1,542 @@
-"""The `microgradx` command."""
+"""The ``microgradx`` command: draw, differentiate and train from the terminal.
+
+    microgradx draw "(x+y)*z**2" x=2 y=-3 z=2 -o graph.svg
+    microgradx grad "(x+y)*z**2" x=2 y=-3 z=2
+    microgradx demo
+
+A mistake in what the user typed (a formula, a value, a file name) ends with exit status 2 and
+a message on stderr saying what was wrong and what to do; ``--debug`` adds the traceback.
+Output files are written whole or not at all: each is written to a temporary file beside it and
+moved into place only once the drawing has rendered.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import math
+import os
+import re
 import sys
+import tempfile
+import time
+import traceback
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 
 import microgradx
 from microgradx.engine import Value
+from microgradx.expr import ExpressionError, parse
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as for other tools whose reader went away
+
+FORMATS = ("svg", "png", "pdf", "dot")
+E1 = ("(x+y)*z**2", {"x": 2.0, "y": -3.0, "z": 2.0})
 
 
-def _demo(args: argparse.Namespace) -> int:
-    """Lecture example E1: f(x, y, z) = (x + y)·z² at (2, -3, 2), forward and backward."""
-    x, y, z = Value(2.0, "x"), Value(-3.0, "y"), Value(2.0, "z")
-    f = (x + y) * z**2
-    f.backward()
-    print("f(x, y, z) = (x + y)·z²  at  x = 2, y = -3, z = 2")
-    print(f"  f     = {f.data:g}")
-    for leaf in (x, y, z):
-        print(f"  ∂f/∂{leaf.label} = {leaf.grad:g}")
-    return 0
+class UsageError(Exception):
+    """Something the user typed cannot be done; the message says what to do instead."""
+
+
+# ----------------------------------------------------------------------
+# name=value pairs, the graph and its gradients.
+# ----------------------------------------------------------------------
+
+
+def parse_assignments(pairs: Sequence[str]) -> dict[str, float]:
+    """``["x=2", "y=-3"]`` → ``{"x": 2.0, "y": -3.0}``, with an error for anything else."""
+    values: dict[str, float] = {}
+    given: dict[str, str] = {}
+    for pair in pairs:
+        name, equals, number = pair.partition("=")
+        name = unicodedata.normalize("NFKC", name.strip())  # as Python reads names: w₁ is w1
+        if not equals or not name:
+            raise UsageError(
+                f"{pair!r} is not a name=value pair: give each variable as name=number, "
+                "e.g. x=2 y=-3"
+            )
+        if not name.isidentifier():
+            raise UsageError(
+                f"{pair!r}: {name!r} is not a variable name (letters, digits and _, "
+                "not starting with a digit)"
+            )
+        if name in values:
+            raise UsageError(
+                f"{name} is given twice ({given[name]} and {pair}): give each variable once"
+            )
+        try:
+            value = float(number.strip().replace("−", "-"))
+        except ValueError:
+            raise UsageError(
+                f"{pair}: {number.strip()!r} is not a number; write e.g. {name}=2 or {name}=-0.5"
+            ) from None
+        if not math.isfinite(value):
+            raise UsageError(f"{pair}: give {name} a finite real number, not {number.strip()}")
+        values[name] = value
+        given[name] = pair
+    return values
+
+
+def graph_and_gradients(formula: str, values: dict[str, float]) -> tuple[Value, list[Value]]:
+    """The formula's graph after ``backward()``, and its named leaves in the formula's order."""
+    root = parse(formula, **values)
+    root.backward()
+    leaves = [node for node in root.topological_order() if not node.inputs and node.label]
+    return root, leaves
+
+
+def number_text(x: float) -> str:
+    """A number as a person reads it: up to 10 significant digits, no trailing zeros."""
+    return format(x, ".10g")
+
+
+def gradient_table(formula: str, root: Value, leaves: list[Value]) -> str:
+    """f and each ∂f/∂name, aligned for a terminal."""
+    at = ", ".join(f"{leaf.label} = {number_text(leaf.data)}" for leaf in leaves)
+    rows = [("f", root.data)] + [(f"∂f/∂{leaf.label}", leaf.grad) for leaf in leaves]
+    name_width = max(len(name) for name, _ in rows)
+    numbers = [number_text(x) for _, x in rows]
+    number_width = max(len(text) for text in numbers)
+    lines = [f"f = {formula}" + (f"   at {at}" if at else "")]
+    lines += [
+        f"  {name:>{name_width}} = {text:>{number_width}}" for (name, _), text in zip(rows, numbers)
+    ]
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------
+# Files: rendered whole, then moved into place.
+# ----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; when the block succeeds, move it onto ``path``.
+
+    If the block fails, the temporary file is removed and an existing ``path`` is untouched.
+    """
+    directory = path.parent
+    if not directory.is_dir():
+        raise UsageError(f"cannot write {path}: the folder {directory} does not exist")
+    handle, temporary = tempfile.mkstemp(
+        dir=directory, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}"
+    )
+    os.close(handle)
+    try:
+        yield Path(temporary)
+        os.chmod(temporary, _file_mode(path))
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _file_mode(path: Path) -> int:
+    """The mode the file would get if simply created (or the one it already has)."""
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_file(path: Path, data: bytes) -> None:
+    with atomic_output(path) as temporary:
+        temporary.write_bytes(data)
+
+
+def output_format(path: Path) -> str:
+    """The file format named by the extension: svg, png, pdf or dot."""
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix == "gv":
+        suffix = "dot"
+    if suffix not in FORMATS:
+        raise UsageError(
+            f"cannot tell the format of {str(path)!r} from its extension: end the name in "
+            + ", ".join(f".{f}" for f in FORMATS)
+            + " (.dot is the Graphviz source)"
+        )
+    return suffix
+
+
+def render(graph: object, format: str) -> bytes:
+    """The drawing as file contents: DOT source for "dot", else laid out by Graphviz."""
+    import graphviz
+
+    if format == "dot":
+        return graph.source.encode("utf-8")  # type: ignore[attr-defined]
+    try:
+        return graph.pipe(format=format)  # type: ignore[attr-defined]
+    except graphviz.CalledProcessError as error:
+        detail = (error.stderr or b"").decode("utf-8", "replace").strip()
+        program = Path(str(error.cmd[0])).name if error.cmd else "Graphviz"
+        raise UsageError(
+            f"{program} failed to draw the graph as {format} (exit status {error.returncode}"
+            + (f": {detail}" if detail else "")
+            + "); check the Graphviz installation, or write .dot and render it elsewhere"
+        ) from error
+
+
+def write_steps(root: Value, directory: Path, options: dict) -> list[Path]:
+    """Every frame of the backward pass as frame_00.svg, … and the slideshow index.html.
+
+    Everything is rendered before the first file is written, so a failure leaves the
+    folder as it was.
+    """
+    from microgradx.drawing import backward_steps, slideshow_html
+
+    frames = backward_steps(root, **options)
+    images = [render(frame, "svg") for frame in frames]
+    page = slideshow_html(frames, theme=options.get("theme", "light")).encode("utf-8")
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for number, image in enumerate(images):
+        path = directory / f"frame_{number:02d}.svg"
+        write_file(path, image)
+        written.append(path)
+    for stale in directory.glob("frame_*.svg"):  # frames of an earlier, longer graph
+        if re.fullmatch(r"frame_\d+\.svg", stale.name) and stale not in written:
+            stale.unlink()
+    slideshow = directory / "index.html"
+    write_file(slideshow, page)
+    return [*written, slideshow]
+
+
+# ----------------------------------------------------------------------
+# The subcommands.
+# ----------------------------------------------------------------------
+
+
+def run_grad(args: argparse.Namespace) -> int:
+    root, leaves = graph_and_gradients(args.formula, parse_assignments(args.values))
+    if args.json:
+        report = {
+            "formula": args.formula,
+            "inputs": {leaf.label: leaf.data for leaf in leaves},
+            "f": root.data,
+            "gradients": {leaf.label: leaf.grad for leaf in leaves},
+        }
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(gradient_table(args.formula, root, leaves))
+    return EXIT_OK
+
+
+def run_draw(args: argparse.Namespace) -> int:
+    from microgradx.drawing import draw
+
+    values = parse_assignments(args.values)
+    output = Path(args.output) if args.output else None
+    if output is None and args.steps is None:
+        output = Path("graph.svg")
+    format = output_format(output) if output is not None else None
+    root = parse(args.formula, **values)
+    if not args.forward_only:
+        root.backward()
+    style = dict(local_grads=args.local_grads, rankdir=args.rankdir, theme=args.theme)
+    if output is not None:
+        image = render(draw(root, grads=not args.forward_only, **style), format)
+        write_file(output, image)
+        what = "forward pass" if args.forward_only else "forward and backward pass"
+        print(f"wrote {output.resolve()} ({what} of {args.formula})")
+    if args.steps is not None:
+        written = write_steps(root, Path(args.steps), style)
+        print(
+            f"wrote {len(written) - 1} frames of the backward pass and the slideshow "
+            f"{written[-1].resolve()}"
+        )
+    return EXIT_OK
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    formula, values = E1
+    print("Lecture example E1: forward and backward through f(x, y, z) = (x + y)·z²\n")
+    root, leaves = graph_and_gradients(formula, values)
+    print(gradient_table(formula, root, leaves))
+    print()
+    written = _demo_drawings(root, out)
+    if written:
+        print("Drawings of the graph:")
+        for path in written:
+            print(f"  {path.resolve()}")
+        print()
+    if args.epochs > 0:
+        _demo_training(out, epochs=args.epochs)
+    return EXIT_OK
+
+
+def _demo_drawings(root: Value, out: Path) -> list[Path]:
+    from microgradx.drawing import draw
+
+    forward = out / "e1_forward.svg"
+    backward = out / "e1_backward.svg"
+    write_file(forward, render(draw(root, grads=False), "svg"))
+    write_file(backward, render(draw(root, local_grads=True), "svg"))
+    steps = write_steps(root, out / "e1_steps", {"local_grads": True})
+    return [forward, backward, steps[-1]]
+
+
+def _demo_training(out: Path, *, epochs: int) -> None:
+    from microgradx import data, losses, nn, optim, train
+
+    X, y = data.make_moons(n_samples=100, noise=0.1, seed=0)
+    model = nn.MLP(2, [16, 16, 1], seed=1)
+    print(
+        f"Training an MLP(2, [16, 16, 1]) ({len(model.parameters())} parameters) on "
+        f"{len(X)} moons points for {epochs} epochs, on the same scalar engine:"
+    )
+    optimizer = optim.Adam(model.parameters(), lr=0.05)
+    start = time.perf_counter()
+    history = train.fit(model, losses.hinge, optimizer, X, y, epochs=epochs, batch_size=None)
+    seconds = time.perf_counter() - start
+    accuracy = history.accuracy[-1]
+    print(f"accuracy {accuracy:.0%} after {epochs} epochs ({seconds:.1f} s)")
+    try:
+        import matplotlib
+    except ImportError:
+        print(
+            "matplotlib is not installed, so the decision-boundary plot was skipped "
+            "(pip install 'microgradx[notebooks]' to get it)"
+        )
+        return
+    matplotlib.use("Agg")  # files only: no window
+    plot = out / "moons_decision_boundary.png"
+    with atomic_output(plot) as temporary:
+        train.plot_decision_boundary(model, X, y, path=temporary)
+    print(f"decision boundary: {plot.resolve()}")
+
+
+# ----------------------------------------------------------------------
+# Arguments, errors and exit status.
+# ----------------------------------------------------------------------
+
+_VALUES_HELP = "a value for each variable in the formula, e.g. x=2 y=-3 z=2"
+_FORMULA_HELP = (
+    "the formula, quoted: numbers, names, + - * / ** (or ^), parentheses, and "
+    "exp log ln tanh sigmoid σ relu sin cos sqrt abs; z² and x·y work too"
+)
+_NOTE_ON_MINUS = (
+    'A formula starting with "-" goes after "--":  microgradx {command} -- "-log(x)" x=2'
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="microgradx", description="Draw, differentiate and train on scalar graphs."
+        prog="microgradx",
+        description="Draw, differentiate and train on scalar computational graphs.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=(
+            "examples:\n"
+            '  microgradx draw "(x+y)*z**2" x=2 y=-3 z=2 -o graph.svg\n'
+            '  microgradx grad "(x+y)*z**2" x=2 y=-3 z=2\n'
+            "  microgradx demo\n\n"
+            "`microgradx COMMAND --help` shows each command's options."
+        ),
     )
     parser.add_argument(
         "--version", action="version", version=f"microgradx {microgradx.__version__}"
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="run the lecture example")
-    demo.set_defaults(run=_demo)
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help: str, epilog: str, run: Callable) -> argparse.ArgumentParser:
+        sub = commands.add_parser(
+            name,
+            help=help,
+            description=help[0].upper() + help[1:] + ".",
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        sub.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
+        sub.set_defaults(run=run)
+        return sub
+
+    draw = command(
+        "draw",
+        "draw a formula's graph with its values and gradients, to svg, png, pdf or dot",
+        "examples:\n"
+        '  microgradx draw "(x+y)*z**2" x=2 y=-3 z=2 -o graph.svg\n'
+        '  microgradx draw "(x+y)*z²" x=2 y=-3 z=2 --forward-only -o forward.png\n'
+        '  microgradx draw "(a+b)*(b+1)" a=2 b=1 --local-grads --theme dark -o e3.pdf\n'
+        '  microgradx draw "-log(σ(y*(w1*x1 + w2*x2)))" w1=-1 x1=2 w2=1 x2=1 y=1 \\\n'
+        "      --rankdir TB --steps backward/      (frames + backward/index.html)\n\n"
+        "Without -o (and without --steps) the drawing goes to graph.svg here.\n"
+        + _NOTE_ON_MINUS.format(command="draw"),
+        run_draw,
+    )
+    draw.add_argument("formula", metavar="FORMULA", help=_FORMULA_HELP)
+    draw.add_argument("values", metavar="NAME=VALUE", nargs="*", help=_VALUES_HELP)
+    draw.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="the file to write; its extension picks the format: .svg .png .pdf .dot "
+        "(default: graph.svg)",
+    )
+    draw.add_argument(
+        "--forward-only", action="store_true", help="the forward pass only: no gradients"
+    )
+    draw.add_argument(
+        "--local-grads",
+        action="store_true",
+        help="write each edge's local derivative ∂out/∂in",
+    )
+    draw.add_argument("--theme", choices=("light", "dark"), default="light", help="colours")
+    draw.add_argument(
+        "--rankdir",
+        choices=("LR", "TB"),
+        default="LR",
+        help="LR: inputs on the left (default); TB: inputs on top",
+    )
+    draw.add_argument(
+        "--steps",
+        metavar="DIR",
+        help="also write every frame of the backward pass (frame_00.svg, …) and a "
+        "slideshow DIR/index.html",
+    )
+
+    grad = command(
+        "grad",
+        "print a formula's value and its gradient with respect to each variable",
+        "examples:\n"
+        '  microgradx grad "(x+y)*z**2" x=2 y=-3 z=2\n'
+        '  microgradx grad "(a + b)·(b + 1)" a=2 b=1\n'
+        '  microgradx grad --json "-log(sigmoid(y*(w1*x1+w2*x2)))" w1=-1 x1=2 w2=1 x2=1 y=1\n\n'
+        + _NOTE_ON_MINUS.format(command="grad"),
+        run_grad,
+    )
+    grad.add_argument("formula", metavar="FORMULA", help=_FORMULA_HELP)
+    grad.add_argument("values", metavar="NAME=VALUE", nargs="*", help=_VALUES_HELP)
+    grad.add_argument("--json", action="store_true", help="print JSON, for other programs")
+
+    demo = command(
+        "demo",
+        "run lecture example E1 and train a small network on the two moons",
+        "examples:\n"
+        "  microgradx demo\n"
+        "  microgradx demo --out slides/ --epochs 50\n\n"
+        "Prints E1's value and gradients, writes its drawings and backward-pass slideshow,\n"
+        "then trains an MLP on the moons data set and plots its decision boundary.",
+        run_demo,
+    )
+    demo.add_argument(
+        "--out",
+        metavar="DIR",
+        default="microgradx-demo",
+        help="the folder for the drawings and plots (default: ./microgradx-demo)",
+    )
+    demo.add_argument(
+        "--epochs",
+        type=_count,
+        default=30,
+        help="training epochs (default: 30; 0 skips training)",
+    )
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.run(args)
+def _count(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"{n} is negative: give 0 or more")
+    return n
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean the request cannot be done as asked (not a bug in microgradx)."""
+    errors: list[type[BaseException]] = [
+        UsageError,
+        ExpressionError,
+        ValueError,
+        OverflowError,
+        OSError,
+    ]
+    if "microgradx.drawing" in sys.modules:
+        from microgradx.drawing.render import RendererNotFoundError
+
+        errors.append(RendererNotFoundError)
+    if "graphviz" in sys.modules:
+        import graphviz
+
+        errors += [graphviz.ExecutableNotFound, graphviz.CalledProcessError]
+    return tuple(errors)
+
+
+def _shield_minus(argv: Sequence[str]) -> tuple[list[str], set[str]]:
+    """Let a formula start with a minus sign: ``grad "-log(x)" x=2``.
+
+    argparse reads any word starting with "-" as an option; a word after ``draw`` or ``grad``
+    that starts with "-" and is not one of their options (-h, -o, --...) gets a leading space,
+    which makes it a positional argument. Returns the words and the shielded ones.
+    """
+    words: list[str] = []
+    shielded: set[str] = set()
+    command = None
+    for index, word in enumerate(argv):
+        if word == "--":
+            return words + list(argv[index:]), shielded
+        if command in ("draw", "grad") and _is_formula_with_minus(word):
+            shielded.add(" " + word)
+            word = " " + word
+        elif command is None and not word.startswith("-"):
+            command = word
+        words.append(word)
+    return words, shielded
+
+
+def _is_formula_with_minus(word: str) -> bool:
+    return (
+        word.startswith("-") and len(word) > 1 and word[1] != "-" and word[:2] not in ("-h", "-o")
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; returns the exit status (0 ok, 2 user error, 130 interrupted)."""
+    for stream in (sys.stdout, sys.stderr):  # ∂ and σ on a terminal that cannot show them
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+    words, shielded = _shield_minus(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(words)
+    if getattr(args, "formula", None) in shielded:
+        args.formula = args.formula[1:]
+    try:
+        status = args.run(args)
+        sys.stdout.flush()
+        return status
+    except KeyboardInterrupt:
+        print("\nmicrogradx: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of our output went away (e.g. `| head`): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except Exception as error:
+        if args.debug:
+            traceback.print_exc()
+        if isinstance(error, _user_errors()):
+            print(f"microgradx {args.command}: error: {error}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        print(
+            f"microgradx {args.command}: internal error: {type(error).__name__}: {error}\n"
+            "This is a bug in microgradx; run again with --debug to see the traceback, "
+            "and please report it.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

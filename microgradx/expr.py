@@ -249,7 +249,9 @@ def _to_python_notation(text: str) -> tuple[str, list[int]]:
         pieces.append(new)
         origin.extend([i] * len(new))
     origin.append(len(text))
-    return "".join(pieces), origin
+    source = "".join(pieces)
+    indent = len(source) - len(source.lstrip(" "))  # Python would call it an indented block
+    return source[indent:], origin[indent:]
 
 
 def _python_ast(text: str, source: str, origin: list[int]) -> ast.Expression:

@@ -149,6 +149,8 @@ def test_numbers_and_signs():
     assert parse("+x", x=2).label == "x"
     assert parse("x - -1", x=2).data == 3.0
     assert parse("w₁ + 1", w1=2).inputs[0].label == "w1"  # subscript digits are digits
+    assert parse("\n  x + 1 ", x=1).data == 2.0  # surrounding space is no "indented block"
+    assert error_of("  x + (", x=1).column == 7
 
 
 def test_values_may_be_values_and_are_used_as_leaves():
