@@ -20,7 +20,6 @@ import os
 import re
 import sys
 import tempfile
-import time
 import traceback
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -85,10 +84,17 @@ def parse_assignments(pairs: Sequence[str]) -> dict[str, float]:
 
 def graph_and_gradients(formula: str, values: dict[str, float]) -> tuple[Value, list[Value]]:
     """The formula's graph after ``backward()``, and its named leaves in the formula's order."""
-    root = parse(formula, **values)
+    root = named_root(parse(formula, **values), values)
     root.backward()
     leaves = [node for node in root.topological_order() if not node.inputs and node.label]
     return root, leaves
+
+
+def named_root(root: Value, values: dict[str, float]) -> Value:
+    """Label the output "f", as the slides do (unless the formula has a variable f)."""
+    if not root.label and "f" not in values:
+        root.label = "f"
+    return root
 
 
 def number_text(x: float) -> str:
@@ -237,7 +243,7 @@ def run_draw(args: argparse.Namespace) -> int:
     if output is None and args.steps is None:
         output = Path("graph.svg")
     format = output_format(output) if output is not None else None
-    root = parse(args.formula, **values)
+    root = named_root(parse(args.formula, **values), values)
     if not args.forward_only:
         root.backward()
     style = dict(local_grads=args.local_grads, rankdir=args.rankdir, theme=args.theme)
@@ -286,20 +292,26 @@ def _demo_drawings(root: Value, out: Path) -> list[Path]:
 
 
 def _demo_training(out: Path, *, epochs: int) -> None:
+    """micrograd's demo on this engine: an MLP learns the two moons with the hinge loss."""
     from microgradx import data, losses, nn, optim, train
 
-    X, y = data.make_moons(n_samples=100, noise=0.1, seed=0)
+    X, y = data.make_moons(n_samples=200, noise=0.1, seed=0)
+    labels = 2 * y - 1  # the hinge loss wants classes -1 and +1
     model = nn.MLP(2, [16, 16, 1], seed=1)
+    optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     print(
-        f"Training an MLP(2, [16, 16, 1]) ({len(model.parameters())} parameters) on "
-        f"{len(X)} moons points for {epochs} epochs, on the same scalar engine:"
+        f"Training MLP(2, [16, 16, 1]) ({len(model.parameters())} parameters) on {len(X)} "
+        f"points of the two moons: {epochs} epochs of mini-batch SGD on the hinge loss."
     )
-    optimizer = optim.Adam(model.parameters(), lr=0.05)
-    start = time.perf_counter()
-    history = train.fit(model, losses.hinge, optimizer, X, y, epochs=epochs, batch_size=None)
-    seconds = time.perf_counter() - start
-    accuracy = history.accuracy[-1]
-    print(f"accuracy {accuracy:.0%} after {epochs} epochs ({seconds:.1f} s)")
+    history = train.fit(
+        model, losses.hinge, optimizer, X, labels, epochs=epochs, batch_size=10, l2=1e-4
+    )
+    _, accuracy = train.evaluate(model, losses.hinge, X, labels)
+    stopped = " (interrupted)" if history.interrupted else ""
+    print(
+        f"accuracy {accuracy:.1%} on the training points after {history.epochs} epochs"
+        f"{stopped}, {history.seconds:.1f} s"
+    )
     try:
         import matplotlib
     except ImportError:
@@ -311,7 +323,7 @@ def _demo_training(out: Path, *, epochs: int) -> None:
     matplotlib.use("Agg")  # files only: no window
     plot = out / "moons_decision_boundary.png"
     with atomic_output(plot) as temporary:
-        train.plot_decision_boundary(model, X, y, path=temporary)
+        train.plot_decision_boundary(model, X, y, path=str(temporary))
     print(f"decision boundary: {plot.resolve()}")
 
 
@@ -425,7 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
         "run lecture example E1 and train a small network on the two moons",
         "examples:\n"
         "  microgradx demo\n"
-        "  microgradx demo --out slides/ --epochs 50\n\n"
+        "  microgradx demo --out slides/ --epochs 100\n\n"
         "Prints E1's value and gradients, writes its drawings and backward-pass slideshow,\n"
         "then trains an MLP on the moons data set and plots its decision boundary.",
         run_demo,
@@ -439,8 +451,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--epochs",
         type=_count,
-        default=30,
-        help="training epochs (default: 30; 0 skips training)",
+        default=40,
+        help="training epochs (default: 40; 0 skips training)",
     )
     return parser
 
