@@ -1,0 +1,361 @@
+"""Batched execution: the graph is the program, vectorisation runs it on a batch.
+
+A scalar engine builds one Python object per node per example, which is why training
+with it is slow. ``compile`` traces one example's graph once and turns it into a short
+list of numpy instructions that evaluate *that same graph* for every row of a batch:
+
+    x1, x2, y = Value(0.0, "x1"), Value(0.0, "x2"), Value(0.0, "y")
+    loss = ((x1 * w1 + x2 * w2 + b) - y) ** 2        # one example, traced
+    step = compile(loss, inputs=[x1, x2, y])
+    mean_loss = step(batch)                            # batch: shape (B, 3)
+
+``step(batch)`` returns the mean of the root over the rows, (1/B) Σᵣ root(rowᵣ), and adds
+its gradient ∂/∂p (1/B) Σᵣ root(rowᵣ) to every parameter's ``grad`` — exactly what looping
+``root.backward()`` over the rows and averaging would give — so an optimizer works
+unchanged. Every leaf that is not an input is a parameter (or constant); its current
+``data`` is read at each call. ``step.forward(batch)`` gives the root's value per row.
+"""
+
+from __future__ import annotations
+
+import operator
+import sys
+import types
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from microgradx import functional
+from microgradx.compiler.program import (
+    Failure,
+    Instruction,
+    check_finite,
+    error_for,
+    flatten_sums,
+    plan,
+    quick_finite,
+    trace,
+)
+from microgradx.engine import Value, _name
+
+__all__ = ["compile", "Compiled", "compile_loss", "CompiledLoss"]
+
+_data = operator.attrgetter("data")
+
+# A batch size seen this many times keeps its buffers; more sizes than this start afresh.
+_MAX_BUFFERED_SIZES = 8
+
+
+class Compiled:
+    """A Value graph compiled to run over numpy batches (made by ``compile``).
+
+    Attributes:
+        inputs: the leaves that vary per row, in the order of the batch's columns.
+        parameters: every other leaf (weights, biases, constants), read afresh at each call.
+        roots: the graph's output node(s).
+        instructions: the program, in execution order (``print(step.program())``).
+    """
+
+    def __init__(self, roots: list[Value], inputs: list[Value], single: bool) -> None:
+        nodes, root_ids = trace(roots, inputs)
+        flatten_sums(nodes, root_ids)
+        instructions, parameter_ids, n_rows, n_scalars = plan(nodes, root_ids, len(inputs))
+        self.roots = roots
+        self.inputs = inputs
+        self.parameters = [nodes[i].value for i in parameter_ids]
+        self.instructions: list[Instruction] = instructions
+        self._single = single
+        self._outputs = [(nodes[i].per_row, nodes[i].slot) for i in root_ids]
+        self._backward = [ins for ins in reversed(instructions) if ins.needs_grad]
+        self._n_rows = n_rows
+        self._scalars = np.zeros((n_scalars, 1))
+        self._scalar_grads = np.zeros((n_scalars, 1))
+        self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    # ------------------------------------------------------------------
+
+    def __call__(self, batch: Any) -> float:
+        """The same as ``step(batch)``."""
+        return self.step(batch)
+
+    def step(self, batch: Any) -> float:
+        """Mean of the root over the batch's rows; adds its gradient to every parameter's grad.
+
+        ``batch`` has shape (B, len(inputs)): row r holds one example, column i the value
+        of ``inputs[i]``. The gradient is that of the mean, (1/B) Σᵣ ∂root(rowᵣ)/∂p, and
+        accumulates like ``backward()`` (zero the grads between steps).
+        """
+        if not self._single:
+            raise ValueError(
+                f"step needs a single root (a loss), but this graph has {len(self.roots)}: "
+                "compile the loss on its own for training; use forward() for several outputs"
+            )
+        rows, scalars, row_grads = self._run(batch)
+        scalar_grads = self._scalar_grads
+        row_grads.fill(0.0)
+        scalar_grads.fill(0.0)
+        per_row, slot = self._outputs[0]
+        if per_row:
+            value = float(rows[slot].mean())
+            row_grads[slot] = 1.0 / rows.shape[1]  # ∂/∂rootᵣ of (1/B) Σᵣ rootᵣ
+        else:
+            value = float(scalars[slot, 0])
+            scalar_grads[slot] = 1.0
+        with np.errstate(all="ignore"):
+            for instruction in self._backward:
+                instruction.backward(rows, scalars, row_grads, scalar_grads)
+        grads = scalar_grads[: len(self.parameters), 0].tolist()
+        for parameter, grad in zip(self.parameters, grads):
+            parameter.grad += grad
+        return value
+
+    def forward(self, batch: Any) -> np.ndarray:
+        """The root's value for every row: shape (B,), or (B, number of roots) for several."""
+        rows, scalars, _ = self._run(batch)
+        columns = [
+            rows[slot] if per_row else np.full(rows.shape[1], scalars[slot, 0])
+            for per_row, slot in self._outputs
+        ]
+        if self._single:
+            return columns[0].copy()
+        return np.stack(columns, axis=1)
+
+    def program(self) -> str:
+        """The instructions as text, one per line: what runs, on which slots of the tables."""
+        lines = [
+            f"rows[0:{len(self.inputs)}] = the batch's columns "
+            f"({', '.join(_name(x) for x in self.inputs)})",
+            f"scalars[0:{len(self.parameters)}] = the parameters' data",
+        ]
+        lines += [f"{i:3d}  {instruction}" for i, instruction in enumerate(self.instructions)]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"Compiled({len(self.inputs)} inputs, {len(self.parameters)} parameters, "
+            f"{len(self.instructions)} instructions)"
+        )
+
+    # ------------------------------------------------------------------
+
+    def _run(self, batch: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Forward over the batch: fills and returns the tables (rows, scalars, row grads)."""
+        array = self._check_batch(batch)
+        rows, row_grads = self._buffers(array.shape[0])
+        rows[: len(self.inputs)] = array.T
+        scalars = self._scalars
+        n_parameters = len(self.parameters)
+        scalars[:n_parameters, 0] = list(map(_data, self.parameters))
+        if not quick_finite(scalars[:n_parameters]):
+            self._check_parameters()
+        with np.errstate(all="ignore"):
+            try:
+                for instruction in self.instructions:
+                    instruction.forward(rows, scalars)
+            except Failure as failure:
+                done = self.instructions[: self.instructions.index(failure.instruction)]
+                check_finite(done, rows, scalars)  # an earlier overflow is the first error
+                raise error_for(failure.instruction, failure.bad, overflow=False) from None
+            if not (quick_finite(rows) and quick_finite(scalars)):
+                check_finite(self.instructions, rows, scalars)
+        return rows, scalars, row_grads
+
+    def _buffers(self, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """The per-row value and gradient tables for batches of ``size`` rows, made once."""
+        tables = self._tables.get(size)
+        if tables is None:
+            if len(self._tables) >= _MAX_BUFFERED_SIZES:
+                self._tables.clear()
+            tables = (np.zeros((self._n_rows, size)), np.zeros((self._n_rows, size)))
+            self._tables[size] = tables
+        return tables
+
+    def _check_batch(self, batch: Any) -> np.ndarray:
+        n = len(self.inputs)
+        shape_hint = f"(rows, {n}): one row per example, one column per input"
+        raw = np.asarray(batch)
+        if raw.dtype.kind not in "biuf":
+            raise TypeError(
+                f"the batch must hold real numbers, got an array of {raw.dtype} "
+                f"(shape {raw.shape}); give a float array of shape {shape_hint}"
+            )
+        if raw.ndim != 2 or raw.shape[1] != n:
+            fix = " (a single column: batch.reshape(-1, 1))" if raw.ndim == 1 and n == 1 else ""
+            raise ValueError(
+                f"the batch must have shape {shape_hint} "
+                f"({', '.join(_name(x) for x in self.inputs)}), got shape {raw.shape}{fix}"
+            )
+        if raw.shape[0] == 0:
+            raise ValueError("the batch is empty: give at least one row")
+        array = raw.astype(float, copy=False)
+        finite = np.isfinite(array)
+        if not finite.all():
+            row, column = (int(i) for i in np.argwhere(~finite)[0])
+            raise ValueError(
+                f"the batch has {array[row, column]} in row {row}, column {column} "
+                f"({_name(self.inputs[column])}): inputs must be finite numbers"
+            )
+        return array
+
+    def _check_parameters(self) -> None:
+        for parameter in self.parameters:
+            if not np.isfinite(parameter.data):
+                raise ValueError(
+                    f"parameter {_name(parameter)} is {parameter.data}: a parameter must be a "
+                    "finite number (if training diverged, lower the learning rate)"
+                )
+
+
+def compile(root: Value | Sequence[Value], inputs: Sequence[Value]) -> Compiled:
+    """Compile the graph below ``root`` to run over numpy batches, forward and backward.
+
+    Args:
+        root: one example's output, e.g. its loss (a Value), or a list of outputs
+            (then ``forward`` returns one column per output; ``step`` needs a single root).
+        inputs: the leaves that vary per example, e.g. ``[x1, x2, y]``: column i of a batch
+            gives ``inputs[i]``'s value. Every other leaf is a parameter or constant.
+
+    Returns:
+        A ``Compiled`` graph ``step``: ``step(batch)`` returns the batch mean of the root and
+        adds its gradient to every parameter's ``grad``; ``step.forward(batch)`` returns the
+        root per row. It agrees with running the scalar engine row by row.
+    """
+    single = isinstance(root, Value)
+    roots = [root] if single else list(root) if isinstance(root, (list, tuple)) else None
+    if not roots or not all(isinstance(r, Value) for r in roots):
+        raise TypeError(f"compile needs a Value (or a non-empty list of Values), got {root!r}")
+    if isinstance(inputs, Value) or not isinstance(inputs, (list, tuple)):
+        raise TypeError(f"inputs must be a list of leaf Values, e.g. [x1, x2, y], got {inputs!r}")
+    inputs = list(inputs)
+    for x in inputs:
+        if not isinstance(x, Value):
+            raise TypeError(f"inputs must be Values (the graph's leaves), got {x!r}")
+        if x.inputs:
+            raise ValueError(
+                f"input {_name(x)} is computed by {x.op!r}, not a leaf: inputs are the leaf "
+                "Values that hold one example's data"
+            )
+    if len(set(inputs)) != len(inputs):
+        raise ValueError("inputs lists the same Value twice: give each input leaf once")
+    return Compiled(roots, inputs, single)
+
+
+# ----------------------------------------------------------------------
+# A model and a loss, compiled for training.
+# ----------------------------------------------------------------------
+
+
+class CompiledLoss:
+    """``loss(model(x), y)`` compiled for batches (made by ``compile_loss``).
+
+    ``step(X, y)`` → mean loss over the rows, gradients added to the parameters' grads;
+    ``predict(X)`` → the model's outputs per row.
+    """
+
+    def __init__(
+        self,
+        model: Callable[[list[Value]], Any],
+        loss: Callable[[Any, Any], Value],
+        n_features: int,
+        targets: Sequence[float] | None,
+        penalty: Value | None,
+    ) -> None:
+        self.n_features = n_features
+        xs = [Value(0.0, f"x{i}") for i in range(n_features)]
+        outputs = model(xs)
+        output_list = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+        self.targets = None if targets is None else list(targets)
+        if self.targets is None:
+            target = Value(0.0, "y")
+            example_loss = loss(outputs, target)
+            label_inputs = [target]
+        else:
+            if not self.targets or len(set(self.targets)) != len(self.targets):
+                raise ValueError(f"targets must list each possible label once, got {targets!r}")
+            # [y = c] · loss(output, c), summed over the labels c: one-hot columns select
+            # each row's own label, so one graph serves every row.
+            label_inputs = [Value(0.0, f"[y={c}]") for c in self.targets]
+            example_loss = functional.dot(label_inputs, [loss(outputs, c) for c in self.targets])
+        if penalty is not None:
+            example_loss = example_loss + penalty  # parameter-only: its batch mean is itself
+        if not isinstance(example_loss, Value):
+            raise TypeError(f"the loss must return a Value, got {example_loss!r}")
+        if self.targets is None and label_inputs[0] not in example_loss.topological_order():
+            raise ValueError(
+                "the loss used the target as a plain number, so it cannot vary per row: pass "
+                "targets=[...] (the possible labels, e.g. [-1, 1] or range(10))"
+            )
+        self.loss_graph = compile(example_loss, inputs=xs + label_inputs)
+        self.output_graph = compile(output_list, inputs=xs)
+        self._single_output = not isinstance(outputs, (list, tuple))
+        self.parameters = self.loss_graph.parameters
+
+    def step(self, X: Any, y: Any) -> float:
+        """Mean loss over the rows of (X, y); adds its gradient to every parameter's grad."""
+        return self.loss_graph.step(self.batch(X, y))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The model's outputs for each row of X: shape (B,) for one output, else (B, k)."""
+        outputs = self.output_graph.forward(X)
+        return outputs[:, 0] if self._single_output else outputs
+
+    def batch(self, X: Any, y: Any) -> np.ndarray:
+        """X with the labels appended as the loss graph's input columns."""
+        X = np.asarray(X, dtype=float)
+        y = np.asarray(y)
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            raise ValueError(
+                f"X must have shape (rows, {self.n_features}), one row per example, got {X.shape}"
+            )
+        if y.shape != (X.shape[0],):
+            raise ValueError(f"y must hold one label per row of X ({X.shape[0]}), got {y.shape}")
+        if self.targets is None:
+            return np.column_stack([X, y.astype(float)])
+        one_hot = y[:, None] == np.asarray(self.targets)[None, :]
+        unknown = ~one_hot.any(axis=1)
+        if unknown.any():
+            row = int(np.argmax(unknown))
+            raise ValueError(
+                f"label {y[row]!r} in row {row} is not one of the targets {self.targets}"
+            )
+        return np.hstack([X, one_hot])
+
+    def __repr__(self) -> str:
+        return f"CompiledLoss({self.n_features} features; loss {self.loss_graph!r})"
+
+
+def compile_loss(
+    model: Callable[[list[Value]], Any],
+    loss: Callable[[Any, Any], Value],
+    n_features: int,
+    *,
+    targets: Sequence[float] | None = None,
+    penalty: Value | None = None,
+) -> CompiledLoss:
+    """Trace ``loss(model(x), y)`` for one example and compile it for batches of (X, y).
+
+    Args:
+        model: e.g. an ``nn.MLP``, called once on ``n_features`` input leaves.
+        loss: e.g. ``losses.hinge`` or ``losses.cross_entropy``: (outputs, label) → Value.
+        n_features: the number of columns of X.
+        targets: the possible labels (e.g. ``[-1, 1]``, ``range(10)``). The loss is traced
+            once per label c and row r uses Σ_c [y_r = c]·loss(output_r, c). Without
+            targets the label is a leaf Value of its own, which the loss must use as a Value.
+        penalty: a parameter-only term added to every example's loss, such as an L2
+            penalty α·Σ p² (the mean of a constant over rows is the constant).
+    """
+    if isinstance(n_features, bool) or not isinstance(n_features, int) or n_features < 1:
+        raise ValueError(f"n_features must be a whole number ≥ 1, got {n_features!r}")
+    return CompiledLoss(model, loss, n_features, targets, penalty)
+
+
+class _CallableModule(types.ModuleType):
+    """Importing ``microgradx.compile`` (the module) rebinds the package attribute
+    ``microgradx.compile`` to the module; calling it must still compile."""
+
+    def __call__(self, root: Value | Sequence[Value], inputs: Sequence[Value]) -> Compiled:
+        return compile(root, inputs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

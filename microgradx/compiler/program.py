@@ -1,0 +1,536 @@
+"""From a Value graph to a flat program of vectorised instructions, and running it.
+
+Planning (once, at compile time):
+1. Trace: every node reachable from the roots, inputs before the nodes that use them.
+   The ``inputs`` leaves vary per row; every other leaf (a parameter or constant) is one
+   number per call. A node is *per-row* if it depends on an input, else *scalar*.
+2. Flatten: a chain of ``+`` nodes, each used once, becomes one n-ary ``sum``.
+3. Level: a node's level is 1 + the highest level of its inputs (leaves: 0). Nodes on
+   the same level do not depend on each other, so all nodes of one level with the same
+   op and the same kind of operands become **one instruction**: k nodes × B rows in one
+   numpy call. The k ``dot`` nodes of a layer, which share their x's, become one matrix
+   product (k × n weights) @ (n × B inputs).
+4. Slots: per-row values live in a table ``rows`` of shape (slots, B), scalar values
+   in ``scalars`` of shape (slots, 1); an instruction's outputs take consecutive slots,
+   so it writes one slice, and the next instruction usually reads one slice.
+
+Running: forward executes the instructions in order; backward executes them in reverse,
+each adding g · (local derivative) into its operands' gradient slots (the chain rule,
+as ``Value.backward`` does node by node).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from microgradx.compiler.kernels import BINARY, DOT, NARY, UNARY, Kernel
+from microgradx.engine import Value, _name, topological_order
+
+Array = np.ndarray
+
+
+# ----------------------------------------------------------------------
+# The traced graph.
+# ----------------------------------------------------------------------
+
+
+class _Node:
+    """One node of the graph as the planner sees it."""
+
+    __slots__ = ("value", "op", "param", "inputs", "per_row", "needs_grad", "level", "slot")
+
+    def __init__(self, value: Value, op: str, param: Any, inputs: list[int], per_row: bool):
+        self.value = value  # the traced Value: its label and op name it in error messages
+        self.op = op  # the op's family: "**n" for "**2", "softmax" for "softmax[3]", ...
+        self.param = param  # the op's constant: exponent, slope or output index
+        self.inputs = inputs  # indices of the input nodes
+        self.per_row = per_row
+        self.needs_grad = False  # depends on a parameter
+        self.level = 0
+        self.slot = -1
+
+
+_BINARY_OPS = frozenset(BINARY)
+_NARY_OPS = frozenset(NARY) | {"dot"}
+
+
+def _family(value: Value) -> tuple[str, Any]:
+    """Split an engine op name into its family and constant: "**2" → ("**n", 2.0)."""
+    op, arity = value.op, len(value.inputs)
+    if op.startswith("**") and op != "**":
+        family, param = "**n", float(op[2:])
+    elif op.startswith("leaky_relu"):
+        family, param = "leaky_relu", 0.01 if op == "leaky_relu" else float(op[11:-1])
+    elif op.startswith(("softmax[", "log_softmax[")):
+        family, param = op[: op.index("[")], int(op[op.index("[") + 1 : -1])
+    else:
+        family, param = op, None
+    if family in UNARY:
+        expected_ok = arity == 1
+    elif family in _BINARY_OPS:
+        expected_ok = arity == 2
+    elif family == "dot":
+        expected_ok = arity >= 2 and arity % 2 == 0
+    elif family in NARY:
+        expected_ok = arity >= 1 and (param is None or param < arity)
+    else:
+        raise ValueError(
+            f"compile does not know the op {op!r} ({_name(value)}): it runs the engine's ops "
+            "and functional's sum, mean, dot, logsumexp, softmax and log_softmax"
+        )
+    if not expected_ok:
+        raise ValueError(f"node {op!r} ({_name(value)}) has {arity} inputs, which {op} cannot")
+    return family, param
+
+
+def trace(roots: Sequence[Value], inputs: Sequence[Value]) -> tuple[list[_Node], list[int]]:
+    """The graph below ``roots`` as planner nodes (inputs first) and the roots' indices."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+    for root in roots:
+        for value in topological_order(root):
+            if value not in seen:
+                seen.add(value)
+                order.append(value)
+    for x in inputs:
+        if x not in seen:
+            raise ValueError(
+                f"input {_name(x)} is not part of the graph: pass the very leaf Values the "
+                "graph was built from (a new Value with the same label is another node)"
+            )
+    is_input = set(inputs)
+    index: dict[Value, int] = {x: i for i, x in enumerate(inputs)}
+    nodes = [_Node(x, "", None, [], True) for x in inputs]
+    for value in order:
+        if value in is_input:
+            continue
+        index[value] = len(nodes)
+        if not value.inputs:  # a parameter or a constant
+            node = _Node(value, "", None, [], False)
+            node.needs_grad = True
+        else:
+            family, param = _family(value)
+            ids = [index[v] for v in value.inputs]
+            node = _Node(value, family, param, ids, any(nodes[i].per_row for i in ids))
+        nodes.append(node)
+    return nodes, [index[root] for root in roots]
+
+
+def flatten_sums(nodes: list[_Node], roots: list[int]) -> None:
+    """Merge chains of "+"/"sum" nodes, each used only once, into one n-ary "sum"."""
+    uses = [0] * len(nodes)
+    for node in nodes:
+        for i in node.inputs:
+            uses[i] += 1
+    for i in roots:
+        uses[i] += 1
+    for node in nodes:
+        if node.op not in ("+", "sum"):
+            continue
+        merged: list[int] = []
+        for i in node.inputs:
+            child = nodes[i]
+            if child.op in ("+", "sum") and uses[i] == 1:
+                merged.extend(child.inputs)
+            else:
+                merged.append(i)
+        if len(merged) > len(node.inputs):
+            node.op, node.inputs = "sum", merged
+
+
+def reachable(nodes: list[_Node], roots: list[int]) -> list[bool]:
+    """Which nodes the roots still depend on (after flattening, merged nodes drop out)."""
+    keep = [False] * len(nodes)
+    stack = list(roots)
+    while stack:
+        i = stack.pop()
+        if not keep[i]:
+            keep[i] = True
+            stack.extend(nodes[i].inputs)
+    return keep
+
+
+# ----------------------------------------------------------------------
+# Operands: where an instruction's inputs come from, and where their gradients go.
+# ----------------------------------------------------------------------
+
+
+def _as_slice(slots: Array) -> slice | None:
+    """slots as a slice when they are consecutive (reading a slice is a view, not a copy)."""
+    if len(slots) and np.array_equal(slots, np.arange(slots[0], slots[0] + len(slots))):
+        return slice(int(slots[0]), int(slots[0]) + len(slots))
+    return None
+
+
+class _Slots:
+    """A list of slots of one table: read as a view when consecutive, else gathered."""
+
+    def __init__(self, slots: list[int]):
+        self.slots = np.array(slots, dtype=np.intp)
+        self.slice = _as_slice(self.slots)
+        self.index = self.slice if self.slice is not None else self.slots
+        self.unique = len(set(slots)) == len(slots)
+
+    def read(self, table: Array) -> Array:
+        return table[self.index]
+
+    def add(self, table: Array, d: Array) -> None:
+        if self.unique:
+            table[self.index] += d
+        else:  # a node used twice by the same instruction: both contributions count
+            np.add.at(table, self.slots, d)
+
+    def __str__(self) -> str:
+        if self.slice is not None:
+            return f"[{self.slice.start}:{self.slice.stop}]"
+        shown = ",".join(map(str, self.slots[:6])) + (",…" if len(self.slots) > 6 else "")
+        return f"[{shown}]"
+
+
+class Operand:
+    """m values gathered as an (m, width) array: width B if any is per-row, else 1."""
+
+    def __init__(self, nodes: list[_Node]):
+        self.count = len(nodes)
+        self.per_row = any(node.per_row for node in nodes)
+        self.needs_grad = any(node.needs_grad for node in nodes)
+        row_pos = [i for i, node in enumerate(nodes) if node.per_row]
+        scalar_pos = [i for i, node in enumerate(nodes) if not node.per_row]
+        self.rows = _Slots([nodes[i].slot for i in row_pos]) if row_pos else None
+        self.scalars = _Slots([nodes[i].slot for i in scalar_pos]) if scalar_pos else None
+        self.mixed = bool(row_pos and scalar_pos)
+        self.row_pos = np.array(row_pos, dtype=np.intp)
+        self.scalar_pos = np.array(scalar_pos, dtype=np.intp)
+
+    def read(self, rows: Array, scalars: Array) -> Array:
+        if not self.mixed:
+            return self.rows.read(rows) if self.per_row else self.scalars.read(scalars)
+        gathered = np.empty((self.count, rows.shape[1]))
+        gathered[self.row_pos] = self.rows.read(rows)
+        gathered[self.scalar_pos] = self.scalars.read(scalars)
+        return gathered
+
+    def add_grad(self, d: Array, row_grads: Array, scalar_grads: Array) -> None:
+        """Add d (shape (m, B) or (m, 1)) into the gradient slots; a scalar gets Σ over rows."""
+        if not self.mixed:
+            if self.per_row:
+                self.rows.add(row_grads, d)
+            else:
+                self.scalars.add(scalar_grads, _sum_rows(d))
+            return
+        d = np.broadcast_to(d, (self.count, row_grads.shape[1]))
+        self.rows.add(row_grads, d[self.row_pos])
+        self.scalars.add(scalar_grads, _sum_rows(d[self.scalar_pos]))
+
+    def __str__(self) -> str:
+        if not self.mixed:
+            return f"rows{self.rows}" if self.per_row else f"scalars{self.scalars}"
+        return f"rows{self.rows}+scalars{self.scalars}"
+
+
+def _sum_rows(d: Array) -> Array:
+    """A scalar's gradient is the sum of its per-row contributions (seeded with 1/B: a mean)."""
+    return d.sum(axis=1, keepdims=True) if d.shape[1] > 1 else d
+
+
+# ----------------------------------------------------------------------
+# Instructions.
+# ----------------------------------------------------------------------
+
+
+class Failure(Exception):
+    """Raised inside forward: entries ``bad`` of an instruction are outside the op's domain."""
+
+    def __init__(self, instruction: Instruction, bad: Array):
+        super().__init__("domain error")
+        self.instruction = instruction
+        self.bad = bad
+
+
+class Instruction:
+    """k nodes with one op, run as one vectorised numpy operation (forward and backward)."""
+
+    kernel: Kernel
+
+    def __init__(self, op: str, nodes: list[_Node], operands: list[Operand]):
+        self.op = op
+        self.nodes = nodes
+        self.operands = operands
+        self.per_row = nodes[0].per_row
+        self.out = slice(nodes[0].slot, nodes[0].slot + len(nodes))
+        self.need = tuple(operand.needs_grad for operand in operands)
+        self.needs_grad = any(self.need)
+        self._args: list[Array] = []
+        self._saved: Any = None
+
+    def output(self, rows: Array, scalars: Array) -> Array:
+        return rows[self.out] if self.per_row else scalars[self.out]
+
+    def __str__(self) -> str:
+        table = "rows" if self.per_row else "scalars"
+        args = ", ".join(map(str, self.operands))
+        return f"{table}[{self.out.start}:{self.out.stop}] = {self.op}({args})"
+
+
+class Elementwise(Instruction):
+    """A unary or binary op on k nodes: each operand is a (k, B) or (k, 1) array."""
+
+    def __init__(self, op: str, nodes: list[_Node], operands: list[Operand], kernel: Kernel):
+        super().__init__(op, nodes, operands)
+        self.kernel = kernel
+        params = [node.param for node in nodes]
+        self.param = None if params[0] is None else np.array(params, dtype=float)[:, None]
+
+    def forward(self, rows: Array, scalars: Array) -> None:
+        args = [operand.read(rows, scalars) for operand in self.operands]
+        domain = self.kernel.domain
+        if domain is not None:
+            bad = domain(self.param, *args)
+            if bad.any():
+                self._args = args
+                raise Failure(self, bad)
+        self._saved = self.kernel.forward(self.output(rows, scalars), self.param, *args)
+        self._args = args
+
+    def backward(self, rows: Array, scalars: Array, row_grads: Array, scalar_grads: Array) -> None:
+        g = row_grads[self.out] if self.per_row else scalar_grads[self.out]
+        out = self.output(rows, scalars)
+        grads = self.kernel.backward(g, out, self._saved, self.param, self.need, *self._args)
+        for operand, d in zip(self.operands, grads):
+            if operand.needs_grad and d is not None:
+                operand.add_grad(d, row_grads, scalar_grads)
+
+
+class Reduction(Instruction):
+    """An n-ary op (sum, mean, logsumexp, softmax, log_softmax, dot) on k nodes of n inputs:
+    each operand is gathered as a (k, n, width) array."""
+
+    def __init__(self, op: str, nodes: list[_Node], operands: list[Operand], kernel: Kernel):
+        super().__init__(op, nodes, operands)
+        self.kernel = kernel
+        self.n = operands[0].count // len(nodes)
+        params = [node.param for node in nodes]
+        self.param = None if params[0] is None else np.array(params, dtype=np.intp)
+
+    def forward(self, rows: Array, scalars: Array) -> None:
+        k = len(self.nodes)
+        args = [operand.read(rows, scalars).reshape(k, self.n, -1) for operand in self.operands]
+        out = self.output(rows, scalars)
+        if out.shape[1] != args[0].shape[2]:  # a per-row node whose inputs are partly scalar
+            args = [np.broadcast_to(a, (k, self.n, out.shape[1])) for a in args]
+        self._saved = self.kernel.forward(out, self.param, *args)
+        self._args = args
+
+    def backward(self, rows: Array, scalars: Array, row_grads: Array, scalar_grads: Array) -> None:
+        g = row_grads[self.out] if self.per_row else scalar_grads[self.out]
+        out = self.output(rows, scalars)
+        grads = self.kernel.backward(g, out, self._saved, self.param, self.need, *self._args)
+        for operand, d in zip(self.operands, grads):
+            if operand.needs_grad and d is not None:
+                operand.add_grad(d.reshape(operand.count, -1), row_grads, scalar_grads)
+
+
+class MatMul(Instruction):
+    """k ``dot`` nodes with scalar weights that share the same n per-row x's — a layer of
+    neurons — as one matrix product: out (k × B) = W (k × n) @ X (n × B)."""
+
+    def __init__(self, nodes: list[_Node], weights: Operand, xs: Operand):
+        super().__init__("dot", nodes, [weights, xs])
+        self.shape = (len(nodes), xs.count)
+
+    def forward(self, rows: Array, scalars: Array) -> None:
+        weights, xs = self.operands
+        w = weights.read(rows, scalars).reshape(self.shape)
+        x = xs.read(rows, scalars)
+        np.matmul(w, x, out=rows[self.out])
+        self._args = [w, x]
+
+    def backward(self, rows: Array, scalars: Array, row_grads: Array, scalar_grads: Array) -> None:
+        weights, xs = self.operands
+        w, x = self._args
+        g = row_grads[self.out]
+        if weights.needs_grad:  # ∂/∂wⱼᵢ = xᵢ, summed over rows: G @ Xᵀ
+            weights.add_grad((g @ x.T).reshape(-1, 1), row_grads, scalar_grads)
+        if xs.needs_grad:  # ∂/∂xᵢ = wⱼᵢ, summed over neurons: Wᵀ @ G
+            xs.add_grad(w.T @ g, row_grads, scalar_grads)
+
+    def __str__(self) -> str:
+        weights, xs = self.operands
+        k, n = self.shape
+        return f"rows[{self.out.start}:{self.out.stop}] = ({k}×{n} {weights}) @ {xs}"
+
+
+# ----------------------------------------------------------------------
+# Planning.
+# ----------------------------------------------------------------------
+
+
+def _group_key(nodes: list[_Node], node: _Node) -> tuple[Any, ...]:
+    """Nodes with equal keys become one instruction."""
+    kinds = tuple(nodes[i].per_row for i in node.inputs)
+    if node.op == "dot":
+        n = len(node.inputs) // 2
+        if not any(kinds[:n]) and all(kinds[n:]):  # scalar weights, per-row x's: a layer
+            return (node.level, "matmul", tuple(node.inputs[n:]))
+        return (node.level, "dot", node.per_row, n)
+    if node.op in NARY:
+        return (node.level, node.op, node.per_row, len(node.inputs))
+    return (node.level, node.op, node.per_row, kinds)
+
+
+def plan(
+    nodes: list[_Node], roots: list[int], n_inputs: int
+) -> tuple[list[Instruction], list[int], int, int]:
+    """Group the reachable op nodes into instructions and give every node a slot.
+
+    Returns the instructions in execution order, the parameters (indices of the non-input
+    leaves, in slot order: scalars[0:P]) and the numbers of per-row and scalar slots.
+    """
+    keep = reachable(nodes, roots)
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for i, node in enumerate(nodes):
+        if not keep[i] or not node.op:
+            continue
+        node.level = 1 + max(nodes[j].level for j in node.inputs)
+        node.needs_grad = any(nodes[j].needs_grad for j in node.inputs)
+        groups.setdefault(_group_key(nodes, node), []).append(i)
+    ordered = sorted(groups.values(), key=lambda members: (nodes[members[0]].level, members[0]))
+
+    # Slots: inputs are rows 0…n_inputs−1; parameters come first in the scalar table, in
+    # the order per-row instructions read them, so a layer's weights are one block.
+    for i in range(n_inputs):
+        nodes[i].slot = i
+    parameters: list[int] = []
+    next_slot = {True: n_inputs, False: 0}
+
+    def place_parameters(ids: list[int]) -> None:
+        for j in ids:
+            if nodes[j].slot < 0 and not nodes[j].op and not nodes[j].per_row:
+                nodes[j].slot = next_slot[False]
+                next_slot[False] += 1
+                parameters.append(j)
+
+    by_row_use = sorted(ordered, key=lambda members: not nodes[members[0]].per_row)
+    for members in by_row_use:  # per-row instructions first: they read the most often
+        first = nodes[members[0]]
+        if first.op in _NARY_OPS:  # read node by node: each node's n inputs in a row
+            place_parameters([j for i in members for j in nodes[i].inputs])
+        else:  # read operand by operand: the k nodes' first inputs, then their second
+            for position in range(len(first.inputs)):
+                place_parameters([nodes[i].inputs[position] for i in members])
+    place_parameters(roots)
+    for members in ordered:
+        per_row = nodes[members[0]].per_row
+        for i in members:
+            nodes[i].slot = next_slot[per_row]
+            next_slot[per_row] += 1
+    instructions = [_instruction(nodes, members) for members in ordered]
+    return instructions, parameters, next_slot[True], next_slot[False]
+
+
+def _instruction(nodes: list[_Node], members: list[int]) -> Instruction:
+    group = [nodes[i] for i in members]
+    first = group[0]
+    op = first.op
+    if op == "dot":
+        n = len(first.inputs) // 2
+        weights = Operand([nodes[j] for node in group for j in node.inputs[:n]])
+        xs = Operand([nodes[j] for node in group for j in node.inputs[n:]])
+        if not weights.per_row and xs.per_row and _shared_xs(group, n):
+            return MatMul(group, weights, Operand([nodes[j] for j in first.inputs[n:]]))
+        return Reduction(op, group, [weights, xs], DOT)
+    if op in NARY:
+        operand = Operand([nodes[j] for node in group for j in node.inputs])
+        return Reduction(op, group, [operand], NARY[op])
+    operands = [
+        Operand([nodes[node.inputs[position]] for node in group])
+        for position in range(len(first.inputs))
+    ]
+    kernel = UNARY[op] if op in UNARY else BINARY[op]
+    return Elementwise(op, group, operands, kernel)
+
+
+def _shared_xs(group: list[_Node], n: int) -> bool:
+    xs = group[0].inputs[n:]
+    return all(node.inputs[n:] == xs for node in group)
+
+
+# ----------------------------------------------------------------------
+# Error messages: the engine's own, for the row that failed.
+# ----------------------------------------------------------------------
+
+_APPLY: dict[str, Callable[..., Value]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "**": operator.pow,
+    "neg": operator.neg,
+    "**n": lambda x, n: x**n,
+    "leaky_relu": lambda x, slope: x.leaky_relu(slope),
+}
+
+
+def _where(instruction: Instruction, row: int) -> str:
+    if instruction.per_row:
+        return f"in row {row} of the batch: "
+    return "with the parameters' current values: "
+
+
+def _first_bad(bad: Array) -> tuple[int, int]:
+    """(node, row) of the first marked entry, lowest row first."""
+    bad_rows = bad.any(axis=0)
+    row = int(np.argmax(bad_rows))
+    return int(np.argmax(bad[:, row])), row
+
+
+def error_for(instruction: Instruction, bad: Array, overflow: bool) -> Exception:
+    """The engine's error for the first bad entry, prefixed with the row it happened in.
+
+    The failing node's op is re-run by the engine on that row's numbers (with the input
+    nodes' labels), so the message is exactly the one a scalar run would give.
+    """
+    k, row = _first_bad(bad)
+    node = instruction.nodes[k]
+    where = _where(instruction, row)
+    if isinstance(instruction, Elementwise):
+        numbers = [float(a[k, min(row, a.shape[1] - 1)]) for a in instruction._args]
+        proxies = []
+        for source, number in zip(node.value.inputs, numbers):
+            proxy = Value(number, source.label)
+            proxy.op = source.op
+            proxies.append(proxy)
+        apply = _APPLY.get(node.op) or getattr(Value, node.op)
+        args = [*proxies, node.param] if node.param is not None else proxies
+        try:
+            apply(*args)
+        except (ValueError, OverflowError) as error:
+            return type(error)(where + str(error))
+    if overflow:
+        return OverflowError(
+            f"{where}{node.value.op} ({_name(node.value)}) gives a value that is not a finite "
+            "number; scale the inputs down"
+        )
+    return ValueError(f"{where}{node.value.op} ({_name(node.value)}) is undefined here")
+
+
+def check_finite(instructions: list[Instruction], rows: Array, scalars: Array) -> None:
+    """Raise OverflowError for the first instruction whose output is not finite.
+
+    Inputs and parameters are finite, so the first non-finite output is where a scalar run
+    would have stopped: the engine checks every node it makes.
+    """
+    for instruction in instructions:
+        finite = np.isfinite(instruction.output(rows, scalars))
+        if not finite.all():
+            raise error_for(instruction, ~finite, overflow=True)
+
+
+def quick_finite(table: Array) -> bool:
+    """True if every entry is finite (one reduction; a false alarm is re-checked in detail)."""
+    return math.isfinite(float(np.add.reduce(table, axis=None)))
