@@ -1,0 +1,372 @@
+"""draw(): the structure of the graph (nodes, edges, labels, local derivatives) for the
+lecture examples E1–E3, rendered SVG, escaping, themes, size guard and grouped drawings."""
+
+from __future__ import annotations
+
+import math
+import re
+import xml.etree.ElementTree as ET
+
+import graphviz
+import pytest
+
+from microgradx import Value, functional, nn
+from microgradx.drawing import (
+    GraphTooLargeError,
+    draw,
+    draw_network,
+    format_number,
+    op_symbol,
+    render_svg,
+)
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def e1() -> dict[str, Value]:
+    """E1: f = (x + y)·z² at (2, −3, 2), with the slide's local variables a and b."""
+    x, y, z = Value(2.0, "x"), Value(-3.0, "y"), Value(2.0, "z")
+    a = x + y
+    a.label = "a"
+    b = z**2
+    b.label = "b"
+    f = a * b
+    f.label = "f"
+    return dict(x=x, y=y, z=z, a=a, b=b, f=f)
+
+
+def e3(a_value: float = 2.0, b_value: float = 1.0) -> dict[str, Value]:
+    """E3: e = (a + b)·(b + 1)."""
+    a, b = Value(a_value, "a"), Value(b_value, "b")
+    c = a + b
+    c.label = "c"
+    d = b + 1
+    d.label = "d"
+    e = c * d
+    e.label = "e"
+    return dict(a=a, b=b, c=c, d=d, e=e)
+
+
+def nodes(graph: graphviz.Digraph) -> dict[str, str]:
+    """node id → its attribute text, from the DOT source."""
+    found = {}
+    for line in graph.body:
+        match = re.match(r"\s*(\w+) \[(.*)\]\s*$", line, re.DOTALL)
+        if match and "->" not in line and match[1] not in ("node", "edge", "graph"):
+            found[match[1]] = match[2]
+    return found
+
+
+def edges(graph: graphviz.Digraph) -> list[tuple[str, str, str]]:
+    """(tail, head, attributes) for every edge, in the order they were added."""
+    found = []
+    for line in graph.body:
+        match = re.match(r"\s*(\w+) -> (\w+)(?: \[(.*)\])?\s*$", line, re.DOTALL)
+        if match:
+            found.append((match[1], match[2], match[3] or ""))
+    return found
+
+
+def node_id(graph: graphviz.Digraph, label: str) -> str:
+    """The id of the Value box whose label cell is ``label``."""
+    ids = [i for i, attrs in nodes(graph).items() if f"<b>{label}</b>" in attrs]
+    assert len(ids) == 1, (label, ids)
+    return ids[0]
+
+
+def svg_texts(svg: str) -> list[str]:
+    root = ET.fromstring(svg)
+    return ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+
+
+# ----------------------------------------------------------------------
+# Structure
+# ----------------------------------------------------------------------
+
+
+def test_e1_nodes_edges_and_operand_order():
+    v = e1()
+    graph = draw(v["f"])
+    assert isinstance(graph, graphviz.Digraph)
+    boxes = {k: a for k, a in nodes(graph).items() if not k.endswith("op")}
+    ops = {k: a for k, a in nodes(graph).items() if k.endswith("op")}
+    assert len(boxes) == 6 and len(ops) == 3
+    ids = {name: node_id(graph, name) for name in "xyzabf"}
+    symbols = {k: re.search(r"label=<(.*?)>", a)[1] for k, a in ops.items()}
+    assert sorted(symbols.values()) == sorted(["+", "x²", "×"])
+    plus = next(k for k, s in symbols.items() if s == "+")
+    square = next(k for k, s in symbols.items() if s == "x²")
+    times = next(k for k, s in symbols.items() if s == "×")
+    pairs = [(t, h) for t, h, _ in edges(graph)]
+    # inputs → op → output, in operand order
+    assert pairs.index((ids["x"], plus)) < pairs.index((ids["y"], plus))
+    assert pairs.index((ids["a"], times)) < pairs.index((ids["b"], times))
+    assert {(plus, ids["a"]), (square, ids["b"]), (times, ids["f"]), (ids["z"], square)} <= set(
+        pairs
+    )
+    assert len(pairs) == 8
+    # the same expression always gives the same picture
+    assert draw(e1()["f"]).source == graph.source
+
+
+def test_e1_labels_show_data_and_grads_after_backward():
+    v = e1()
+    v["f"].backward()
+    graph = draw(v["f"])
+    expected = {"x": (2, 4), "y": (-3, 4), "z": (2, -4), "a": (-1, 4), "b": (4, -1), "f": (-4, 1)}
+    for name, (data, grad) in expected.items():
+        label = nodes(graph)[node_id(graph, name)]
+        assert f"data </font>{data}<" in label
+        assert f"∂f/∂{name} </font>" in label
+        assert re.search(rf">{grad}</font>", label), (name, label)
+    # gradient sign colours: z's gradient is negative (vermillion), x's positive (blue)
+    assert "#D55E00" in nodes(graph)[node_id(graph, "z")]
+    assert "#0072B2" in nodes(graph)[node_id(graph, "x")]
+
+
+def test_forward_slide_and_no_gradients_yet():
+    v = e1()
+    forward = draw(v["f"], grads=False)
+    assert "∂f/∂" not in forward.source and "no gradients yet" not in forward.source
+    before = draw(v["f"])  # grads asked for, but backward() has not run
+    assert "no gradients yet" in before.source
+    assert "∂f/∂x" not in before.source  # no zeros shown as if they were gradients
+    v["f"].backward()
+    after = draw(v["f"])
+    assert "no gradients yet" not in after.source and "∂f/∂x" in after.source
+
+
+def test_e1_local_derivatives_on_edges():
+    v = e1()
+    v["f"].backward()
+    graph = draw(v["f"], local_grads=True)
+    labels = [re.sub(r"<[^>]*>", "", attrs) for _, _, attrs in edges(graph) if "label" in attrs]
+    text = " ".join(labels)
+    for expected in ["∂a/∂x = 1", "∂a/∂y = 1", "∂b/∂z = 4", "∂f/∂a = 4", "∂f/∂b = -1"]:
+        assert expected in text
+    assert len(labels) == 5  # one per input → op edge; op → output edges carry none
+    assert "label" not in draw(v["f"]).source.split("->")[1].split("\n")[0]
+
+
+def test_e3_local_derivatives_and_sum_over_paths():
+    v = e3(2.0, 3.0)  # the slide of lecture 002: e = 20
+    v["e"].backward()
+    graph = draw(v["e"], local_grads=True)
+    text = re.sub(r"<[^>]*>", "", graph.source)
+    for expected in ["∂c/∂a = 1", "∂c/∂b = 1", "∂e/∂c = 4", "∂e/∂d = 5"]:
+        assert expected in text
+    # b + 1: the constant 1 is unlabelled, so its edge shows the bare local derivative 1
+    assert "∂d/∂b = 1" in text
+    b_label = nodes(graph)[node_id(graph, "b")]
+    assert ">9</font>" in b_label  # ∂e/∂b = 4 + 5 over the two paths
+    assert "data </font>20<" in nodes(graph)[node_id(graph, "e")]
+
+
+def test_e2_sigmoid_neuron_rounds_to_significant_digits():
+    w0, x0, w1, x1, b = (Value(2.0, "w0"), Value(-1.0, "x0"), Value(-3.0, "w1"),
+                         Value(-2.0, "x1"), Value(-3.0, "b"))  # fmt: skip
+    out = (w0 * x0 + w1 * x1 + b).sigmoid()
+    out.label = "a"
+    out.backward()
+    graph = draw(out, local_grads=True)
+    assert op_symbol("sigmoid") == "σ" and "label=<σ>" in graph.source
+    for name, grad in {"w0": "-0.1966", "x0": "0.3932", "w1": "-0.3932", "x1": "-0.5898"}.items():
+        assert f">{grad}</font>" in nodes(graph)[node_id(graph, name)]
+    # roles: w0, w1, b are parameters (orange fill), x0, x1 inputs (sky blue)
+    assert "#FBE2B0" in nodes(graph)[node_id(graph, "w0")]
+    assert "#FBE2B0" in nodes(graph)[node_id(graph, "b")]
+    assert "#CFE8F7" in nodes(graph)[node_id(graph, "x0")]
+    assert "0.1966" in re.sub(r"<[^>]*>", "", graph.source)  # σ'(z) on the σ edge
+
+
+def test_one_edge_per_operand():
+    a = Value(3.0, "a")
+    s = a + a
+    graph = draw(s)
+    a_id = node_id(graph, "a")
+    assert sum(1 for t, h, _ in edges(graph) if t == a_id and h.endswith("op")) == 2
+
+
+def test_op_symbols():
+    assert [op_symbol(o) for o in ["+", "-", "*", "/", "sum", "relu", "**2", "**-1"]] == [
+        "+", "−", "×", "÷", "Σ", "ReLU", "x²", "x⁻¹"
+    ]  # fmt: skip
+    assert op_symbol("**0.5") == "x^0.5"
+    assert op_symbol("softmax[2]") == "softmax[2]"
+    assert op_symbol("log_softmax[0]") == "log softmax[0]"
+    assert op_symbol("leaky_relu(0.2)") == "LReLU 0.2"
+    assert op_symbol("something_new") == "something_new"
+
+
+def test_functional_ops_draw():
+    xs = [Value(float(i), f"x{i}") for i in range(3)]
+    total = functional.sum(xs) + functional.mean(xs) + functional.logsumexp(xs)
+    total = total + functional.dot([1.0, 2.0, 3.0], xs) + functional.softmax(xs)[1]
+    total.backward()
+    source = draw(total).source
+    for symbol in ["Σ", "mean", "LSE", "w·x", "softmax[1]"]:
+        assert f"label=<{symbol}>" in source
+
+
+def test_format_number_never_hides_a_nonzero_gradient():
+    assert format_number(4.0) == "4"
+    assert format_number(-0.19661193324148185) == "-0.1966"
+    assert format_number(1.5e-7) == "1.5e-7"
+    assert format_number(123456.0) == "1.235e+5"
+    assert format_number(0.0) == format_number(-0.0) == "0"
+    for tiny in [1e-5, -3e-9, 2.5e-300]:
+        text = format_number(tiny)
+        assert float(text) != 0.0 and not re.fullmatch(r"-?0\.0*", text)
+        assert math.isclose(float(text), tiny, rel_tol=1e-3)
+    v = Value(1e-9, "tiny")
+    out = v * 1e-7
+    out.backward()
+    label = nodes(graph := draw(out))[node_id(graph, "tiny")]
+    assert "data </font>1e-9<" in label and ">1e-7</font>" in label
+
+
+# ----------------------------------------------------------------------
+# Rendering
+# ----------------------------------------------------------------------
+
+
+def test_svg_parses_and_contains_the_numbers():
+    v = e1()
+    v["f"].backward()
+    svg = render_svg(draw(v["f"], local_grads=True))
+    texts = " ".join(svg_texts(svg))
+    for expected in ["x", "y", "z", "-4", "4", "-1", "∂a/∂x = 1", "∂f/∂b = -1", "×", "x²"]:
+        assert expected in texts, expected
+    background = ET.fromstring(svg).find(f"{SVG}g/{SVG}polygon")
+    assert background.get("fill").lower() == "#ffffff"  # opaque, not transparent
+
+
+def test_notebook_display_returns_svg():
+    v = e1()
+    bundle = draw(v["f"])._repr_mimebundle_()
+    assert ET.fromstring(bundle["image/svg+xml"]).tag == f"{SVG}svg"
+
+
+HOSTILE = 'a|b{c}<d>"e"&f\\g σ∂²w₁ ]]> \\n'
+
+
+def test_hostile_labels_are_escaped_and_render_exactly():
+    x = Value(1.5, HOSTILE)
+    y = Value(2.0, "<b>not bold</b>")
+    out = x * y
+    out.label = "{record|shape}"
+    out.backward()
+    graph = draw(out, local_grads=True, title='title & <"quotes">')
+    assert "<b>not bold</b></b>" not in graph.source
+    assert "&lt;b&gt;not bold&lt;/b&gt;" in graph.source
+    texts = " ".join(svg_texts(render_svg(graph)))
+    assert HOSTILE in texts and "<b>not bold</b>" in texts and "{record|shape}" in texts
+    assert 'title & <"quotes">' in texts
+
+
+def test_control_characters_do_not_break_rendering():
+    x = Value(1.0, "bell\x07tab\tnul\x00")
+    out = x * 2
+    out.backward()
+    texts = " ".join(svg_texts(render_svg(draw(out))))
+    assert "bell\ufffdtab\ufffdnul\ufffd" in texts
+
+
+def test_dark_theme_and_bad_options():
+    v = e1()
+    v["f"].backward()
+    dark = draw(v["f"], theme="dark", rankdir="TB")
+    assert 'bgcolor="#16181D"' in dark.source and "rankdir=TB" in dark.source
+    with pytest.raises(ValueError, match="unknown theme 'neon'"):
+        draw(v["f"], theme="neon")
+    with pytest.raises(ValueError, match="rankdir"):
+        draw(v["f"], rankdir="up")
+    with pytest.raises(ValueError, match="digits"):
+        draw(v["f"], digits=0)
+    with pytest.raises(TypeError, match="draw_network"):
+        draw(nn.Neuron(2, seed=0))
+    with pytest.raises(ValueError, match="group must be None or 'neuron'"):
+        draw(v["f"], group="layer")
+
+
+def test_digits_and_highlight_options():
+    x = Value(1 / 3, "x")
+    graph = draw(x * 3, digits=2, highlight=[x], grads=False)
+    assert "0.33<" in graph.source
+    assert '<table border="3"' in nodes(graph)[node_id(graph, "x")]
+
+
+# ----------------------------------------------------------------------
+# Big graphs
+# ----------------------------------------------------------------------
+
+
+def moons_loss(n_examples: int = 20) -> tuple[nn.MLP, Value]:
+    """micrograd's moons set-up: MLP(2, [16, 16, 1]), hinge loss plus L2 on a batch."""
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    xs = [[math.cos(i), math.sin(2 * i)] for i in range(n_examples)]
+    ys = [1 if i % 2 else -1 for i in range(n_examples)]
+    losses = [(1 + -y * model(x)).relu() for x, y in zip(xs, ys)]
+    loss = functional.mean(losses) + 1e-4 * functional.sum([p * p for p in model.parameters()])
+    loss.label = "loss"
+    return model, loss
+
+
+def test_max_nodes_guard_says_what_to_do():
+    _, loss = moons_loss()
+    with pytest.raises(GraphTooLargeError, match=r"group='neuron'") as error:
+        draw(loss)
+    assert "max_nodes=600" in str(error.value)
+    assert len(draw(loss, grads=False, max_nodes=10**6).body) > 1000  # allowed when asked
+
+
+def test_group_by_neuron_draws_one_box_per_neuron():
+    model, loss = moons_loss()
+    loss.backward()
+    graph = draw(loss, group="neuron")
+    source = graph.source
+    names = [
+        f"L{k}.N{j}" for k, layer in enumerate(model.layers) for j in range(len(layer.neurons))
+    ]
+    for name in names:
+        assert source.count(f"<b>{name}</b>") == 1, name
+    assert "subgraph cluster_L0" in source and "subgraph cluster_L2" in source
+    assert "×20" in source  # the per-example part of the batch, merged
+    assert "parameters" in source and "×337" in source  # the weight-decay branch
+    assert len(nodes(graph)) < 60  # from thousands of nodes
+    assert "ReLU(w·x + b)" in source and "17 parameters" in source
+    assert "no gradients yet" not in source
+    svg = render_svg(graph)
+    assert "L1.N15" in " ".join(svg_texts(svg))
+
+
+def test_draw_network_colours_and_widths_follow_the_weights():
+    model = nn.MLP(3, [4, 2], seed=3)
+    graph = draw_network(model)
+    drawn = edges(graph)
+    weights = [w for layer in model.layers for neuron in layer.neurons for w in neuron.w]
+    assert len(drawn) == len(weights) == 3 * 4 + 4 * 2
+    largest = max(abs(w.data) for w in weights)
+    for (_, _, attrs), w in zip(drawn, weights):
+        colour = re.search(r'color="(#\w+)"', attrs)[1]
+        assert colour == ("#0072B2" if w.data > 0 else "#D55E00")
+        width = float(re.search(r"penwidth=([\d.]+)", attrs)[1])
+        assert width == pytest.approx(0.4 + 3.6 * abs(w.data) / largest, abs=0.01)
+    assert "layer 0 · ReLU" in graph.source and "layer 1 · linear" in graph.source
+    assert ET.fromstring(render_svg(graph)).tag == f"{SVG}svg"
+
+
+def test_draw_network_by_gradient():
+    model = nn.MLP(2, [3, 1], seed=1)
+    loss = (model([1.0, -2.0]) - 1) ** 2
+    loss.backward()
+    graph = draw_network(model, show="grad", theme="dark", input_labels=["x₁", "x₂"])
+    weights = [w for layer in model.layers for neuron in layer.neurons for w in neuron.w]
+    for (_, _, attrs), w in zip(edges(graph), weights):
+        expected = "#56B4E9" if w.grad > 0 else "#FF8A3D" if w.grad < 0 else "#A0A4AB"
+        assert f'color="{expected}"' in attrs
+    assert "x₁" in graph.source
+    with pytest.raises(TypeError, match="nn model"):
+        draw_network(loss)
+    with pytest.raises(ValueError, match="input_labels"):
+        draw_network(model, input_labels=["only one"])

@@ -1,0 +1,115 @@
+"""The renderer: system Graphviz when present, else graphviz-pure, else one clear error."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from graphviz.backend import dot_command
+
+from microgradx import Value
+from microgradx.drawing import (
+    ENV_VAR,
+    RendererNotFoundError,
+    draw,
+    render_png,
+    render_svg,
+    renderer,
+)
+from microgradx.drawing import render as render_module
+
+SYSTEM_DOT = shutil.which("dot")
+
+
+def graph():
+    x, y = Value(2.0, "x"), Value(-3.0, "σ₁")
+    f = x * y
+    f.label = "f"
+    f.backward()
+    return draw(f, local_grads=True)
+
+
+@pytest.fixture
+def no_system_dot(monkeypatch, tmp_path):
+    """PATH with no `dot` on it (and no graphviz-pure either: it must be found another way)."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    render_module._find.cache_clear()
+    yield
+    render_module._find.cache_clear()
+
+
+def check_svg(svg: str) -> None:
+    root = ET.fromstring(svg)
+    texts = " ".join("".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text"))
+    assert "σ₁" in texts and "∂f/∂x = -3" in texts and "-6" in texts
+
+
+@pytest.mark.skipif(SYSTEM_DOT is None, reason="the system Graphviz is not installed")
+def test_system_dot_is_preferred(monkeypatch):
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    assert renderer().kind == "dot" and renderer().path == SYSTEM_DOT
+    check_svg(render_svg(graph()))
+    assert render_png(graph()).startswith(b"\x89PNG")
+
+
+def test_graphviz_pure_without_system_dot(no_system_dot):
+    program = renderer()
+    assert program.kind == "graphviz-pure" and os.path.isfile(program.path)
+    g = graph()
+    check_svg(render_svg(g))
+    check_svg(g.pipe(format="svg", encoding="utf-8"))
+    assert g.pipe(format="png").startswith(b"\x89PNG")
+    bundle = g._repr_mimebundle_()  # notebook display
+    check_svg(bundle["image/svg+xml"])
+    assert dot_command.DOT_BINARY.name == "dot"  # the graphviz package is left as it was
+
+
+def test_render_to_file_without_system_dot(no_system_dot, tmp_path):
+    out = graph().render(outfile=tmp_path / "g.png")
+    assert Path(out).read_bytes().startswith(b"\x89PNG")
+    with pytest.raises(RendererNotFoundError, match="system Graphviz"):
+        graph().render(outfile=tmp_path / "g.pdf")
+    with pytest.raises(RendererNotFoundError, match="apt-get install graphviz"):
+        graph().pipe(format="pdf")
+
+
+def test_no_renderer_at_all_says_what_to_install(no_system_dot, monkeypatch):
+    monkeypatch.setattr(importlib.metadata, "files", lambda name: [])
+    with pytest.raises(RendererNotFoundError) as error:
+        render_svg(graph())
+    message = str(error.value)
+    assert "pip install graphviz-pure" in message and "apt-get install graphviz" in message
+    assert ENV_VAR in message
+
+
+def test_environment_variable_overrides(monkeypatch, no_system_dot):
+    pure = render_module._graphviz_pure_path()
+    monkeypatch.setenv(ENV_VAR, pure)
+    assert renderer().kind == "graphviz-pure"
+    check_svg(render_svg(graph()))
+    monkeypatch.setenv(ENV_VAR, "/no/such/dot")
+    with pytest.raises(RendererNotFoundError, match=f"{ENV_VAR}='/no/such/dot'"):
+        renderer()
+
+
+def test_kernel_without_venv_bin_on_path(tmp_path):
+    """As in a Jupyter kernel started without the virtual environment's bin/ on PATH."""
+    code = (
+        "from microgradx import Value; from microgradx.drawing import draw, render_svg, renderer\n"
+        "x = Value(2.0, 'x'); f = x * x; f.backward()\n"
+        "print(renderer().kind); print(render_svg(draw(f))[-7:])\n"
+    )
+    env = {"PATH": str(tmp_path), "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["graphviz-pure", "</svg>"]
+    assert done.stderr == ""  # graphviz-pure's warnings about non-ASCII widths are silenced
