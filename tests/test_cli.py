@@ -1,0 +1,343 @@
+"""The `microgradx` command, end to end: run as `python -m microgradx` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import microgradx
+from microgradx import cli
+
+E1 = ["(x+y)*z**2", "x=2", "y=-3", "z=2"]
+E4 = ["-log(sigmoid(y*(w1*x1+w2*x2)))", "w1=-1", "x1=2", "w2=1", "x2=1", "y=1"]
+
+
+def run(*args: str, cwd: Path | None = None, env: dict | None = None, **kwargs):
+    """Run the command; return the CompletedProcess (text stdout and stderr)."""
+    environment = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "microgradx", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        **kwargs,
+    )
+
+
+def assert_user_error(result, *phrases: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    for phrase in phrases:
+        assert phrase in result.stderr
+
+
+def table_rows(stdout: str) -> dict[str, float]:
+    """The `name = number` rows of the gradient table."""
+    rows = {}
+    for line in stdout.splitlines()[1:]:
+        name, _, number = line.partition(" = ")
+        rows[name.strip()] = float(number)
+    return rows
+
+
+# ----------------------------------------------------------------------
+# grad
+# ----------------------------------------------------------------------
+
+
+def test_grad_prints_e1_as_an_aligned_table():
+    result = run("grad", *E1)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "f = (x+y)*z**2   at x = 2, y = -3, z = 2"
+    assert table_rows(result.stdout) == {"f": -4.0, "∂f/∂x": 4.0, "∂f/∂y": 4.0, "∂f/∂z": -4.0}
+    assert len({line.index("=") for line in lines[1:]}) == 1  # the = signs line up
+    assert len({len(line) for line in lines[1:]}) == 1  # and the numbers end together
+
+
+def test_grad_json_for_e4_with_a_leading_minus():
+    result = run("grad", "--json", *E4)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    p = 1 / (1 + math.exp(1.0))  # σ(v) at v = y·(w1·x1 + w2·x2) = -1
+    assert report["formula"] == E4[0]
+    assert report["inputs"] == {"y": 1.0, "w1": -1.0, "x1": 2.0, "w2": 1.0, "x2": 1.0}
+    assert report["f"] == pytest.approx(-math.log(p), rel=1e-12)
+    # ∂L/∂w1 = -(1 - p)·y·x1, the lecture's -1.4621; ∂L/∂y = -(1 - p)·q with q = -1
+    assert report["gradients"]["w1"] == pytest.approx(-(1 - p) * 2.0, rel=1e-12)
+    assert report["gradients"]["w1"] == pytest.approx(-1.4621, abs=1e-4)
+    assert report["gradients"]["y"] == pytest.approx(1 - p, rel=1e-12)
+
+
+def test_a_formula_after_double_dash_and_lecture_notation():
+    result = run("grad", "--", "-(a + b)·(b + 1)", "a=2", "b=1")
+    assert result.returncode == 0, result.stderr
+    assert table_rows(result.stdout) == {"f": -6.0, "∂f/∂a": -2.0, "∂f/∂b": -5.0}
+
+
+@pytest.mark.parametrize(
+    ("args", "phrases"),
+    [
+        (["(x+y)*tan(z)", "x=2", "y=-3", "z=2"], ["unknown function 'tan'", "^^^"]),
+        (["(x+y)*z", "x=2", "y=-3"], ["no value for 'z' — give z=<number>"]),
+        ([*E1, "q=1"], ["value given for 'q', which the formula does not use"]),
+        (["x*y", "x=2", "y"], ["'y' is not a name=value pair"]),
+        (["x*y", "x=2", "=3"], ["'=3' is not a name=value pair"]),
+        (["x*y", "x=2", "y=two"], ["y=two: 'two' is not a number"]),
+        (["x*y", "x=2", "y=nan"], ["give y a finite real number, not nan"]),
+        (["x*y", "x=2", "y=-inf"], ["give y a finite real number, not -inf"]),
+        (["x*y", "x=2", "y=1", "x=3"], ["x is given twice (x=2 and x=3)"]),
+        (["x*y", "x=2", "2y=1"], ["'2y' is not a variable name"]),
+        (["log(x - 2)", "x=2"], ["log of 0", "positive"]),
+        (["__import__('os').system('echo ran-$((6*7))')"], ["attribute access"]),
+        (["x" * 100_000], ["the limit is 10,000"]),
+        (["(" * 4_000 + "x" + ")" * 4_000, "x=1"], ["brackets nested more than 100 deep"]),
+    ],
+)
+def test_user_errors_exit_2_with_a_message_and_no_traceback(args, phrases):
+    result = run("grad", *args)
+    assert_user_error(result, "microgradx grad: error:", *phrases)
+    assert "ran-42" not in result.stdout + result.stderr
+
+
+def test_debug_shows_the_traceback():
+    result = run("--debug", "grad", "(x+y)*tan(z)", "x=2", "y=-3", "z=2")
+    assert result.returncode == 2
+    assert "Traceback" in result.stderr and "unknown function 'tan'" in result.stderr
+    result = run("grad", "x/(y-y)", "x=1", "y=1", "--debug")
+    assert result.returncode == 2
+    assert "Traceback" in result.stderr and "division by zero" in result.stderr
+
+
+def test_usage_errors_and_version():
+    result = run("--version")
+    assert (
+        result.returncode == 0 and result.stdout.strip() == f"microgradx {microgradx.__version__}"
+    )
+    for args in ([], ["grad"], ["paint", "x"], ["draw", "x", "x=1", "--theme", "pink"]):
+        result = run(*args)
+        assert result.returncode == 2 and "usage: microgradx" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_help_shows_examples_for_each_command():
+    for command, example in [
+        ("draw", 'microgradx draw "(x+y)*z**2" x=2 y=-3 z=2 -o graph.svg'),
+        ("grad", 'microgradx grad "(x+y)*z**2" x=2 y=-3 z=2'),
+        ("demo", "microgradx demo --out slides/"),
+    ]:
+        result = run(command, "--help")
+        assert result.returncode == 0 and example in result.stdout
+
+
+# ----------------------------------------------------------------------
+# draw
+# ----------------------------------------------------------------------
+
+
+def test_draw_without_output_writes_graph_svg_here_and_says_where(tmp_path):
+    result = run("draw", *E1, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    written = tmp_path / "graph.svg"
+    assert str(written.resolve()) in result.stdout
+    svg = written.read_text("utf-8")
+    assert "<svg" in svg and "</svg>" in svg
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.svg"]  # no temporary left
+
+
+def test_draw_dot_source_with_and_without_gradients(tmp_path):
+    full, forward = tmp_path / "full.dot", tmp_path / "forward.dot"
+    assert run("draw", *E1, "-o", str(full)).returncode == 0
+    assert run("draw", *E1, "--forward-only", "-o", str(forward)).returncode == 0
+    full_source, forward_source = full.read_text("utf-8"), forward.read_text("utf-8")
+    assert full_source.startswith("digraph") and forward_source.startswith("digraph")
+    # every one of the 6 nodes has a gradient cell, none has on the forward slide
+    assert full_source.count("<td") == forward_source.count("<td") + 6
+    for leaf in ("<b>x</b>", "<b>y</b>", "<b>z</b>", "<b>f</b>"):
+        assert leaf in full_source and leaf in forward_source
+
+    def z_node(source: str) -> str:
+        return next(line for line in source.splitlines() if "<b>z</b>" in line)
+
+    assert ">-4<" in z_node(full_source) and ">-4<" not in z_node(forward_source)  # ∂f/∂z
+
+    styled = tmp_path / "styled.dot"
+    args = ["--local-grads", "--theme", "dark", "--rankdir", "TB", "-o", str(styled)]
+    assert run("draw", *E1, *args).returncode == 0
+    source = styled.read_text("utf-8")
+    assert "rankdir=TB" in source and source != full_source
+
+
+def test_draw_png_and_pdf(tmp_path):
+    png = tmp_path / "e1.png"
+    assert run("draw", *E1, "-o", str(png)).returncode == 0
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    from microgradx.drawing import renderer
+
+    pdf = tmp_path / "e1.pdf"
+    result = run("draw", *E1, "-o", str(pdf))
+    if renderer().supports("pdf"):
+        assert result.returncode == 0 and pdf.read_bytes().startswith(b"%PDF")
+    else:
+        assert_user_error(result, "system Graphviz")
+        assert not pdf.exists()
+
+
+def test_draw_steps_writes_every_frame_and_the_slideshow(tmp_path):
+    steps = tmp_path / "steps"
+    (steps).mkdir()
+    (steps / "frame_09.svg").write_text("left from a longer graph")
+    (steps / "notes.txt").write_text("mine")
+    result = run("draw", *E1, "--steps", str(steps))
+    assert result.returncode == 0, result.stderr
+    # E1: the forward frame, one per op node (*, **2, +), and the finished backward pass
+    frames = sorted(p.name for p in steps.glob("frame_*.svg"))
+    assert frames == [f"frame_{i:02d}.svg" for i in range(5)]
+    assert all("<svg" in (steps / name).read_text("utf-8") for name in frames)
+    page = (steps / "index.html").read_text("utf-8")
+    assert page.count("<svg") == 5 and "Backward pass done" in page
+    assert (steps / "notes.txt").read_text() == "mine"
+    assert str((steps / "index.html").resolve()) in result.stdout
+    assert not (tmp_path / "graph.svg").exists()  # --steps alone writes only the steps
+
+
+def test_an_existing_file_is_replaced_only_after_a_successful_render(tmp_path):
+    target = tmp_path / "graph.svg"
+    target.write_text("the old drawing")
+    # a formula error, and a layout program that fails: the old file stays as it was
+    assert_user_error(run("draw", "x*tan(x)", "x=1", "-o", str(target)), "unknown function")
+    failing = run("draw", *E1, "-o", str(target), env={"MICROGRADX_DOT": "false"})
+    assert_user_error(failing, "failed to draw the graph")
+    assert target.read_text() == "the old drawing"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.svg"]  # no temporary left
+    # and a successful render replaces it
+    assert run("draw", *E1, "-o", str(target)).returncode == 0
+    assert "<svg" in target.read_text("utf-8")
+
+
+def test_draw_refuses_unknown_formats_and_missing_folders(tmp_path):
+    assert_user_error(run("draw", *E1, "-o", str(tmp_path / "g.jpg")), ".svg, .png, .pdf, .dot")
+    missing = tmp_path / "nowhere" / "g.svg"
+    assert_user_error(run("draw", *E1, "-o", str(missing)), "does not exist")
+    assert not missing.parent.exists()
+
+
+# ----------------------------------------------------------------------
+# demo
+# ----------------------------------------------------------------------
+
+
+def test_demo_prints_e1_writes_drawings_and_trains(tmp_path):
+    out = tmp_path / "demo"
+    result = run("demo", "--out", str(out), "--epochs", "3")
+    assert result.returncode == 0, result.stderr
+    assert table_rows_after(result.stdout, "f = (x+y)*z**2") == {
+        "f": -4.0,
+        "∂f/∂x": 4.0,
+        "∂f/∂y": 4.0,
+        "∂f/∂z": -4.0,
+    }
+    for name in ("e1_forward.svg", "e1_backward.svg", "e1_steps/index.html"):
+        assert (out / name).is_file() and str((out / name).resolve()) in result.stdout
+    assert len(list((out / "e1_steps").glob("frame_*.svg"))) == 5
+    accuracy = next(line for line in result.stdout.splitlines() if line.startswith("accuracy"))
+    assert "after 3 epochs" in accuracy
+    assert 0.5 <= float(accuracy.split()[1].rstrip("%")) / 100 <= 1.0
+    plot = out / "moons_decision_boundary.png"
+    if _has_matplotlib():
+        assert plot.read_bytes().startswith(b"\x89PNG") and str(plot.resolve()) in result.stdout
+    else:
+        assert "matplotlib is not installed" in result.stdout
+
+
+def table_rows_after(stdout: str, header: str) -> dict[str, float]:
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header))
+    rows = {}
+    for line in lines[start + 1 :]:
+        if " = " not in line:
+            break
+        name, _, number = line.partition(" = ")
+        rows[name.strip()] = float(number)
+    return rows
+
+
+def _has_matplotlib() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def test_demo_without_training_and_with_a_bad_epoch_count(tmp_path):
+    result = run("demo", "--out", str(tmp_path / "d"), "--epochs", "0")
+    assert result.returncode == 0 and "accuracy" not in result.stdout
+    result = run("demo", "--epochs", "-1", cwd=tmp_path)
+    assert result.returncode == 2 and "negative" in result.stderr
+    assert list(tmp_path.iterdir()) == [tmp_path / "d"]
+
+
+# ----------------------------------------------------------------------
+# Interrupts, closed pipes and bugs (in process, where they can be caused on purpose).
+# ----------------------------------------------------------------------
+
+
+def test_ctrl_c_exits_130_with_a_short_message(monkeypatch, capsys):
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run_grad", interrupted)
+    assert cli.main(["grad", "x", "x=1"]) == 130
+    captured = capsys.readouterr()
+    assert captured.err.strip() == "microgradx: interrupted" and "Traceback" not in captured.err
+
+
+def test_an_unexpected_error_is_reported_as_a_bug(monkeypatch, capsys):
+    def broken(args):
+        raise RuntimeError("something inside broke")
+
+    monkeypatch.setattr(cli, "run_grad", broken)
+    assert cli.main(["grad", "x", "x=1"]) == 1
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: something inside broke" in err and "--debug" in err
+    assert "Traceback" not in err
+
+
+def test_a_closed_pipe_ends_quietly():
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will read: the first write fails with EPIPE
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "microgradx", "grad", *E1],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == cli.EXIT_BROKEN_PIPE
+    assert "Traceback" not in result.stderr
+
+
+def test_parse_assignments():
+    assert cli.parse_assignments(["x=2", " y = -3.5 ", "z=−1", "w₁=1e-3"]) == {
+        "x": 2.0,
+        "y": -3.5,
+        "z": -1.0,
+        "w1": 0.001,
+    }
+    for bad in (["x"], ["x=1", "x=1"], ["x=1e999"], ["x="], ["a-b=1"]):
+        with pytest.raises(cli.UsageError):
+            cli.parse_assignments(bad)
