@@ -198,6 +198,8 @@ def write_steps(root: Value, directory: Path, options: dict) -> list[Path]:
     """
     from microgradx.drawing import backward_steps, slideshow_html
 
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"{directory} is a file: give a folder for the frames and slideshow")
     frames = backward_steps(root, **options)
     images = [render(frame, "svg") for frame in frames]
     page = slideshow_html(frames, theme=options.get("theme", "light")).encode("utf-8")
@@ -263,6 +265,8 @@ def run_draw(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} is a file: give --out a folder for the drawings and plots")
     out.mkdir(parents=True, exist_ok=True)
     formula, values = E1
     print("Lecture example E1: forward and backward through f(x, y, z) = (x + y)·z²\n")
@@ -540,7 +544,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         if isinstance(error, _user_errors()):
-            print(f"microgradx {args.command}: error: {error}", file=sys.stderr)
+            message = str(error)
+            if isinstance(error, OSError) and error.filename and error.strerror:
+                message = f"cannot write {error.filename}: {error.strerror}"
+            print(f"microgradx {args.command}: error: {message}", file=sys.stderr)
             return EXIT_USER_ERROR
         print(
             f"microgradx {args.command}: internal error: {type(error).__name__}: {error}\n"

@@ -227,6 +227,9 @@ def test_an_existing_file_is_replaced_only_after_a_successful_render(tmp_path):
 
 def test_draw_refuses_unknown_formats_and_missing_folders(tmp_path):
     assert_user_error(run("draw", *E1, "-o", str(tmp_path / "g.jpg")), ".svg, .png, .pdf, .dot")
+    a_file = tmp_path / "a_file"
+    a_file.write_text("not a folder")
+    assert_user_error(run("draw", *E1, "--steps", str(a_file)), "is a file: give a folder")
     missing = tmp_path / "nowhere" / "g.svg"
     assert_user_error(run("draw", *E1, "-o", str(missing)), "does not exist")
     assert not missing.parent.exists()
