@@ -338,10 +338,11 @@ def _demo_training(out: Path, *, epochs: int) -> None:
 _VALUES_HELP = "a value for each variable in the formula, e.g. x=2 y=-3 z=2"
 _FORMULA_HELP = (
     "the formula, quoted: numbers, names, + - * / ** (or ^), parentheses, and "
-    "exp log ln tanh sigmoid σ relu sin cos sqrt abs; z² and x·y work too"
+    "exp log ln tanh sigmoid σ relu leaky_relu sin cos sqrt abs; z² and x·y work too"
 )
 _NOTE_ON_MINUS = (
-    'A formula starting with "-" goes after "--":  microgradx {command} -- "-log(x)" x=2'
+    'A formula may start with "-" ("-log(x)"); if it is taken for an option (as "-h*x" is),\n'
+    'put options first and "--" before the formula:  microgradx {command} --json -- "-h*x" h=2'
 )
 
 
@@ -388,7 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
         '  microgradx draw "-log(σ(y*(w1*x1 + w2*x2)))" w1=-1 x1=2 w2=1 x2=1 y=1 \\\n'
         "      --rankdir TB --steps backward/      (frames + backward/index.html)\n\n"
         "Without -o (and without --steps) the drawing goes to graph.svg here.\n"
-        + _NOTE_ON_MINUS.format(command="draw"),
+        + _NOTE_ON_MINUS.format(command="draw").replace("--json", "-o g.svg"),
         run_draw,
     )
     draw.add_argument("formula", metavar="FORMULA", help=_FORMULA_HELP)
