@@ -40,6 +40,641 @@ def lesson(name: str, cells: list[Cell]) -> None:
 
 
 # ----------------------------------------------------------------------------------------------
+# 01 — the computational graph of f = (x + y)·z², forward and backward (E1, E6)
+# ----------------------------------------------------------------------------------------------
+lesson(
+    "01_computational_graph",
+    [
+        md(r"""
+        # 1 · The computational graph
+
+        A neural network is a function built from many small pieces. To train it we need the
+        derivative of its loss with respect to every parameter, and **backpropagation** gets
+        all of them by applying the chain rule piece by piece on the *computational graph*.
+
+        This lesson follows the lecture's first example (E1),
+
+        $$f(x, y, z) = (x + y)\, z^2 \quad \text{at} \quad x = 2,\; y = -3,\; z = 2,$$
+
+        through the forward pass, the backward pass one node at a time, and a check of the
+        result against numerical differences.
+        """),
+        code("""
+        import tempfile
+        from pathlib import Path
+
+        from IPython.display import Markdown, display
+
+        from microgradx import Value, backward_steps, draw, gradcheck, numerical_grad
+        from microgradx.drawing import chain_rule_table
+        """),
+        md(r"""
+        ## Forward pass
+
+        Every number is a `Value`, a node of the graph. Each operation makes a new node that
+        remembers its inputs. We name the intermediate results as the slide does:
+
+        $$a = x + y, \qquad b = z^2, \qquad f = a \cdot b .$$
+        """),
+        code("""
+        x, y, z = Value(2.0, "x"), Value(-3.0, "y"), Value(2.0, "z")
+        a = x + y
+        a.label = "a"
+        b = z**2
+        b.label = "b"
+        f = a * b
+        f.label = "f"
+        print(a, b, f, sep="\\n")
+        """),
+        md(r"""
+        With the numbers: $a = 2 + (-3) = -1$, $b = 2^2 = 4$ and $f = -1 \cdot 4 = -4$.
+        """),
+        code("""
+        assert a.data == -1 and b.data == 4 and f.data == -4
+        """),
+        md(r"""
+        The graph of this computation: values in boxes (inputs blue, the output green), operations
+        in circles, data flowing left to right. This is the forward-pass slide — no gradients yet.
+        """),
+        code("""
+        draw(f, grads=False)
+        """),
+        md(r"""
+        ## Local derivatives live on the edges
+
+        Each operation knows the derivative of its output with respect to each of its inputs — its
+        **local derivatives** — and the engine records them on the node when it is created:
+
+        $$\frac{\partial a}{\partial x} = 1,\quad \frac{\partial a}{\partial y} = 1,\quad
+          \frac{\partial b}{\partial z} = 2z = 4,\quad
+          \frac{\partial f}{\partial a} = b = 4,\quad \frac{\partial f}{\partial b} = a = -1.$$
+        """),
+        code("""
+        for node in (a, b, f):
+            inputs = [child.label for child in node.inputs]
+            print(f"{node.label} = {node.op!r} of {inputs}: local derivatives {node.local_grads}")
+
+        assert a.local_grads == (1.0, 1.0)
+        assert b.local_grads == (4.0,)
+        assert f.local_grads == (4.0, -1.0)
+        """),
+        md(r"""
+        ## Backward pass: the chain rule
+
+        We want $\partial f/\partial x$, $\partial f/\partial y$, $\partial f/\partial z$.
+        Start at the output with $\partial f/\partial f = 1$ and walk back; at every node multiply
+        the gradient that arrives (the *upstream* gradient) by the local derivative on the edge:
+
+        $$\frac{\partial f}{\partial a} = b = 4, \qquad \frac{\partial f}{\partial b} = a = -1,$$
+
+        $$\frac{\partial f}{\partial x} = \frac{\partial f}{\partial a}\frac{\partial a}{\partial x}
+          = 4 \cdot 1 = 4, \qquad
+          \frac{\partial f}{\partial y} = 4 \cdot 1 = 4, \qquad
+          \frac{\partial f}{\partial z} = \frac{\partial f}{\partial b}\frac{\partial b}{\partial z}
+          = -1 \cdot 2z = -4 .$$
+
+        `f.backward()` does exactly this and stores each result in the node's `grad`.
+        """),
+        code("""
+        f.backward()
+        print(f"df/dx = {x.grad}, df/dy = {y.grad}, df/dz = {z.grad}")
+
+        assert f.grad == 1
+        assert a.grad == 4 and b.grad == -1
+        assert (x.grad, y.grad, z.grad) == (4, 4, -4)
+        """),
+        md(r"""
+        The backward slide: every node now shows its gradient, and each edge its local derivative.
+        """),
+        code("""
+        draw(f, local_grads=True)
+        """),
+        md(r"""
+        ## One node at a time
+
+        The lecture walks the backward pass node by node. `backward_steps` returns those frames:
+        frame 0 is the forward pass with $\partial f/\partial f = 1$ at the output; then one frame
+        per operation node, in the order reverse mode visits them ($f$'s `*`, then $b$'s `**2`,
+        then $a$'s `+`); the last frame is the finished backward pass — five frames in all.
+        """),
+        code("""
+        frames = backward_steps(f, local_grads=True)
+        assert len(frames) == 5
+        print(frames[0].caption)
+        frames[0]
+        """),
+        md(r"""
+        In each step the active node passes its gradient to its inputs: each input receives
+        *local derivative × upstream gradient*, added to what it already has. The table under
+        each frame lists these multiplications.
+        """),
+        code("""
+        for frame in frames[1:-1]:
+            display(Markdown(f"**{frame.caption}**"), frame, frame.table)
+        """),
+        code("""
+        print(frames[-1].caption)
+        frames[-1]
+        """),
+        md(r"""
+        The whole backward pass as one table — every multiplication the chain rule needs, in
+        the order reverse mode does them. The row for $z$ reads
+        $\partial f/\partial z \mathrel{+}= \partial b/\partial z \cdot \partial f/\partial b
+        = 4 \cdot (-1) = -4$.
+        """),
+        code("""
+        table = chain_rule_table(f)
+        edges = [(row.node, row.input) for row in table]
+        assert edges == [("f", "a"), ("f", "b"), ("b", "z"), ("a", "x"), ("a", "y")]
+        row_z = table.rows[2]
+        assert (row_z.local, row_z.upstream, row_z.contribution) == (4.0, -1.0, -4.0)
+        table
+        """),
+        md(r"""
+        For a lecture, the frames can be saved as a self-contained HTML slideshow (arrow keys
+        step through it) or as one image per frame:
+        """),
+        code("""
+        from microgradx import save_slideshow
+
+        folder = Path(tempfile.mkdtemp())
+        path = save_slideshow(frames, folder / "backward.html")
+        print(path.name, f"{path.stat().st_size / 1024:.0f} kB")
+        assert path.read_text(encoding="utf-8").count('class="slide"') == len(frames)
+        """),
+        md(r"""
+        ## Checking against numerical differences (E6)
+
+        A derivative is a limit of difference quotients, so we can estimate it without any
+        calculus: nudge one input by a small $\varepsilon$ and see how much $f$ moves. The central
+        difference
+
+        $$\frac{\partial f}{\partial x} \approx
+          \frac{f(x+\varepsilon, y, z) - f(x-\varepsilon, y, z)}{2\varepsilon}$$
+
+        is accurate to about $\varepsilon^2$. It is slow (two evaluations of $f$ per input) but
+        completely independent of backpropagation — the perfect referee.
+        """),
+        code("""
+        def f_of(v):
+            x, y, z = v
+            return (x + y) * z**2
+
+
+        central = numerical_grad(f_of, [2.0, -3.0, 2.0])
+        forward = numerical_grad(f_of, [2.0, -3.0, 2.0], method="forward")
+        print("central differences:", central)
+        print("forward differences:", forward)
+
+        for estimate, exact in zip(central, [4.0, 4.0, -4.0]):
+            assert abs(estimate - exact) < 1e-8
+        for estimate, exact in zip(forward, [4.0, 4.0, -4.0]):
+            assert abs(estimate - exact) < 1e-4
+        """),
+        md(r"""
+        `gradcheck` runs that comparison for every input and reports which (if any) disagree:
+        """),
+        code("""
+        report = gradcheck(f_of, [x, y, z])
+        print(report)
+        assert report
+        """),
+        md(r"""
+        ## Try it yourself
+
+        `explore` gives every variable a slider and redraws the graph as you move them; the
+        *step* slider walks the backward pass. (It needs a live notebook with ipywidgets.)
+        Which input has the largest effect on $f$ at $z = 3$? What happens to
+        $\partial f/\partial z$ when $x + y = 0$?
+        """),
+        code("""
+        from microgradx.interactive import explore
+
+        explore("(x + y) * z**2", x=2, y=-3, z=2)
+        """),
+    ],
+)
+# ----------------------------------------------------------------------------------------------
+# 02 — a sigmoid neuron, as one gate and composed; the local-derivative table (E2, E7)
+# ----------------------------------------------------------------------------------------------
+lesson(
+    "02_neuron",
+    [
+        md(r"""
+        # 2 · A neuron
+
+        A neuron weighs its inputs, adds a bias and applies an activation function:
+
+        $$a = \sigma(w_0 x_0 + w_1 x_1 + b), \qquad \sigma(z) = \frac{1}{1 + e^{-z}} .$$
+
+        This lesson follows the lecture's example (E2) at
+        $w_0 = 2,\ x_0 = -1,\ w_1 = -3,\ x_1 = -2,\ b = -3$: the neuron as a graph, its
+        gradients, the same neuron built from smaller pieces, and the table of local derivatives
+        that every backward pass is made of (E7).
+        """),
+        code("""
+        import math
+
+        from IPython.display import Markdown
+
+        from microgradx import Value, draw, gradcheck, nn
+        """),
+        code("""
+        w0, x0 = Value(2.0, "w0"), Value(-1.0, "x0")
+        w1, x1 = Value(-3.0, "w1"), Value(-2.0, "x1")
+        b = Value(-3.0, "b")
+        z = w0 * x0 + w1 * x1 + b
+        z.label = "z"
+        a = z.sigmoid()
+        a.label = "a"
+        """),
+        md(r"""
+        ## Forward
+
+        $z = 2\cdot(-1) + (-3)\cdot(-2) + (-3) = 1$ and $a = \sigma(1) = 0.7310585786$.
+        """),
+        code("""
+        assert z.data == 1.0
+        assert abs(a.data - 0.7310585786) < 1e-10
+        draw(a, grads=False)
+        """),
+        md(r"""
+        ## Backward
+
+        The sigmoid's local derivative is remarkably simple:
+        $\sigma'(z) = \sigma(z)\,(1 - \sigma(z)) = a(1-a) = 0.1966119332$.
+        Then, through the `+` nodes (local derivative 1) and the `*` nodes
+        (local derivative: the *other* factor):
+
+        $$\frac{\partial a}{\partial w_0} = \sigma'(z)\, x_0 = -0.1966, \quad
+          \frac{\partial a}{\partial x_0} = \sigma'(z)\, w_0 = 0.3932, \quad
+          \frac{\partial a}{\partial w_1} = \sigma'(z)\, x_1 = -0.3932,$$
+
+        $$\frac{\partial a}{\partial x_1} = \sigma'(z)\, w_1 = -0.5898, \quad
+          \frac{\partial a}{\partial b} = \sigma'(z) = 0.1966 .$$
+
+        The slide rounds them to $[-0.2,\ 0.4,\ -0.4,\ -0.6,\ 0.2]$.
+        """),
+        code("""
+        a.backward()
+        leaves = [w0, x0, w1, x1, b]
+        gradients = [leaf.grad for leaf in leaves]
+        print([round(g, 4) for g in gradients])
+
+        slope = a.data * (1 - a.data)
+        assert abs(slope - 0.1966119332) < 1e-10
+        assert abs(z.grad - slope) < 1e-15
+        for got, expected in zip(gradients, [-0.1966, 0.3932, -0.3932, -0.5898, 0.1966]):
+            assert abs(got - expected) < 5e-5
+        assert [round(g, 1) for g in gradients] == [-0.2, 0.4, -0.4, -0.6, 0.2]
+        """),
+        code("""
+        draw(a, local_grads=True)
+        """),
+        md(r"""
+        ## The same neuron from smaller pieces
+
+        Nothing forces us to treat $\sigma$ as one node. Written out,
+        $\sigma(z) = 1 / (1 + e^{-z})$ is a negation, an `exp`, a `+` and a division — four nodes,
+        each with its own simple local derivative. The graph is bigger, but the chain rule through
+        it must give **exactly** the same gradients as the single "sigmoid gate" with local
+        derivative $\sigma(1-\sigma)$.
+        """),
+        code("""
+        p0, q0 = Value(2.0, "w0"), Value(-1.0, "x0")
+        p1, q1 = Value(-3.0, "w1"), Value(-2.0, "x1")
+        c = Value(-3.0, "b")
+        z2 = p0 * q0 + p1 * q1 + c
+        z2.label = "z"
+        a2 = 1 / (1 + (-z2).exp())
+        a2.label = "a"
+        a2.backward()
+
+        composed = [leaf.grad for leaf in (p0, q0, p1, q1, c)]
+        assert abs(a2.data - a.data) < 1e-15
+        for g_gate, g_composed in zip(gradients, composed):
+            assert abs(g_gate - g_composed) < 1e-15
+        draw(a2, local_grads=True)
+        """),
+        md(r"""
+        The same neuron is also what `nn.Neuron(2, activation="sigmoid")` computes — a `dot`
+        node for $\sum_i w_i x_i$, a `+` for the bias, then the activation. Set its parameters
+        to the lecture's numbers and the gradients come out the same once more:
+        """),
+        code("""
+        neuron = nn.Neuron(2, activation="sigmoid")
+        neuron.w[0].data, neuron.w[1].data, neuron.b.data = 2.0, -3.0, -3.0
+        inputs = [Value(-1.0, "x0"), Value(-2.0, "x1")]
+        out = neuron(inputs)
+        out.backward()
+
+        from_module = [neuron.w[0].grad, inputs[0].grad, neuron.w[1].grad, inputs[1].grad]
+        assert all(abs(g - h) < 1e-15 for g, h in zip([*from_module, neuron.b.grad], gradients))
+        draw(out, local_grads=True)
+        """),
+        md(r"""
+        And a numerical check of the whole neuron, independent of backpropagation:
+        """),
+        code("""
+        def neuron_output(v):
+            w0, x0, w1, x1, b = v
+            return (w0 * x0 + w1 * x1 + b).sigmoid()
+
+
+        report = gradcheck(neuron_output, leaves)
+        print(report)
+        assert report
+        """),
+        md(r"""
+        ## The table of local derivatives (E7)
+
+        Backpropagation only ever needs the local derivative of each elementary operation. Here
+        is the lecture's table, with the numbers read **from the engine** (the `local_grads` it
+        records on a node) next to the formula evaluated by hand, at $x = 0.7$ (or $x_1 = 0.7$,
+        $x_2 = -1.3$); the ReLUs also at $x = -0.7$.
+        """),
+        code("""
+        u, v, w = 0.7, -1.3, -0.7
+        sig = 1 / (1 + math.exp(-u))
+        rows = [
+            # (f, ∂f as written on the slide, engine's local derivatives, the formula by hand)
+            ("x1 + x2", "1, 1", (Value(u) + Value(v)).local_grads, (1.0, 1.0)),
+            ("x1 · x2", "x2, x1", (Value(u) * Value(v)).local_grads, (v, u)),
+            ("tanh(x)", "1 − tanh²(x)", Value(u).tanh().local_grads, (1 - math.tanh(u) ** 2,)),
+            ("exp(x)", "exp(x)", Value(u).exp().local_grads, (math.exp(u),)),
+            ("ln(x)", "1/x", Value(u).log().local_grads, (1 / u,)),
+            ("x1 / x2", "1/x2, −x1/x2²", (Value(u) / Value(v)).local_grads, (1 / v, -u / v**2)),
+            ("σ(x)", "σ(x)(1 − σ(x))", Value(u).sigmoid().local_grads, (sig * (1 - sig),)),
+            ("ReLU(x), x > 0", "1", Value(u).relu().local_grads, (1.0,)),
+            ("ReLU(x), x < 0", "0", Value(w).relu().local_grads, (0.0,)),
+            ("leaky ReLU(x), x > 0", "1", Value(u).leaky_relu().local_grads, (1.0,)),
+            ("leaky ReLU(x), x < 0", "ε = 0.01", Value(w).leaky_relu().local_grads, (0.01,)),
+        ]
+        lines = ["| f | ∂f | engine | by hand |", "| --- | --- | --- | --- |"]
+        for name, rule, engine, by_hand in rows:
+            assert len(engine) == len(by_hand)
+            assert all(abs(e - h) < 1e-15 for e, h in zip(engine, by_hand)), name
+            engine_text = ", ".join(f"{g:.6g}" for g in engine)
+            hand_text = ", ".join(f"{g:.6g}" for g in by_hand)
+            lines.append(f"| {name} | {rule} | {engine_text} | {hand_text} |")
+        Markdown("\\n".join(lines))
+        """),
+        md(r"""
+        The last row of the slide's table, the **identity** $f(x) = x$ with
+        $\partial f/\partial x = 1$, needs no node at all: a linear neuron simply has no
+        activation node, and a backward pass started at a leaf gives that leaf gradient 1.
+        """),
+        code("""
+        leaf = Value(0.7, "x")
+        leaf.backward()
+        assert leaf.grad == 1.0
+        assert nn.Neuron(2, activation="linear")([1.0, 2.0]).op == "+"  # w·x + b, nothing after
+        """),
+    ],
+)
+# ----------------------------------------------------------------------------------------------
+# 03 — several paths: sum over paths vs reverse mode; why topological order (E3)
+# ----------------------------------------------------------------------------------------------
+lesson(
+    "03_multiple_paths",
+    [
+        md(r"""
+        # 3 · Many paths, one gradient
+
+        When a value is used more than once, its influence on the output travels along several
+        paths, and its gradient is the **sum over all paths** of the product of the local
+        derivatives along each path. This lesson works through the lecture's example (E3),
+
+        $$e = (a + b)\cdot(b + 1), \qquad c = a + b,\quad d = b + 1,\quad e = c \cdot d,$$
+
+        compares summing over paths by hand with reverse mode, counts what each costs as the
+        graph grows, and shows why reverse mode must visit the nodes in *topological order*.
+        """),
+        code("""
+        import matplotlib.pyplot as plt
+
+        from microgradx import Value, backward_steps, draw
+        from microgradx.engine import topological_order
+        """),
+        code("""
+        def lecture_graph(a0, b0):
+            a, b = Value(a0, "a"), Value(b0, "b")
+            c = a + b
+            c.label = "c"
+            d = b + 1
+            d.label = "d"
+            e = c * d
+            e.label = "e"
+            return a, b, c, d, e
+
+
+        a, b, c, d, e = lecture_graph(2.0, 1.0)
+        assert (c.data, d.data, e.data) == (3.0, 2.0, 6.0)
+        """),
+        md(r"""
+        ## Local derivatives on the edges
+
+        At $a = 2, b = 1$: $c = 3$, $d = 2$, $e = 6$. Each edge carries its local derivative:
+
+        $$\frac{\partial c}{\partial a} = 1,\quad \frac{\partial c}{\partial b} = 1,\quad
+          \frac{\partial d}{\partial b} = 1,\quad
+          \frac{\partial e}{\partial c} = d = 2,\quad \frac{\partial e}{\partial d} = c = 3 .$$
+        """),
+        code("""
+        assert c.local_grads == (1.0, 1.0) and d.local_grads[0] == 1.0
+        assert e.local_grads == (2.0, 3.0)
+        draw(e, grads=False, local_grads=True)
+        """),
+        md(r"""
+        ## Summing over paths, by hand
+
+        $a$ reaches $e$ along one path, $e \to c \to a$; $b$ along two, $e \to c \to b$ and
+        $e \to d \to b$:
+
+        $$\frac{\partial e}{\partial a} = \frac{\partial e}{\partial c}\frac{\partial c}{\partial a}
+          = 2 \cdot 1 = 2, \qquad
+          \frac{\partial e}{\partial b} = \frac{\partial e}{\partial c}\frac{\partial c}{\partial b}
+          + \frac{\partial e}{\partial d}\frac{\partial d}{\partial b} = 2 + 3 = 5 .$$
+
+        The function below does exactly that: it lists every path from the output down to a
+        leaf, multiplies the local derivatives along it, and adds the products up.
+        """),
+        code("""
+        def paths(node, target):
+            \"\"\"Every path from node down to target: lists of (node, input, local) edges.\"\"\"
+            if node is target:
+                return [[]]
+            found = []
+            for child, local in zip(node.inputs, node.local_grads):
+                for rest in paths(child, target):
+                    found.append([(node, child, local), *rest])
+            return found
+
+
+        def gradient_by_paths(root, leaf, show=False):
+            total = 0.0
+            for path in paths(root, leaf):
+                product = 1.0
+                for _, _, local in path:
+                    product *= local
+                total += product
+                if show:
+                    names = " → ".join([root.label] + [child.label for _, child, _ in path])
+                    factors = " × ".join(f"{local:g}" for _, _, local in path)
+                    print(f"  {names}:  {factors} = {product:g}")
+            return total
+
+
+        print("∂e/∂a:")
+        by_paths_a = gradient_by_paths(e, a, show=True)
+        print("∂e/∂b:")
+        by_paths_b = gradient_by_paths(e, b, show=True)
+        assert (by_paths_a, by_paths_b) == (2.0, 5.0)
+        """),
+        md(r"""
+        Reverse mode gets the same numbers from one backward pass:
+        """),
+        code("""
+        e.backward()
+        assert (a.grad, b.grad) == (2.0, 5.0) == (by_paths_a, by_paths_b)
+        draw(e, local_grads=True)
+        """),
+        md(r"""
+        ## The second point: $a = 2$, $b = 3$
+
+        Now $c = 5$, $d = 4$, $e = 20$, and
+        $\partial e/\partial a = d = 4$, $\partial e/\partial b = d + c = 4 + 5 = 9$.
+        """),
+        code("""
+        a, b, c, d, e = lecture_graph(2.0, 3.0)
+        assert e.data == 20.0
+        assert gradient_by_paths(e, a) == 4.0
+        assert gradient_by_paths(e, b, show=True) == 9.0
+        e.backward()
+        assert (a.grad, b.grad) == (4.0, 9.0)
+        draw(e, local_grads=True)
+        """),
+        md(r"""
+        ## What each method costs as the graph grows
+
+        Chain $n$ stages like the one above, where every stage uses its input twice:
+
+        $$h_k = \sin(h_{k-1})\cdot\cos(h_{k-1}), \qquad k = 1, \dots, n .$$
+
+        Each stage doubles the number of paths from $h_n$ back to $h_0$: there are $2^n$ of them,
+        each $2n$ edges long, so summing over paths multiplies along $2n \cdot 2^n$ edges.
+        Reverse mode passes a gradient along each of the $4n$ edges **once**: it shares the
+        common part of all those paths instead of walking it again and again.
+        """),
+        code("""
+        def chain(n):
+            h0 = Value(0.5, "h0")
+            h = h0
+            for k in range(1, n + 1):
+                h = h.sin() * h.cos()
+                h.label = f"h{k}"
+            return h0, h
+
+
+        print(" n     paths   edges (path sum)   edges (reverse mode)")
+        counts = []
+        for n in range(1, 13):
+            h0, h = chain(n)
+            all_paths = paths(h, h0)
+            path_edges = sum(len(path) for path in all_paths)
+            reverse_edges = sum(len(node.inputs) for node in topological_order(h))
+            h.backward()
+            assert abs(gradient_by_paths(h, h0) - h0.grad) <= 1e-12 * abs(h0.grad)
+            assert len(all_paths) == 2**n
+            assert path_edges == 2 * n * 2**n and reverse_edges == 4 * n
+            counts.append((n, path_edges, reverse_edges))
+            print(f"{n:2} {len(all_paths):9} {path_edges:18} {reverse_edges:22}")
+        """),
+        code("""
+        ns, by_paths, by_reverse = zip(*counts)
+        fig, ax = plt.subplots(figsize=(5, 3.2))
+        ax.semilogy(ns, by_paths, "o-", label="sum over paths")
+        ax.semilogy(ns, by_reverse, "s-", label="reverse mode")
+        ax.set_xlabel("stages n")
+        ax.set_ylabel("edges visited")
+        ax.legend()
+        plt.show()
+        """),
+        md(r"""
+        ## Why the order of the backward pass matters
+
+        Reverse mode may pass a node's gradient on only once that gradient is **complete** —
+        after every path through the node has delivered its share. Take
+
+        ```python
+        a = 1;  b = a + a;  c = b + b
+        ```
+
+        so $c = 4a$ and $\partial c/\partial a = 4$. Here is the tempting recursive backward
+        pass: every node passes its gradient to its inputs and each input immediately recurses.
+        """),
+        code("""
+        def naive_backward(node):
+            for child, local in zip(node.inputs, node.local_grads):
+                child.grad += local * node.grad
+                naive_backward(child)
+
+
+        a = Value(1.0, "a")
+        b = a + a
+        b.label = "b"
+        c = b + b
+        c.label = "c"
+
+        c.grad = 1.0
+        naive_backward(c)
+        print(f"naive recursion: dc/db = {b.grad}, dc/da = {a.grad}")
+        assert (b.grad, a.grad) == (2.0, 6.0)  # wrong: dc/da is 4
+        """),
+        md(r"""
+        It gets $\partial c/\partial a = 6$ instead of $4$. Follow it: $c$ sends $1$ along its
+        first edge to $b$, and $b$ — with only half of its gradient — recurses at once and sends
+        $1 + 1$ to $a$. Then $c$'s second edge brings $b$ up to $2$, and $b$ recurses again,
+        sending $2 + 2$: $a$ receives $2 + 4 = 6$. Part of $b$'s gradient went down twice.
+
+        The fix: first order the nodes so that every node comes after all of its inputs
+        (a **topological order**), then walk that list backwards. By the time a node's turn
+        comes, every node that uses it has already passed its gradient on.
+        """),
+        code("""
+        order = topological_order(c)
+        print("topological order:", [node.label for node in order])
+        assert order == [a, b, c]
+
+
+        def backward_in_order(root):
+            root.grad = 1.0
+            for node in reversed(topological_order(root)):
+                for child, local in zip(node.inputs, node.local_grads):
+                    child.grad += local * node.grad
+
+
+        for node in order:
+            node.grad = 0.0
+        backward_in_order(c)
+        assert (b.grad, a.grad) == (2.0, 4.0)
+        """),
+        md(r"""
+        That loop is, line for line, what `Value.backward()` does (it also avoids recursion while
+        sorting, so graphs a million nodes deep work):
+        """),
+        code("""
+        c.zero_grad()
+        c.backward()
+        assert (c.grad, b.grad, a.grad) == (1.0, 2.0, 4.0)
+        frames = backward_steps(c, local_grads=True)
+        for frame in frames[1:-1]:
+            print(frame.caption)
+        frames[-1]
+        """),
+    ],
+)
+# ----------------------------------------------------------------------------------------------
 # 05 — forward mode (dual numbers) vs reverse mode; numerical, symbolic, automatic (E5, E6)
 # ----------------------------------------------------------------------------------------------
 lesson(
