@@ -1,0 +1,231 @@
+"""The training loop: micrograd's demo end to end, schedules, history, Ctrl-C, plots."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from microgradx import data, losses, nn, optim, train
+from microgradx.engine import Value
+
+
+def test_micrograd_demo_recipe_reaches_97_percent():
+    """MLP(2, [16, 16, 1]), 100 moons, hinge + 1e-4·Σp², SGD with lr = 1 − 0.9·k/100, 100 steps."""
+    X, y = data.make_moons(100, noise=0.1, seed=0)
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    optimizer = optim.SGD(model.parameters(), lr=1.0)
+    history = train.fit(
+        model,
+        losses.hinge,
+        optimizer,
+        X,
+        2 * y - 1,
+        epochs=100,
+        l2=1e-4,
+        schedule=lambda k: 1.0 - 0.9 * k / 100,
+        progress=False,
+    )
+    assert history.epochs == 100
+    assert history.lr[0] == 1.0
+    assert history.lr[-1] == pytest.approx(1.0 - 0.9 * 99 / 100)
+    assert history.loss[-1] < history.loss[0] / 10
+    final = train.accuracy(train.predict(model, X), 2 * y - 1)
+    assert final >= 0.97
+    assert history.accuracy[-1] >= 0.97
+
+
+def test_train_step_is_one_step_of_gradient_descent():
+    X = np.array([[1.0, 2.0], [-1.0, 0.5]])
+    y = np.array([1, -1])
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    twin = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    loss, outputs = train.train_step(
+        model, losses.logistic, optim.SGD(model.parameters(), lr=0.1), X, y, l2=0.01
+    )
+    # The same step written out by hand on the twin.
+    data_loss = losses.logistic([twin(x) for x in X], [1, -1])
+    total = data_loss + 0.01 * sum(p * p for p in twin.parameters())
+    total.backward()
+    expected = [p.data - 0.1 * p.grad for p in twin.parameters()]
+    assert loss == pytest.approx(data_loss.data, rel=1e-12)
+    assert [o.data for o in outputs] == pytest.approx([twin(x).data for x in X])
+    assert [p.data for p in model.parameters()] == pytest.approx(expected, rel=1e-12)
+
+
+def test_scheduler_object_gives_the_same_run_as_a_function():
+    X, y = data.make_moons(40, seed=1)
+
+    def run(schedule_for):
+        model = nn.MLP(2, [8, 1], seed=1)
+        optimizer = optim.SGD(model.parameters(), lr=1.0)
+        train.fit(
+            model, losses.hinge, optimizer, X, 2 * y - 1, epochs=10, batch_size=16,
+            schedule=schedule_for(optimizer), progress=False,
+        )  # fmt: skip
+        return [p.data for p in model.parameters()]
+
+    steps = 10 * 3  # 40 examples in batches of 16: 3 steps per epoch
+    as_function = run(lambda opt: lambda k: 1.0 - 0.9 * k / steps)
+    as_scheduler = run(lambda opt: optim.LinearLR(opt, end_factor=0.1, total_steps=steps))
+    assert as_function == pytest.approx(as_scheduler, rel=1e-12)
+
+
+def test_mini_batches_make_several_steps_per_epoch():
+    X, y = data.make_moons(50, seed=0)
+    model = nn.MLP(2, [4, 1], seed=0)
+    seen_steps = []
+
+    def schedule(k):
+        seen_steps.append(k)
+        return 0.1
+
+    history = train.fit(
+        model, losses.hinge, optim.SGD(model.parameters(), lr=0.1), X, 2 * y - 1,
+        epochs=3, batch_size=20, schedule=schedule, progress=False,
+    )  # fmt: skip
+    assert seen_steps == list(range(9))  # ⌈50 / 20⌉ = 3 steps per epoch
+    assert len(history.loss) == len(history.accuracy) == len(history.lr) == 3
+
+
+def test_digits_classifier_learns():
+    X, y = data.load_digits()
+    X_train, X_test, y_train, y_test = data.train_test_split(X[:400], y[:400], seed=0)
+    model = nn.MLP(64, [10], seed=0)  # softmax regression: one linear layer
+    history = train.fit(
+        model, losses.cross_entropy, optim.Adam(model.parameters(), lr=0.05), X_train, y_train,
+        epochs=3, batch_size=32, validation=(X_test, y_test), progress=False,
+    )  # fmt: skip
+    assert history.loss[-1] < history.loss[0]
+    assert history.val_accuracy[-1] > 0.8  # chance is 0.1
+    assert len(history.val_loss) == 3
+    loss, accuracy = train.evaluate(model, losses.cross_entropy, X_test, y_test)
+    assert (loss, accuracy) == (history.val_loss[-1], history.val_accuracy[-1])
+    assert train.predict(model, X_test).shape == (len(X_test), 10)
+
+
+def test_regression_targets_have_no_accuracy():
+    X = np.linspace(-1, 1, 20)[:, None]
+    y = 0.5 * X[:, 0] + 0.3
+    model = nn.MLP(1, [1], seed=0)
+    history = train.fit(
+        model, losses.mse, optim.SGD(model.parameters(), lr=0.3), X, y, epochs=60, progress=False
+    )
+    assert history.accuracy == [None] * 60
+    assert history.loss[-1] < 1e-4
+    w, b = (p.data for p in model.parameters())
+    assert (w, b) == pytest.approx((0.5, 0.3), abs=0.01)
+
+
+def test_accuracy_for_each_kind_of_label():
+    assert train.accuracy([0.5, -0.2, 0.1], [1, -1, -1]) == pytest.approx(2 / 3)
+    assert train.accuracy([Value(0.5), Value(-0.2)], [1, 0]) == 1.0
+    assert train.accuracy([0.7, 0.4], [1, 0], threshold=0.5) == 1.0
+    assert train.accuracy([[0.1, 2.0, 0.3], [5.0, 0.0, 0.0]], [1, 2]) == 0.5
+
+
+def test_binary_cross_entropy_accuracy_splits_probabilities_at_half():
+    X, y = data.make_moons(60, seed=3)
+
+    class Probability(nn.Module):
+        def __init__(self):
+            self.mlp = nn.MLP(2, [8, 1], seed=0)
+
+        def __call__(self, x):
+            return self.mlp(x).sigmoid()
+
+    model = Probability()
+    history = train.fit(
+        model, losses.binary_cross_entropy, optim.Adam(model.parameters(), lr=0.05), X, y,
+        epochs=30, progress=False,
+    )  # fmt: skip
+    scores = train.predict(model, X)
+    assert history.accuracy[-1] == pytest.approx(np.mean((scores > 0.5) == y), abs=0.1)
+    assert history.accuracy[-1] > 0.8
+
+
+def test_progress_bar_shows_loss_and_accuracy(capsys):
+    X, y = data.make_moons(20, seed=0)
+    model = nn.MLP(2, [4, 1], seed=0)
+    train.fit(model, losses.hinge, optim.SGD(model.parameters(), lr=0.1), X, 2 * y - 1, epochs=2)
+    err = capsys.readouterr().err
+    assert "loss=" in err
+    assert "acc=" in err
+    train.fit(
+        model, losses.hinge, optim.SGD(model.parameters(), lr=0.1), X, 2 * y - 1, epochs=2,
+        progress=False,
+    )  # fmt: skip
+    assert capsys.readouterr().err == ""
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_the_history():
+    X, y = data.make_moons(30, seed=0)
+    model = nn.MLP(2, [4, 1], seed=0)
+    calls = []
+
+    def interrupted_hinge(scores, labels):
+        calls.append(1)
+        if len(calls) == 4:  # during the 4th epoch (full batch: one call per epoch)
+            raise KeyboardInterrupt
+        return losses.hinge(scores, labels)
+
+    epochs_seen = []
+    history = train.fit(
+        model, interrupted_hinge, optim.SGD(model.parameters(), lr=0.1), X, 2 * y - 1,
+        epochs=10, progress=False, callback=lambda epoch, h: epochs_seen.append(epoch),
+    )  # fmt: skip
+    assert history.interrupted
+    assert history.epochs == 3
+    assert len(history.accuracy) == len(history.lr) == 3
+    assert epochs_seen == [0, 1, 2]
+    assert "interrupted" in repr(history)
+
+
+def test_fit_errors():
+    X, y = data.make_moons(10, seed=0)
+    model = nn.MLP(2, [4, 1], seed=0)
+    sgd = optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="takes 2 inputs but X has 3 columns"):
+        train.fit(model, losses.hinge, sgd, np.zeros((10, 3)), y, epochs=1)
+    with pytest.raises(ValueError, match="one target per row"):
+        train.fit(model, losses.hinge, sgd, X, y[:5], epochs=1)
+    with pytest.raises(ValueError, match="epochs must be a whole number ≥ 1"):
+        train.fit(model, losses.hinge, sgd, X, y, epochs=0)
+
+
+# ----------------------------------------------------------------------
+# Plots (matplotlib, an optional extra).
+# ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def agg():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    return matplotlib
+
+
+def test_plot_history_saves_a_figure(agg, tmp_path):
+    X, y = data.make_moons(30, seed=0)
+    X_val, y_val = data.make_moons(20, seed=1)
+    model = nn.MLP(2, [4, 1], seed=0)
+    history = train.fit(
+        model, losses.hinge, optim.SGD(model.parameters(), lr=0.1), X, 2 * y - 1, epochs=3,
+        validation=(X_val, 2 * y_val - 1), progress=False,
+    )  # fmt: skip
+    path = tmp_path / "history.png"
+    fig = train.plot_history(history, path=str(path))
+    assert path.stat().st_size > 1000
+    assert [ax.get_title() for ax in fig.axes] == ["Loss", "Accuracy"]
+    assert len(fig.axes[0].lines) == 2  # training and validation
+
+
+def test_plot_decision_boundary_binary_and_multiclass(agg, tmp_path):
+    X, y = data.make_moons(30, seed=0)
+    fig = train.plot_decision_boundary(nn.MLP(2, [4, 1], seed=0), X, y, resolution=12)
+    assert fig.axes[0].get_title() == "Decision boundary"
+    X3, y3 = data.make_spiral(30, 3, seed=0)
+    path = tmp_path / "spiral.svg"
+    train.plot_decision_boundary(nn.MLP(2, [4, 3], seed=0), X3, y3, path=str(path), resolution=12)
+    assert path.read_text().lstrip().startswith("<?xml")
+    with pytest.raises(ValueError, match="takes 2 inputs but X has 3 columns"):
+        train.plot_decision_boundary(nn.MLP(2, [3, 1]), np.zeros((4, 3)), [0, 1, 0, 1])
