@@ -140,6 +140,9 @@ class ExpressionError(ValueError):
         self.end_column = end_column if end_column is not None else column
         super().__init__(self._message())
 
+    def __reduce__(self) -> tuple:
+        return type(self), (self.reason, self.text, self.column, self.end_column)
+
     def _message(self) -> str:
         if self.column is None:
             return self.reason
@@ -184,6 +187,7 @@ def parse(text: str, /, **values: float | Value) -> Value:
             name has no value, a value is given for a name the formula does not use,
             or an operation is undefined at these values (e.g. ``log`` of a negative).
         TypeError: a value is not a real number or a Value.
+        ValueError: a value is NaN or infinite.
     """
     if not isinstance(text, str):
         raise TypeError(f"the formula must be a str, got {type(text).__name__}")
@@ -207,8 +211,7 @@ def _to_python_notation(text: str) -> tuple[str, list[int]]:
     """
     if len(text) > MAX_LENGTH:
         raise ExpressionError(
-            f"the formula is {len(text):,} characters long; the limit is {MAX_LENGTH:,}",
-            text[:200],
+            f"the formula is {len(text):,} characters long; the limit is {MAX_LENGTH:,}", text
         )
     if not text.strip():
         raise ExpressionError("empty formula: write one such as (x + y) * z**2", text)

@@ -316,6 +316,19 @@ def test_very_long_input_is_refused_at_once():
     assert len(str(error)) < 200  # the message does not echo the input
 
 
+def test_errors_pickle_for_worker_processes():
+    import pickle
+
+    error = error_of("z² + tan(x)", x=1, z=2)
+    copy = pickle.loads(pickle.dumps(error))
+    assert (copy.reason, copy.column, copy.end_column, str(copy)) == (
+        error.reason,
+        error.column,
+        error.end_column,
+        str(error),
+    )
+
+
 def test_deep_nesting_is_refused_before_parsing():
     error = error_of("(" * 10_000 + "x" + ")" * 10_000, x=1)
     assert "limit is 10,000" in error.reason
@@ -346,7 +359,7 @@ def test_chains_too_long_for_the_parser_are_a_clear_error():
 FORMULA_ALPHABET = "xyz0123456789.e+-*/^()²³⁻·×−σ, _[]'\"λ.:=;%@~<>!{}\n\t\x00\u2212"
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=2000)
 @given(st.one_of(st.text(max_size=60), st.text(alphabet=FORMULA_ALPHABET, max_size=60)))
 def test_fuzz_only_expression_errors(text):
     for values in ({}, {"x": 0.5}, {"x": 0.5, "y": -2.0, "z": 3.0}):
@@ -360,7 +373,7 @@ def test_fuzz_only_expression_errors(text):
             assert isinstance(root, Value) and math.isfinite(root.data)
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=2000)
 @given(
     st.recursive(
         st.sampled_from(["x", "y", "2", "0.5"]),
