@@ -675,6 +675,186 @@ lesson(
     ],
 )
 # ----------------------------------------------------------------------------------------------
+# 04 — logistic regression: the loss chain and one update (E4), then gradient descent on blobs
+# ----------------------------------------------------------------------------------------------
+lesson(
+    "04_logistic_regression",
+    [
+        md(r"""
+        # 4 · Learning the weights of one neuron
+
+        A linear classifier scores an input $\mathbf{x}$ with $\mathbf{w}^\top\mathbf{x}$ and
+        predicts the label $y \in \{-1, +1\}$ by the sign of the score. To *learn* $\mathbf{w}$
+        from a labelled example we need a loss that is small when the score has the right sign,
+        and its gradient. The lecture uses the **logistic loss** (E4)
+
+        $$\mathcal{L}(\mathbf{w}) = -\log \sigma\big(y\, \mathbf{w}^\top \mathbf{x}\big)
+          = \log\big(1 + e^{-y\,\mathbf{w}^\top\mathbf{x}}\big),$$
+
+        computes $\partial\mathcal{L}/\partial w_1$ as a chain of local derivatives, and takes one
+        gradient-descent step. Then we train a classifier on a whole data set.
+        """),
+        code("""
+        import math
+
+        import numpy as np
+
+        from microgradx import Value, data, draw, losses, nn, optim, train
+        from microgradx.drawing import chain_rule_table
+        """),
+        md(r"""
+        ## The graph, with the lecture's names
+
+        $$z_1 = w_1 x_1,\quad z_2 = w_2 x_2,\quad q = z_1 + z_2,\quad v = y\,q,\quad
+          p = \sigma(v),\quad \mathcal{L} = -\log p .$$
+
+        The slide's example has $x_1 = 2$, $y = 1$ and a score $v = -1$ (the example is on the
+        wrong side). We take $w_1 = -1$, and $w_2 = 1$, $x_2 = 1$ for the other input, so that
+        $q = -2 + 1 = -1$.
+        """),
+        code("""
+        def logistic_loss_graph(w1_value):
+            w1, x1 = Value(w1_value, "w1"), Value(2.0, "x1")
+            w2, x2 = Value(1.0, "w2"), Value(1.0, "x2")
+            y = 1.0
+            z1 = w1 * x1
+            z2 = w2 * x2
+            q = z1 + z2
+            v = y * q
+            p = v.sigmoid()
+            loss = -p.log()
+            for node, name in [(z1, "z1"), (z2, "z2"), (q, "q"), (v, "v"), (p, "p"), (loss, "L")]:
+                node.label = name
+            return w1, z1, q, v, p, loss
+
+
+        w1, z1, q, v, p, L = logistic_loss_graph(-1.0)
+        assert v.data == -1.0
+        print(f"p = σ(-1) = {p.data:.4f},  L = -log p = {L.data:.4f}")
+        draw(L, grads=False)
+        """),
+        md(r"""
+        ## The chain of local derivatives
+
+        $$\frac{\partial \mathcal{L}}{\partial w_1}
+          = \frac{\partial \mathcal{L}}{\partial p}\,
+            \frac{\partial p}{\partial v}\,
+            \frac{\partial v}{\partial q}\,
+            \frac{\partial q}{\partial z_1}\,
+            \frac{\partial z_1}{\partial w_1}
+          = \Big(-\frac{1}{p}\Big)\cdot \sigma(v)(1-\sigma(v)) \cdot y \cdot 1 \cdot x_1
+          = -3.718 \cdot 0.1966 \cdot 1 \cdot 1 \cdot 2 = -1.4621 .$$
+
+        (The slide rounds the factors first: $-3.7 \cdot 0.2 \cdot 1 \cdot 1 \cdot 2 = -1.48$.)
+        After `backward()`, every node holds $\partial\mathcal{L}/\partial\text{node}$, so the
+        factors can be read off the graph one by one.
+        """),
+        code("""
+        L.backward()
+        dL_dp = p.grad
+        dp_dv = p.local_grads[0]
+        dv_dq = v.local_grads[1]  # v = y · q: the local derivative towards q is y
+        dq_dz1 = q.local_grads[0]
+        dz1_dw1 = z1.local_grads[0]
+        print(f"{dL_dp:.4f} · {dp_dv:.4f} · {dv_dq:g} · {dq_dz1:g} · {dz1_dw1:g} = {w1.grad:.4f}")
+
+        assert abs(dL_dp - (-3.718)) < 5e-4 and abs(dL_dp + 1 / p.data) < 1e-12
+        assert abs(dp_dv - 0.1966) < 5e-5
+        assert (dv_dq, dq_dz1, dz1_dw1) == (1.0, 1.0, 2.0)
+        assert abs(w1.grad - (-1.4621)) < 5e-5
+        assert abs(dL_dp * dp_dv * dv_dq * dq_dz1 * dz1_dw1 - w1.grad) < 1e-12
+        assert round(-3.7 * 0.2 * 1 * 1 * 2, 2) == -1.48
+        """),
+        code("""
+        draw(L, local_grads=True)
+        """),
+        md(r"""
+        The same numbers as the rows of the chain-rule table, from $\mathcal{L}$ back to $w_1$:
+        """),
+        code("""
+        chain_rule_table(L)
+        """),
+        md(r"""
+        ## One step of gradient descent
+
+        Move $w_1$ against its gradient with learning rate $\alpha = 1$:
+
+        $$w_1 \leftarrow w_1 - \alpha\,\frac{\partial\mathcal{L}}{\partial w_1}
+          = -1 - 1\cdot(-1.4621) = 0.4621$$
+
+        (slide: $+0.48$). The score $v$ becomes positive, the example is now on the right side,
+        and the loss drops.
+        """),
+        code("""
+        learning_rate = 1.0
+        new_w1 = w1.data - learning_rate * w1.grad
+        print(f"w1: {w1.data} -> {new_w1:.4f}")
+        assert abs(new_w1 - 0.4621) < 5e-5
+
+        _, _, _, new_v, _, new_L = logistic_loss_graph(new_w1)
+        print(f"v: {v.data} -> {new_v.data:.4f},   L: {L.data:.4f} -> {new_L.data:.4f}")
+        assert new_v.data > 0 and new_L.data < L.data
+        """),
+        md(r"""
+        ## The same loss, written another way
+
+        Since $\sigma(t) = 1/(1 + e^{-t})$, we have
+        $-\log\sigma(t) = \log(1 + e^{-t})$. `losses.logistic(score, y)` computes it in a form that
+        never overflows, even for scores in the thousands. Same value, same gradient:
+        """),
+        code("""
+        w1b, x1b, w2b, x2b = Value(-1.0, "w1"), 2.0, Value(1.0, "w2"), 1.0
+        score = w1b * x1b + w2b * x2b
+        loss_b = losses.logistic(score, 1)
+        loss_b.backward()
+        assert abs(loss_b.data - L.data) < 1e-12
+        assert abs(loss_b.data - math.log(1 + math.exp(1.0))) < 1e-12
+        assert abs(w1b.grad - w1.grad) < 1e-12
+        """),
+        md(r"""
+        ## Training on a data set
+
+        With many examples $(\mathbf{x}_i, y_i)$ the loss is the average
+
+        $$\mathcal{L}(\mathbf{w}, b) = \frac{1}{I}\sum_{i=1}^{I}
+          \log\big(1 + e^{-y_i(\mathbf{w}^\top\mathbf{x}_i + b)}\big),$$
+
+        and gradient descent repeats the step above on it:
+        $\theta \leftarrow \theta - \alpha \nabla\mathcal{L}(\theta)$.
+        Two Gaussian blobs make a problem a straight line can solve.
+        """),
+        code("""
+        X, y01 = data.make_blobs(200, centers=[[-1.5, -1.0], [1.5, 1.0]], cluster_std=0.9, seed=0)
+        y = 2 * y01 - 1  # labels -1 and +1
+        print(X.shape, np.bincount(y01))
+        """),
+        md(r"""
+        The model is a single neuron without activation, $s = \mathbf{w}^\top\mathbf{x} + b$.
+        `train.fit` runs the loop: average the loss over the batch — here the whole data set,
+        so this is plain (full-batch) gradient descent — backpropagate, update.
+        """),
+        code("""
+        neuron = nn.Neuron(2, activation="linear", seed=0)
+        optimizer = optim.SGD(neuron.parameters(), lr=0.5)
+        history = train.fit(neuron, losses.logistic, optimizer, X, y, epochs=40, progress=False)
+        print(history)
+        assert history.loss[-1] < history.loss[0]
+        assert history.accuracy[-1] >= 0.95
+        """),
+        code("""
+        train.plot_history(history)
+        """),
+        md(r"""
+        The learned boundary is the line $w_0 x_0 + w_1 x_1 + b = 0$:
+        """),
+        code("""
+        w, b = [p.data for p in neuron.w], neuron.b.data
+        print(f"boundary: {w[0]:.3f}·x0 + {w[1]:.3f}·x1 + {b:.3f} = 0")
+        train.plot_decision_boundary(neuron, X, y01)
+        """),
+    ],
+)
+# ----------------------------------------------------------------------------------------------
 # 05 — forward mode (dual numbers) vs reverse mode; numerical, symbolic, automatic (E5, E6)
 # ----------------------------------------------------------------------------------------------
 lesson(
