@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from microgradx.drawing.render import Drawing
-from microgradx.drawing.style import Theme, escape, format_number, get_theme
+from microgradx.drawing.style import Theme, escape, format_number, get_theme, pad
 from microgradx.engine import Value, topological_order
 
 __all__ = [
@@ -182,48 +182,54 @@ def _names(node: Value, root: Value) -> str:
 
 
 def value_label(node: Value, root: Value, role: str, scene: Scene) -> str:
-    """The HTML-like label of a Value's box: [label | data … | grad …]."""
+    """The HTML-like label of a Value's box: [label | data … | ∂f/∂node …]."""
     theme = scene.theme
-    tag_font = f'<font point-size="10" color="{theme.muted}">'
     cells = []
     if node.label:
-        cells.append(f'<td bgcolor="{theme.role_fill(role)}"><b>{escape(node.label)}</b></td>')
-    elif role != "intermediate":
-        cells.append(f'<td bgcolor="{theme.role_fill(role)}"> </td>')
-    cells.append(f'<td bgcolor="{theme.cell}">{tag_font}data </font>{scene.number(node.data)}</td>')
+        label = pad(escape(node.label))
+        cells.append(f'<td bgcolor="{theme.role_fill(role)}" align="left"><b>{label}</b></td>')
+    fill = theme.constant if role == "constant" else theme.cell
+    cells.append(_pair("data", scene.number(node.data), fill, scene, first=not cells))
     if scene.show_grads:
         cell = scene.grad_cells.get(node)
         if cell is None:
             cell = GradCell(scene.number(node.grad), node.grad)
-        cells.append(_grad_td(node, root, cell, scene))
+        cells.append(_grad_cells(node, root, cell, scene))
     highlighted = node in scene.highlight
     border = theme.highlight if highlighted else theme.border
     width = "3" if highlighted else "1"
     return (
         f'<<table border="{width}" cellborder="0" cellspacing="0" cellpadding="5" '
-        f'color="{border}" columns="*">'
-        f"<tr>{''.join(cells)}</tr></table>>"
+        f'color="{border}"><tr>{"".join(cells)}</tr></table>>'
     )
 
 
-def _grad_td(node: Value, root: Value, cell: GradCell, scene: Scene) -> str:
+def _pair(tag: str, value: str, fill: str, scene: Scene, *, first: bool = False) -> str:
+    """A small grey tag ("data", "∂f/∂x") and its value, ruled off from the cells before."""
     theme = scene.theme
-    tag = f'<font point-size="10" color="{theme.muted}">{_names(node, root)} </font>'
+    rule = "" if first else f' border="1" sides="L" color="{theme.border}"'
+    return (
+        f'<td bgcolor="{fill}" cellpadding="3"{rule}>'
+        f'<font point-size="10" color="{theme.muted}">{pad(tag)}</font></td>'
+        f'<td bgcolor="{fill}" align="left">{value}</td>'
+    )
+
+
+def _grad_cells(node: Value, root: Value, cell: GradCell, scene: Scene) -> str:
+    theme = scene.theme
+    tag = _names(node, root)
     if cell.pending:
-        return (
-            f'<td bgcolor="{theme.cell}">{tag}<font color="{theme.muted}">{cell.text}</font></td>'
-        )
+        return _pair(tag, f'<font color="{theme.muted}">{pad(cell.text)}</font>', theme.cell, scene)
     if cell.value > 0:
         fill, colour = theme.positive_fill, theme.positive
     elif cell.value < 0:
         fill, colour = theme.negative_fill, theme.negative
     else:
         fill, colour = theme.cell, theme.text
-    text = f'<font color="{colour}">{cell.text}</font>'
+    text = f'<font color="{colour}">{pad(cell.text)}</font>'
     if cell.changed:
         fill = theme.highlight_fill
-        text = f"<b>{text}</b>"
-    return f'<td bgcolor="{fill}">{tag}{text}</td>'
+    return _pair(tag, text, fill, scene)
 
 
 def op_attributes(symbol: str, scene: Scene, *, active: bool = False) -> dict[str, str]:
@@ -237,7 +243,7 @@ def op_attributes(symbol: str, scene: Scene, *, active: bool = False) -> dict[st
         "color": theme.highlight if active else theme.border,
         "penwidth": "2.5" if active else "1",
         "fontcolor": theme.op_text,
-        "fontsize": "12",
+        "fontsize": "14",
         "margin": "0.04",
         "width": "0.42",
         "height": "0.42",
@@ -254,7 +260,7 @@ def edge_label(node: Value, child: Value, local: float, scene: Scene, *, strong:
         text = value
     colour = theme.highlight if strong else theme.muted
     weight = ("<b>", "</b>") if strong else ("", "")
-    return f'<<font point-size="11" color="{colour}">{weight[0]}{text}{weight[1]}</font>>'
+    return f'<<font point-size="11" color="{colour}">{weight[0]}{pad(text)}{weight[1]}</font>>'
 
 
 def add_graph(graph: Drawing, order: list[Value], root: Value, scene: Scene) -> None:

@@ -12,7 +12,7 @@ import math
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["Theme", "THEMES", "get_theme", "format_number", "escape"]
+__all__ = ["Theme", "THEMES", "get_theme", "format_number", "escape", "pad"]
 
 # Okabe & Ito (2008), "Color Universal Design".
 ORANGE = "#E69F00"
@@ -50,7 +50,7 @@ class Theme:
     highlight_fill: str
     new: str  # gradients that changed in the current step
     cluster: str
-    font: str = "Helvetica"
+    font: str = "Arial"
     mono: str = "Courier"
 
     def role_fill(self, role: str) -> str:
@@ -152,3 +152,13 @@ def escape(text: str) -> str:
     if any(unicodedata.category(c) == "Cc" for c in text):
         text = "".join("\ufffd" if unicodedata.category(c) == "Cc" else c for c in text)
     return html.escape(text, quote=True)
+
+
+def pad(text: str) -> str:
+    """``text`` with one trailing space per non-ASCII character.
+
+    graphviz-pure measures characters outside ASCII (×, ∂, σ, ²) as wide as a space, so a
+    cell holding "4 × 1 = 4" comes out too narrow (and fonts differ); trailing spaces make room.
+    """
+    extra = sum(1 for c in text if ord(c) > 127)
+    return text + " " * extra if extra else text

@@ -1,0 +1,84 @@
+"""Regenerate the pictures in docs/images/ from the code, so they stay in step with it.
+
+    python scripts/make_images.py            # writes docs/images/*.svg
+
+The images are rendered with graphviz-pure, which writes the same bytes on every machine,
+so regenerating them changes a file only when the drawing itself changed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from microgradx import Value, nn
+from microgradx.drawing import (
+    ENV_VAR,
+    backward_steps,
+    draw,
+    draw_network,
+    render,
+    render_svg,
+    renderer,
+)
+
+IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
+
+
+def e1() -> Value:
+    """Lecture E1: f = (x + y)·z² at (2, −3, 2), with the slide's a = x + y and b = z²."""
+    x, y, z = Value(2.0, "x"), Value(-3.0, "y"), Value(2.0, "z")
+    a = x + y
+    a.label = "a"
+    b = z**2
+    b.label = "b"
+    f = a * b
+    f.label = "f"
+    return f
+
+
+def e3() -> Value:
+    """Lecture E3: e = (a + b)·(b + 1) at a = 2, b = 1: b's gradient sums two paths."""
+    a, b = Value(2.0, "a"), Value(1.0, "b")
+    c = a + b
+    c.label = "c"
+    d = b + 1
+    d.label = "d"
+    e = c * d
+    e.label = "e"
+    return e
+
+
+def images() -> dict[str, str]:
+    """file name → SVG text."""
+    f = e1()
+    pictures = {"e1_forward.svg": draw(f, grads=False)}
+    pictures["e1_step_1.svg"] = backward_steps(f)[1]
+    f.backward()
+    pictures["e1_backward.svg"] = draw(f)
+    pictures["e1_local_grads.svg"] = draw(f, local_grads=True)
+    pictures["e1_dark.svg"] = draw(f, local_grads=True, theme="dark")
+    e = e3()
+    e.backward()
+    pictures["e3_paths.svg"] = draw(e, local_grads=True)
+    pictures["network.svg"] = draw_network(nn.MLP(2, [8, 8, 1], seed=1))
+    return {name: render_svg(graph) for name, graph in pictures.items()}
+
+
+def main() -> int:
+    pure = render._graphviz_pure_path()
+    if pure is None:
+        print("graphviz-pure is not installed: pip install graphviz-pure", file=sys.stderr)
+        return 1
+    os.environ[ENV_VAR] = pure
+    print(f"rendering with {renderer().kind} ({renderer().path})")
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    for name, svg in images().items():
+        (IMAGES / name).write_text(svg, encoding="utf-8")
+        print(f"wrote {IMAGES / name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
