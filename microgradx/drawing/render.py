@@ -60,8 +60,8 @@ class RendererNotFoundError(RuntimeError):
 
 @dataclass(frozen=True)
 class Renderer:
-    """A layout program: ``kind`` is ``"dot"`` (system Graphviz), ``"graphviz-pure"`` or
-    ``"custom"`` (from ``MICROGRADX_DOT``); ``path`` is its executable."""
+    """A layout program: ``kind`` is ``"dot"`` (Graphviz), ``"graphviz-pure"`` or ``"custom"``
+    (another program named by ``MICROGRADX_DOT``); ``path`` is its executable."""
 
     kind: str
     path: str
@@ -106,7 +106,10 @@ def _find(override: str | None, search_path: str | None) -> Renderer:
                 f"{ENV_VAR}={override!r} is not an executable program: set it to the path of "
                 "`dot` or `graphviz-pure`, or unset it to let microgradx choose"
             )
-        kind = "graphviz-pure" if "graphviz-pure" in pathlib.Path(found).name else "custom"
+        name = pathlib.Path(found).name
+        kind = "graphviz-pure" if "graphviz-pure" in name else "custom"
+        if name in ("dot", "dot.exe"):
+            kind = "dot"
         return Renderer(kind, found)
     system_dot = shutil.which("dot")
     if system_dot is not None:
