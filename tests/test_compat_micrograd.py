@@ -315,6 +315,8 @@ def test_node_without_backward_function_is_refused_then_accepted():
 def test_bad_constructor_arguments_and_backward_functions():
     with pytest.raises(TypeError, match="_children must be Values"):
         Value(1.0, (2.0,), "+")
+    with pytest.raises(TypeError, match="_children must be Values"):
+        Value(1.0, ([Value(1.0)],), "+")
     with pytest.raises(TypeError, match="_op must be a str"):
         Value(1.0, (), 3)
     v = Value(1.0, (Value(1.0),), "id")
@@ -561,6 +563,74 @@ def test_draw_dot_renders_a_neuron():
     svg = draw_dot(y).pipe(format="svg").decode()
     assert svg.lstrip().startswith("<?xml") or "<svg" in svg
     assert "w0" in svg and "ReLU" in svg
+
+
+def lecture_trace(root):
+    # builds a set of all nodes and edges in a graph
+    nodes, edges = set(), set()
+
+    def build(v):
+        if v not in nodes:
+            nodes.add(v)
+            for child in v._prev:
+                edges.add((child, v))
+                build(child)
+
+    build(root)
+    return nodes, edges
+
+
+def lecture_draw_dot(root):
+    dot = graphviz.Digraph(format="svg", graph_attr={"rankdir": "LR"})  # LR = left to right
+
+    nodes, edges = lecture_trace(root)
+    for n in nodes:
+        uid = str(id(n))
+        # for any value in the graph, create a rectangular ('record') node for it
+        label = "{ %s | data %.4f | grad %.4f }" % (n.label, n.data, n.grad)  # noqa: UP031
+        dot.node(name=uid, label=label, shape="record")
+        if n._op:
+            # if this value is a result of some operation, create an op node for it
+            dot.node(name=uid + n._op, label=n._op)
+            # and connect this node to it
+            dot.edge(uid + n._op, uid)
+
+    for n1, n2 in edges:
+        # connect n1 to the op node of n2
+        dot.edge(str(id(n1)), str(id(n2)) + n2._op)
+
+    return dot
+
+
+def test_the_lectures_own_trace_and_draw_dot_still_work():
+    """Code that kept its copy of the lecture's functions: they read _prev, _op, label."""
+    L = _lecture_expression()[-1]
+    L.backward()
+    assert lecture_trace(L) == trace(L)
+    source = lecture_draw_dot(L).source
+    assert source.count("shape=record") == 7
+    assert "{ a | data 2.0000 | grad 6.0000 }" in source
+
+
+def test_microgradx_tools_work_on_micrograd_models():
+    import pickle
+
+    from microgradx import draw, draw_network
+    from microgradx.optim import SGD
+
+    random.seed(0)
+    model = MLP(2, [4, 4, 1])
+    score = model([1.0, -1.0])
+    score.backward()
+    assert "ReLU" in draw_network(model).source  # layers, neurons, w, b, activation
+    assert isinstance(draw(score, group="neuron"), graphviz.Digraph)  # labels L0.N3.w1
+    copy = pickle.loads(pickle.dumps(model))
+    assert copy([1.0, -1.0]).data == score.data
+    before = [p.data for p in model.parameters()]
+    SGD(model.parameters(), lr=0.1).step()
+    assert [p.data for p in model.parameters()] == pytest.approx(
+        [x - 0.1 * p.grad for x, p in zip(before, model.parameters())]
+    )
 
 
 def test_draw_dot_refuses_a_bad_rankdir():

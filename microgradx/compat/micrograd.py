@@ -131,7 +131,8 @@ class Value(engine.Value):
     __slots__ = ()  # the engine's slots only, so the engine's results can become this class
 
     # How many nodes were made as Value(data, _children, _op) and not yet given a _backward:
-    # while there are none, backward() need not look for them.
+    # while there are none, backward() need not look for them. (A node dropped unfinished
+    # keeps the count up: backward then looks every time, which is slower but never wrong.)
     _unfinished: ClassVar[int] = 0
 
     def __init__(
@@ -140,12 +141,13 @@ class Value(engine.Value):
         super().__init__(data, label)
         if not isinstance(_op, str):
             raise TypeError(f"_op must be a str naming the op, got {_op!r}")
-        children = tuple(dict.fromkeys(_children))  # each input once, as micrograd's set
+        children = tuple(_children)
         for child in children:
             if not isinstance(child, engine.Value):
                 raise TypeError(
                     f"_children must be Values, got {child!r} of type {type(child).__name__}"
                 )
+        children = tuple(dict.fromkeys(children))  # each input once, as micrograd's set
         self.op = _op
         self.inputs = children
         if children:  # no local derivatives until a _backward function is assigned
