@@ -273,8 +273,13 @@ def run_demo(args: argparse.Namespace) -> int:
     root, leaves = graph_and_gradients(formula, values)
     print(gradient_table(formula, root, leaves))
     print()
-    written = _demo_drawings(root, out)
-    if written:
+    from microgradx.drawing import RendererNotFoundError
+
+    try:
+        written = _demo_drawings(root, out)
+    except RendererNotFoundError as error:
+        print(f"The drawings were skipped: {error}\n")
+    else:
         print("Drawings of the graph:")
         for path in written:
             print(f"  {path.resolve()}")

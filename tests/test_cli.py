@@ -281,6 +281,15 @@ def test_demo_prints_e1_writes_drawings_and_trains(tmp_path):
         assert "matplotlib is not installed" in result.stdout
 
 
+def test_demo_without_a_renderer_still_computes_and_says_why(tmp_path):
+    no_renderer = {"MICROGRADX_DOT": str(tmp_path / "no-such-dot")}
+    result = run("demo", "--out", str(tmp_path), "--epochs", "0", env=no_renderer)
+    assert result.returncode == 0, result.stderr
+    assert "∂f/∂z = -4" in result.stdout
+    assert "The drawings were skipped" in result.stdout and "MICROGRADX_DOT" in result.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
 def table_rows_after(stdout: str, header: str) -> dict[str, float]:
     lines = stdout.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith(header))
@@ -304,6 +313,7 @@ def _has_matplotlib() -> bool:
 def test_demo_without_training_and_with_a_bad_epoch_count(tmp_path):
     result = run("demo", "--out", str(tmp_path / "d"), "--epochs", "0")
     assert result.returncode == 0 and "accuracy" not in result.stdout
+    assert (tmp_path / "d" / "e1_backward.svg").is_file()
     result = run("demo", "--epochs", "-1", cwd=tmp_path)
     assert result.returncode == 2 and "negative" in result.stderr
     assert list(tmp_path.iterdir()) == [tmp_path / "d"]
