@@ -377,3 +377,22 @@ def test_draw_network_by_gradient():
         draw_network(loss)
     with pytest.raises(ValueError, match="input_labels"):
         draw_network(model, input_labels=["only one"])
+
+
+def test_group_by_neuron_on_a_hand_built_neuron():
+    """E2 written out by hand: w0·x0 + w1·x1 + b folds into one box, the output keeps its own."""
+    w0, x0, w1, x1, b = (Value(2.0, "w0"), Value(-1.0, "x0"), Value(-3.0, "w1"),
+                         Value(-2.0, "x1"), Value(-3.0, "b"))  # fmt: skip
+    a = (w0 * x0 + w1 * x1 + b).sigmoid()
+    a.label = "a"
+    a.backward()
+    graph = draw(a, group="neuron")
+    boxes = nodes(graph)
+    assert len(boxes) == 5  # x0, x1, the neuron, the σ circle and a
+    neuron = next(k for k, attrs in boxes.items() if "<b>neuron</b>" in attrs)
+    assert "3 parameters" in boxes[neuron]
+    norm = math.sqrt(w0.grad**2 + w1.grad**2 + b.grad**2)
+    assert f"‖∇‖ {format_number(norm)}" in boxes[neuron]
+    sigma = next(k for k, attrs in boxes.items() if "label=<σ>" in attrs)
+    assert (neuron, sigma) in [(t, h) for t, h, _ in edges(graph)]
+    assert cells(boxes[node_id(graph, "a")]) == ["a", "data", "0.7311", "∂a/∂a", "1"]

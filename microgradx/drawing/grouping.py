@@ -54,18 +54,28 @@ class _Group:
 
 
 def _neurons(order: list[Value], parameters: set[Value]) -> dict[Value, str]:
-    """Which neuron each node belongs to (only the nodes that belong to one)."""
+    """Which neuron each node belongs to (only the nodes that belong to one).
+
+    A node joins neuron N when it mixes N's parameters with other values (w·x, w₀·x₀, + b),
+    when it combines only values already inside N (w₀·x₀ + w₁·x₁ written out by hand), or
+    when it is an activation of N's weighted sum.
+    """
     neuron_of = {p: neuron_name(p.label) for p in parameters}
     for node in order:
         if not node.inputs:
             continue
-        owners = {neuron_of[child] for child in node.inputs if child in parameters}
-        # its own compute mixes parameters with other values (w·x, + b); p·p is weight decay
-        if len(owners) == 1 and not all(child in parameters for child in node.inputs):
+        owners = {neuron_of.get(child) for child in node.inputs}
+        from_parameters = {neuron_of[child] for child in node.inputs if child in parameters}
+        if len(from_parameters) == 1:
+            # p·p (weight decay) uses parameters only: it is not part of the neuron's compute
+            if not all(child in parameters for child in node.inputs):
+                neuron_of[node] = from_parameters.pop()
+        elif from_parameters:
+            continue
+        elif len(node.inputs) > 1 and len(owners) == 1 and None not in owners:
             neuron_of[node] = owners.pop()
         elif (
-            not owners
-            and len(node.inputs) == 1
+            len(node.inputs) == 1
             and node.op.startswith(_ACTIVATIONS)
             and node.inputs[0] in neuron_of
             and node.inputs[0].op == "+"
@@ -102,10 +112,10 @@ def draw_grouped(
         return group_of[child]
 
     for node in order:
-        if node in neuron_of:
-            key: object = ("neuron", neuron_of[node])
-        elif node is root:
-            key = ("root",)
+        if node is root:  # the output keeps its own box, with its data and gradient
+            key: object = ("root",)
+        elif node in neuron_of:
+            key = ("neuron", neuron_of[node])
         elif not node.inputs:
             key = ("leaf", node.label) if node.label else ("constant",)
         else:
