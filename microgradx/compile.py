@@ -75,40 +75,37 @@ class Compiled:
 
     # ------------------------------------------------------------------
 
-    def __call__(self, batch: Any) -> float:
+    def __call__(self, batch: Any) -> Any:
         """The same as ``step(batch)``."""
         return self.step(batch)
 
-    def step(self, batch: Any) -> float:
+    def step(self, batch: Any) -> Any:
         """Mean of the root over the batch's rows; adds its gradient to every parameter's grad.
 
         ``batch`` has shape (B, len(inputs)): row r holds one example, column i the value
         of ``inputs[i]``. The gradient is that of the mean, (1/B) Σᵣ ∂root(rowᵣ)/∂p, and
-        accumulates like ``backward()`` (zero the grads between steps).
+        accumulates like ``backward()`` (zero the grads between steps). With several roots,
+        returns each root's mean (an array) and adds the gradient of their sum.
         """
-        if not self._single:
-            raise ValueError(
-                f"step needs a single root (a loss), but this graph has {len(self.roots)}: "
-                "compile the loss on its own for training; use forward() for several outputs"
-            )
         rows, scalars, row_grads = self._run(batch)
         scalar_grads = self._scalar_grads
         row_grads.fill(0.0)
         scalar_grads.fill(0.0)
-        per_row, slot = self._outputs[0]
-        if per_row:
-            value = float(rows[slot].mean())
-            row_grads[slot] = 1.0 / rows.shape[1]  # ∂/∂rootᵣ of (1/B) Σᵣ rootᵣ
-        else:
-            value = float(scalars[slot, 0])
-            scalar_grads[slot] = 1.0
+        means = []
+        for per_row, slot in self._outputs:
+            if per_row:
+                means.append(float(rows[slot].mean()))
+                row_grads[slot] += 1.0 / rows.shape[1]  # ∂/∂rootᵣ of (1/B) Σᵣ rootᵣ
+            else:
+                means.append(float(scalars[slot, 0]))
+                scalar_grads[slot] += 1.0
         with np.errstate(all="ignore"):
             for instruction in self._backward:
                 instruction.backward(rows, scalars, row_grads, scalar_grads)
         grads = scalar_grads[: len(self.parameters), 0].tolist()
         for parameter, grad in zip(self.parameters, grads):
             parameter.grad += grad
-        return value
+        return means[0] if self._single else np.array(means)
 
     def forward(self, batch: Any) -> np.ndarray:
         """The root's value for every row: shape (B,), or (B, number of roots) for several."""
@@ -211,8 +208,9 @@ def compile(root: Value | Sequence[Value], inputs: Sequence[Value]) -> Compiled:
     """Compile the graph below ``root`` to run over numpy batches, forward and backward.
 
     Args:
-        root: one example's output, e.g. its loss (a Value), or a list of outputs
-            (then ``forward`` returns one column per output; ``step`` needs a single root).
+        root: one example's output, e.g. its loss (a Value), or a list of outputs (then
+            ``forward`` returns one column per output, ``step`` each one's mean and the
+            gradient of their sum).
         inputs: the leaves that vary per example, e.g. ``[x1, x2, y]``: column i of a batch
             gives ``inputs[i]``'s value. Every other leaf is a parameter or constant.
 
@@ -250,7 +248,8 @@ class CompiledLoss:
     """``loss(model(x), y)`` compiled for batches (made by ``compile_loss``).
 
     ``step(X, y)`` → mean loss over the rows, gradients added to the parameters' grads;
-    ``predict(X)`` → the model's outputs per row.
+    ``predict(X)`` → the model's outputs per row. ``loss_graph`` and ``output_graph`` are
+    the two ``Compiled`` graphs behind them.
     """
 
     def __init__(
@@ -277,8 +276,6 @@ class CompiledLoss:
             # each row's own label, so one graph serves every row.
             label_inputs = [Value(0.0, f"[y={c}]") for c in self.targets]
             example_loss = functional.dot(label_inputs, [loss(outputs, c) for c in self.targets])
-        if penalty is not None:
-            example_loss = example_loss + penalty  # parameter-only: its batch mean is itself
         if not isinstance(example_loss, Value):
             raise TypeError(f"the loss must return a Value, got {example_loss!r}")
         if self.targets is None and label_inputs[0] not in example_loss.topological_order():
@@ -286,14 +283,19 @@ class CompiledLoss:
                 "the loss used the target as a plain number, so it cannot vary per row: pass "
                 "targets=[...] (the possible labels, e.g. [-1, 1] or range(10))"
             )
-        self.loss_graph = compile(example_loss, inputs=xs + label_inputs)
+        if penalty is not None and not isinstance(penalty, Value):
+            raise TypeError(f"penalty must be a Value (e.g. l2 · Σ p²), got {penalty!r}")
+        # The penalty is a second root: parameter-only, its batch mean is itself.
+        roots = [example_loss] if penalty is None else [example_loss, penalty]
+        self.loss_graph = compile(roots, inputs=xs + label_inputs)
         self.output_graph = compile(output_list, inputs=xs)
         self._single_output = not isinstance(outputs, (list, tuple))
         self.parameters = self.loss_graph.parameters
 
     def step(self, X: Any, y: Any) -> float:
-        """Mean loss over the rows of (X, y); adds its gradient to every parameter's grad."""
-        return self.loss_graph.step(self.batch(X, y))
+        """Mean loss over the rows of (X, y), without the penalty; adds the gradient of
+        mean loss + penalty to every parameter's grad."""
+        return float(self.loss_graph.step(self.batch(X, y))[0])
 
     def predict(self, X: Any) -> np.ndarray:
         """The model's outputs for each row of X: shape (B,) for one output, else (B, k)."""
@@ -317,7 +319,7 @@ class CompiledLoss:
         if unknown.any():
             row = int(np.argmax(unknown))
             raise ValueError(
-                f"label {y[row]!r} in row {row} is not one of the targets {self.targets}"
+                f"label {y[row].item()!r} in row {row} is not one of the targets {self.targets}"
             )
         return np.hstack([X, one_hot])
 
@@ -342,8 +344,17 @@ def compile_loss(
         targets: the possible labels (e.g. ``[-1, 1]``, ``range(10)``). The loss is traced
             once per label c and row r uses Σ_c [y_r = c]·loss(output_r, c). Without
             targets the label is a leaf Value of its own, which the loss must use as a Value.
-        penalty: a parameter-only term added to every example's loss, such as an L2
-            penalty α·Σ p² (the mean of a constant over rows is the constant).
+        penalty: a parameter-only term added to the loss, such as an L2 penalty α·Σ p²:
+            its gradient is added too, while ``step`` reports the mean loss without it.
+
+    How a training loop uses it::
+
+        compiled = compile_loss(model, losses.hinge, X.shape[1], targets=[-1, 1])
+        for X_batch, y_batch in data.batches(X, y, 32):
+            optimizer.zero_grad()
+            batch_loss = compiled.step(X_batch, y_batch)
+            optimizer.step()
+        scores = compiled.predict(X)
     """
     if isinstance(n_features, bool) or not isinstance(n_features, int) or n_features < 1:
         raise ValueError(f"n_features must be a whole number ≥ 1, got {n_features!r}")
