@@ -236,9 +236,9 @@ class LinearLR(LRScheduler):
 
 
 class CosineLR(LRScheduler):
-    """Cosine annealing from base_lr down to ``min_lr`` over ``total_steps`` steps:
+    """Cosine annealing from base_lr down to ``min_lr`` over T = ``total_steps`` steps:
 
-        lr_k = min_lr + (base_lr − min_lr) · (1 + cos(π · min(k, T) / T)) / 2,   T = total_steps
+    lr_k = min_lr + (base_lr − min_lr) · (1 + cos(π · min(k, T) / T)) / 2
     """
 
     def __init__(self, optimizer: Optimizer, total_steps: int, min_lr: float = 0.0) -> None:

@@ -9,8 +9,8 @@
 
 Each step is the one from the lectures (E8): zero the gradients, run the model on a
 mini-batch, average the loss over its examples, backpropagate, update the parameters.
-Press Ctrl-C (or interrupt the notebook kernel) to stop early: the epochs finished so far
-are kept in the returned history.
+Press Ctrl-C (or interrupt the notebook kernel) to stop early: ``fit`` returns the history
+of the epochs finished so far (the model keeps the updates of every step it completed).
 """
 
 from __future__ import annotations
@@ -162,6 +162,7 @@ def fit(
             for X_batch, y_batch in loader:
                 if schedule is not None and not isinstance(schedule, LRScheduler):
                     optimizer.lr = schedule(step)
+                used_lr = optimizer.lr
                 batch_loss, outputs = train_step(model, loss, optimizer, X_batch, y_batch, l2)
                 if isinstance(schedule, LRScheduler):
                     schedule.step()
@@ -171,7 +172,7 @@ def fit(
                     correct += _count_correct(outputs, y_batch, threshold)
             history.loss.append(loss_sum / len(X))
             history.accuracy.append(correct / len(X) if classify else None)
-            history.lr.append(optimizer.lr)
+            history.lr.append(used_lr)
             if validation is not None:
                 val_loss, val_accuracy = evaluate(model, loss, *validation)
                 history.val_loss.append(val_loss)

@@ -58,16 +58,21 @@ def test_scheduler_object_gives_the_same_run_as_a_function():
     def run(schedule_for):
         model = nn.MLP(2, [8, 1], seed=1)
         optimizer = optim.SGD(model.parameters(), lr=1.0)
-        train.fit(
+        history = train.fit(
             model, losses.hinge, optimizer, X, 2 * y - 1, epochs=10, batch_size=16,
             schedule=schedule_for(optimizer), progress=False,
         )  # fmt: skip
-        return [p.data for p in model.parameters()]
+        return [p.data for p in model.parameters()], history.lr
 
     steps = 10 * 3  # 40 examples in batches of 16: 3 steps per epoch
-    as_function = run(lambda opt: lambda k: 1.0 - 0.9 * k / steps)
-    as_scheduler = run(lambda opt: optim.LinearLR(opt, end_factor=0.1, total_steps=steps))
+    as_function, lrs = run(lambda opt: lambda k: 1.0 - 0.9 * k / steps)
+    as_scheduler, scheduled_lrs = run(
+        lambda opt: optim.LinearLR(opt, end_factor=0.1, total_steps=steps)
+    )
     assert as_function == pytest.approx(as_scheduler, rel=1e-12)
+    # history.lr: the rate of each epoch's last step, k = 2, 5, 8, …
+    expected = [1.0 - 0.9 * (3 * epoch + 2) / steps for epoch in range(10)]
+    assert lrs == pytest.approx(expected) and scheduled_lrs == pytest.approx(expected)
 
 
 def test_mini_batches_make_several_steps_per_epoch():
