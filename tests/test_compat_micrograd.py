@@ -317,6 +317,8 @@ def test_bad_constructor_arguments_and_backward_functions():
         Value(1.0, (2.0,), "+")
     with pytest.raises(TypeError, match="_children must be Values"):
         Value(1.0, ([Value(1.0)],), "+")
+    with pytest.raises(TypeError, match="label='x'"):
+        Value(1.0, "x")  # microgradx's Value(data, label) order
     with pytest.raises(TypeError, match="_op must be a str"):
         Value(1.0, (), 3)
     v = Value(1.0, (Value(1.0),), "id")

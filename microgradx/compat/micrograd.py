@@ -141,6 +141,11 @@ class Value(engine.Value):
         super().__init__(data, label)
         if not isinstance(_op, str):
             raise TypeError(f"_op must be a str naming the op, got {_op!r}")
+        if isinstance(_children, str):
+            raise TypeError(
+                f"Value(data, {_children!r}): micrograd's second argument is _children, a tuple "
+                f"of Values; give the label by name: Value(data, label={_children!r})"
+            )
         children = tuple(_children)
         for child in children:
             if not isinstance(child, engine.Value):
