@@ -1161,6 +1161,362 @@ lesson(
         """),
     ],
 )
+# ----------------------------------------------------------------------------------------------
+# 06 — training an MLP on moons: GD vs mini-batch SGD vs momentum (E8)
+# ----------------------------------------------------------------------------------------------
+lesson(
+    "06_training_an_mlp",
+    [
+        md(r"""
+        # 6 · Training a multi-layer perceptron
+
+        Everything so far, put to work: a network with two hidden layers of 16 ReLU neurons,
+        `MLP(2, [16, 16, 1])`, learns to separate the two interleaved half-moons — the classic
+        micrograd demo. Training is the loop from the lectures (E8):
+
+        $$\mathcal{L}(\theta) = \frac{1}{I}\sum_{i=1}^{I} \ell\big(f(\theta, \mathbf{x}_i), y_i\big)
+          + \lambda\,\lVert\theta\rVert^2, \qquad
+          \theta \leftarrow \theta - \alpha\, \nabla_\theta \mathcal{L}(\theta),$$
+
+        with the max-margin (hinge) loss $\ell(s, y) = \max(0,\ 1 - y\,s)$ for labels
+        $y \in \{-1, +1\}$. We then compare full-batch gradient descent, mini-batch SGD and
+        SGD with momentum, and look inside the trained network.
+        """),
+        code("""
+        import matplotlib.pyplot as plt
+        import numpy as np
+        from IPython.display import display
+
+        from microgradx import data, draw, draw_network, functional, losses, nn, optim, train
+        from microgradx.compile import compile_loss
+        """),
+        code("""
+        X, y01 = data.make_moons(100, noise=0.1, seed=0)
+        y = 2 * y01 - 1  # labels -1 and +1 for the hinge loss
+
+        fig, ax = plt.subplots(figsize=(4.5, 3.5))
+        ax.scatter(X[:, 0], X[:, 1], c=y01, cmap="coolwarm", s=20, edgecolors="k", linewidths=0.5)
+        ax.set_title("make_moons(100, noise=0.1)")
+        plt.show()
+        """),
+        md(r"""
+        ## The network, and one example's graph
+
+        Two inputs, 16 + 16 hidden ReLU neurons, one linear output: $(2\cdot16 + 16) +
+        (16\cdot16 + 16) + (16 + 1) = 337$ parameters.
+        """),
+        code("""
+        model = nn.MLP(2, [16, 16, 1], seed=0)
+        print(model)
+        assert len(model.parameters()) == 337
+        """),
+        md(r"""
+        The loss of a *single* example is already a graph of several hundred nodes — far too
+        many to read one by one. Drawn **grouped by neuron**, each neuron's
+        $\mathrm{ReLU}(\mathbf{w}\cdot\mathbf{x} + b)$ becomes one box, showing the size of the
+        gradient $\lVert\nabla\rVert$ that backpropagation delivered to its parameters.
+        Neurons whose ReLU is off for this input ($\mathbf{w}\cdot\mathbf{x}+b < 0$) pass no
+        gradient back: their $\lVert\nabla\rVert$ is 0.
+        """),
+        code("""
+        example_loss = losses.hinge(model(X[0]), int(y[0]))
+        example_loss.backward()
+        print(len(example_loss.topological_order()), "nodes in one example's loss graph")
+        assert len(example_loss.topological_order()) > 337
+        draw(example_loss, group="neuron")
+        """),
+        md(r"""
+        ## The training loop, run over the whole batch at once
+
+        `train.fit` runs the loop of lesson 4 on the scalar engine, one example at a time.
+        Here we write the loop out, and use `compile_loss`: it traces one example's graph
+        $\ell(f(\theta, \mathbf{x}), y)$ **once** and runs that same graph over every row of a
+        numpy batch, adding the batch-mean gradients to each parameter's `grad`. First a check
+        that it gives exactly what the scalar engine gives:
+        """),
+        code("""
+        penalty = 1e-4 * functional.sum([p * p for p in model.parameters()])
+        compiled = compile_loss(model, losses.hinge, 2, targets=[-1, 1], penalty=penalty)
+
+        model.zero_grad()
+        compiled_loss = compiled.step(X, y)
+        compiled_grads = [p.grad for p in model.parameters()]
+
+        model.zero_grad()
+        scalar_loss = losses.hinge([model(x) for x in X], y.tolist())
+        (scalar_loss + 1e-4 * functional.sum([p * p for p in model.parameters()])).backward()
+        scalar_grads = [p.grad for p in model.parameters()]
+
+        assert abs(compiled_loss - scalar_loss.data) < 1e-12
+        assert np.allclose(compiled_grads, scalar_grads, rtol=1e-9, atol=1e-12)
+        """),
+        md(r"""
+        Now 100 steps of full-batch gradient descent with a learning rate decaying from 1.0 to
+        0.1, as in micrograd's demo. After each step: the loss before it, and the accuracy.
+        """),
+        code("""
+        optimizer = optim.SGD(model.parameters(), lr=1.0)
+        history = train.History()
+        for k in range(100):
+            optimizer.lr = 1.0 - 0.9 * k / 100
+            optimizer.zero_grad()
+            loss = compiled.step(X, y)  # mean loss over all 100 examples; gradients into p.grad
+            optimizer.step()  # p ← p − lr · p.grad
+            history.loss.append(loss)
+            history.accuracy.append(float(np.mean(np.sign(compiled.predict(X)) == y)))
+            history.lr.append(optimizer.lr)
+
+        print(f"final loss {history.loss[-1]:.4f}, accuracy {history.accuracy[-1]:.0%}")
+        assert history.accuracy[-1] == 1.0
+        assert history.loss[-1] < 0.05 < history.loss[0]
+        """),
+        md(r"""
+        The network classifies all 100 training points correctly.
+        """),
+        code("""
+        train.plot_history(history)
+        """),
+        code("""
+        train.plot_decision_boundary(model, X, y01)
+        """),
+        md(r"""
+        ## Full batch, mini-batches, momentum
+
+        A full-batch step averages the gradient over all $I$ examples. **Mini-batch SGD** takes a
+        step after each batch of $B$ examples, drawn without replacement, so one pass over the data
+        (an *epoch*) costs the same gradient computations but makes $I/B$ steps, each with a noisier
+        gradient. **Momentum** keeps a running direction,
+        $\mathbf{v} \leftarrow \mu\mathbf{v} + \nabla\mathcal{L}$,
+        $\theta \leftarrow \theta - \alpha\mathbf{v}$, which smooths the noise and speeds up
+        progress along consistent directions.
+
+        Same network, same start, same learning rate $\alpha = 0.1$, 40 epochs each:
+        """),
+        code("""
+        def train_moons(batch_size, momentum, epochs=40, lr=0.1):
+            net = nn.MLP(2, [16, 16, 1], seed=0)
+            compiled_net = compile_loss(net, losses.hinge, 2, targets=[-1, 1])
+            sgd = optim.SGD(net.parameters(), lr=lr, momentum=momentum)
+            size = len(X) if batch_size is None else batch_size
+            curve = []
+            for epoch in range(epochs):
+                total = 0.0
+                for X_batch, y_batch in data.batches(X, y, size, seed=epoch):
+                    sgd.zero_grad()
+                    total += compiled_net.step(X_batch, y_batch) * len(X_batch)
+                    sgd.step()
+                curve.append(total / len(X))
+            accuracy = float(np.mean(np.sign(compiled_net.predict(X)) == y))
+            return net, curve, accuracy
+
+
+        runs = {
+            "full-batch GD": train_moons(batch_size=None, momentum=0.0),
+            "mini-batch SGD (B = 10)": train_moons(batch_size=10, momentum=0.0),
+            "SGD + momentum 0.9 (B = 10)": train_moons(batch_size=10, momentum=0.9),
+        }
+        for name, (_, curve, accuracy) in runs.items():
+            print(f"{name:28} loss {curve[-1]:.4f}   accuracy {accuracy:.0%}")
+        """),
+        code("""
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        for name, (_, curve, _) in runs.items():
+            ax.plot(range(1, len(curve) + 1), curve, label=name)
+        ax.set(xlabel="epoch", ylabel="mean hinge loss", title="40 epochs each")
+        ax.set_yscale("symlog", linthresh=1e-2)  # linear near 0, where momentum's loss ends
+        ax.legend()
+        plt.show()
+        """),
+        md(r"""
+        With the same 40 epochs — the same number of example gradients — full-batch gradient
+        descent has made only 40 small steps and still misclassifies some points, mini-batch SGD
+        (400 steps) classifies every training point, and momentum drives the loss lowest.
+        """),
+        code("""
+        gd, sgd, momentum = runs.values()
+        assert gd[2] < 1.0 and sgd[2] == 1.0 and momentum[2] == 1.0
+        assert momentum[1][-1] < sgd[1][-1] < gd[1][-1]
+        """),
+        code("""
+        for name, (net, _, _) in runs.items():
+            fig = train.plot_decision_boundary(net, X, y01, resolution=40)
+            fig.set_size_inches(3.6, 3.2)
+            fig.axes[0].set_title(name, fontsize=9)
+            display(fig)
+        """),
+        md(r"""
+        ## Inside the trained network
+
+        The familiar diagram of layers of neurons, drawn from the trained `model`: each edge's
+        colour is the sign of its weight and its width the size; each neuron shows its bias.
+        (Hover over an edge in the SVG to read its exact weight.)
+        """),
+        code("""
+        draw_network(model)
+        """),
+    ],
+)
+# ----------------------------------------------------------------------------------------------
+# 07 — handwritten digits: softmax, cross-entropy, test accuracy, confusion matrix (E8)
+# ----------------------------------------------------------------------------------------------
+lesson(
+    "07_digits",
+    [
+        md(r"""
+        # 7 · Recognising handwritten digits
+
+        The lectures' running example: a network that reads a handwritten digit. microgradx ships
+        the UCI optical digits — 1,797 images of $8 \times 8$ pixels — so we can train one on the
+        same scalar engine we have drawn node by node, check it on digits it has never seen, and
+        look at its mistakes.
+        """),
+        code("""
+        import matplotlib.pyplot as plt
+        import numpy as np
+
+        from microgradx import data, functional, losses, nn, optim
+        from microgradx.compile import compile_loss
+        """),
+        code("""
+        X, y = data.load_digits()  # pixels scaled to [0, 1]
+        print(X.shape, y.shape, "digits:", np.bincount(y))
+        assert X.shape == (1797, 64) and X.min() == 0.0 and X.max() == 1.0
+
+        fig, axes = plt.subplots(1, 10, figsize=(8, 1.2))
+        for digit, ax in enumerate(axes):
+            ax.imshow(X[np.flatnonzero(y == digit)[0]].reshape(8, 8), cmap="gray_r")
+            ax.set_title(str(digit))
+            ax.axis("off")
+        plt.show()
+        """),
+        md(r"""
+        We hold out a quarter of the images as a **test set**: the network never trains on them,
+        so its accuracy there estimates how it does on new handwriting.
+        """),
+        code("""
+        X_train, X_test, y_train, y_test = data.train_test_split(X, y, test_fraction=0.25, seed=0)
+        print(len(X_train), "training images,", len(X_test), "test images")
+        assert (len(X_train), len(X_test)) == (1348, 449)
+        """),
+        md(r"""
+        ## Ten outputs, softmax and cross-entropy
+
+        The network maps the 64 pixels to 32 hidden ReLU neurons and then to 10 scores
+        $s_0, \dots, s_9$ (the *logits*), one per digit. Softmax turns scores into probabilities,
+        and the loss is the negative log-probability of the correct digit $c$:
+
+        $$p_k = \frac{e^{s_k}}{\sum_j e^{s_j}}, \qquad
+          \ell(\mathbf{s}, c) = -\log p_c = -s_c + \log\sum_j e^{s_j} .$$
+
+        Its gradient is as simple as it gets: $\partial\ell/\partial s_k = p_k - [k = c]$ —
+        push the correct score up and every other score down, in proportion to its probability.
+        """),
+        code("""
+        model = nn.MLP(64, [32, 10], seed=0)
+        print(model)
+        assert len(model.parameters()) == (64 * 32 + 32) + (32 * 10 + 10) == 2410
+
+        logits = model(X_train[0])
+        loss = losses.cross_entropy(logits, int(y_train[0]))
+        loss.backward()
+        probabilities = [p.data for p in functional.softmax([s.data for s in logits])]
+        for k, s in enumerate(logits):
+            assert abs(s.grad - (probabilities[k] - (k == y_train[0]))) < 1e-12
+        print(f"loss of one untrained example: {loss.data:.3f} (log 10 = {np.log(10):.3f})")
+        """),
+        md(r"""
+        ## Training
+
+        Mini-batches of 32 images, the Adam optimizer, 10 epochs. As in lesson 6, `compile_loss`
+        traces the loss graph of one example once and runs it over a whole mini-batch at a time
+        (for a classifier it traces one loss per possible label and lets each row pick its own).
+        """),
+        code("""
+        compiled = compile_loss(model, losses.cross_entropy, 64, targets=range(10))
+        optimizer = optim.Adam(model.parameters(), lr=5e-3)
+
+
+        def test_accuracy():
+            return float(np.mean(compiled.predict(X_test).argmax(axis=1) == y_test))
+
+
+        train_loss, test_acc = [], []
+        for epoch in range(10):
+            total = 0.0
+            for X_batch, y_batch in data.batches(X_train, y_train, 32, seed=epoch):
+                optimizer.zero_grad()
+                total += compiled.step(X_batch, y_batch) * len(X_batch)
+                optimizer.step()
+            train_loss.append(total / len(X_train))
+            test_acc.append(test_accuracy())
+            print(f"epoch {epoch + 1:2}: train loss {train_loss[-1]:.4f}, test {test_acc[-1]:.1%}")
+        """),
+        code("""
+        fig, (left, right) = plt.subplots(1, 2, figsize=(8, 2.8))
+        epochs = range(1, len(train_loss) + 1)
+        left.plot(epochs, train_loss, "o-")
+        left.set(xlabel="epoch", ylabel="cross-entropy", title="training loss")
+        right.plot(epochs, test_acc, "o-", color="C2")
+        right.set(xlabel="epoch", ylabel="accuracy", title="test accuracy")
+        fig.tight_layout()
+        plt.show()
+        """),
+        md(r"""
+        On the 449 test images the network gets **more than 95%** of the digits right, after
+        seconds of training on a scalar autodiff engine (a guess would get 10%).
+        """),
+        code("""
+        predicted = compiled.predict(X_test).argmax(axis=1)
+        accuracy = float(np.mean(predicted == y_test))
+        mistakes = int(np.sum(predicted != y_test))
+        print(f"test accuracy: {accuracy:.1%}  ({mistakes} of {len(y_test)} wrong)")
+        assert accuracy > 0.95
+        assert train_loss[-1] < train_loss[0] / 5
+        """),
+        md(r"""
+        ## The confusion matrix
+
+        Row $i$, column $j$ counts the test images of digit $i$ that the network read as $j$: the
+        diagonal holds the correct answers, everything off it is a mistake. The rows add up to the
+        number of test images of each digit.
+        """),
+        code("""
+        confusion = np.zeros((10, 10), dtype=int)
+        np.add.at(confusion, (y_test, predicted), 1)
+        assert confusion.sum() == len(y_test) and np.trace(confusion) == np.sum(predicted == y_test)
+        assert np.array_equal(confusion.sum(axis=1), np.bincount(y_test, minlength=10))
+
+        fig, ax = plt.subplots(figsize=(4.2, 3.8))
+        ax.imshow(confusion, cmap="Blues")
+        for i in range(10):
+            for j in range(10):
+                if confusion[i, j]:
+                    colour = "white" if i == j else "black"
+                    ax.text(j, i, confusion[i, j], ha="center", va="center", color=colour, size=8)
+        ax.set(xlabel="predicted digit", ylabel="true digit", xticks=range(10), yticks=range(10))
+        plt.show()
+        """),
+        md(r"""
+        ## The mistakes
+
+        Every misclassified test image, with what the network said and what it was. Many are
+        hard to read for a person too, at $8 \times 8$ pixels.
+        """),
+        code("""
+        wrong = np.flatnonzero(predicted != y_test)
+        columns = 8
+        rows = (len(wrong) + columns - 1) // columns
+        fig, axes = plt.subplots(rows, columns, figsize=(8, 1.25 * rows), squeeze=False)
+        for ax in axes.flat:
+            ax.axis("off")
+        for ax, i in zip(axes.flat, wrong):
+            ax.imshow(X_test[i].reshape(8, 8), cmap="gray_r")
+            ax.set_title(f"said {predicted[i]}, was {y_test[i]}", fontsize=8)
+        fig.tight_layout()
+        plt.show()
+        """),
+    ],
+)
 
 
 # ----------------------------------------------------------------------------------------------
