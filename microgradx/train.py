@@ -3,9 +3,9 @@
     from microgradx import data, losses, nn, optim, train
     X, y = data.make_moons(100, noise=0.1, seed=0)
     model = nn.MLP(2, [16, 16, 1], seed=0)
-    history = train.fit(model, losses.hinge, optim.SGD(model.parameters(), lr=0.1),
-                        X, 2 * y - 1, epochs=100, l2=1e-4)
-    train.plot_decision_boundary(model, X, y)
+    sgd = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    history = train.fit(model, losses.hinge, sgd, X, 2 * y - 1, epochs=100, l2=1e-4)
+    train.plot_decision_boundary(model, X, y, path="moons.png")
 
 Each step is the one from the lectures (E8): zero the gradients, run the model on a
 mini-batch, average the loss over its examples, backpropagate, update the parameters.
