@@ -73,12 +73,12 @@ def test_e1_frames_follow_reverse_mode():
     step1 = frames[1]
     assert step1.caption.startswith("Step 1 of 3: f = a × b passes ∂f/∂f = 1")
     assert grad_text(step1, "a") == "4 × 1 = 4"  # local ∂f/∂a = b = 4, upstream 1
-    assert grad_text(step1, "b") == "-1 × 1 = -1"
+    assert grad_text(step1, "b") == "(-1) × 1 = -1"
     assert grad_text(step1, "x") == "?"
 
     step2 = frames[2]
     assert step2.caption.startswith("Step 2 of 3: b = z² passes ∂f/∂b = -1")
-    assert grad_text(step2, "z") == "4 × -1 = -4"  # ∂b/∂z = 2z = 4
+    assert grad_text(step2, "z") == "4 × (-1) = -4"  # ∂b/∂z = 2z = 4
     assert grad_text(step2, "a") == "4"  # already known, no longer changing
 
     step3 = frames[3]

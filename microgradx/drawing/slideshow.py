@@ -58,9 +58,10 @@ def slideshow_html(
     for i, frame in enumerate(frames):
         caption = getattr(frame, "caption", "")
         table = getattr(frame, "table", None)
-        parts = [f'<section class="slide" id="frame-{i + 1}" hidden>']
-        if caption:
-            parts.append(f'<p class="caption">{html.escape(caption)}</p>')
+        # the caption is drawn in the frame itself; here it names the slide for screen readers
+        parts = [
+            f'<section class="slide" id="frame-{i + 1}" aria-label="{html.escape(caption)}" hidden>'
+        ]
         parts.append(f'<div class="graph">{_svg_body(frame)}</div>')
         if table is not None and len(table):
             parts.append(table._repr_html_())

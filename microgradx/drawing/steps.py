@@ -238,6 +238,7 @@ def backward_steps(
     steps, final = _walk(order, seed, names)
     f = names[root]
     number = lambda x: format_number(x, digits)  # noqa: E731
+    factor = lambda x: f"({number(x)})" if number(x).startswith("-") else number(x)  # noqa: E731
     base = dict(
         theme=get_theme(theme),
         rankdir=rankdir,
@@ -271,7 +272,7 @@ def backward_steps(
         }
         for child, pairs in step.contributions.items():
             previous = step.before[child]
-            terms = " + ".join(f"{number(local)} × {number(up)}" for local, up in pairs)
+            terms = " + ".join(f"{factor(local)} × {factor(up)}" for local, up in pairs)
             if child in known:
                 terms = f"{number(previous)} + {terms}"
             new = step.after[child]
