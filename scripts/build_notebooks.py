@@ -1288,15 +1288,17 @@ lesson(
         gradient. **Momentum** keeps a running direction,
         $\mathbf{v} \leftarrow \mu\mathbf{v} + \nabla\mathcal{L}$,
         $\theta \leftarrow \theta - \alpha\mathbf{v}$, which smooths the noise and speeds up
-        progress along consistent directions.
+        progress along consistent directions. **Nesterov momentum** takes the gradient one
+        momentum step ahead, $\theta \leftarrow \theta - \alpha(\nabla\mathcal{L} + \mu\mathbf{v})$,
+        which often corrects an overshoot a step earlier.
 
         Same network, same start, same learning rate $\alpha = 0.1$, 40 epochs each:
         """),
         code("""
-        def train_moons(batch_size, momentum, epochs=40, lr=0.1):
+        def train_moons(batch_size, momentum, nesterov=False, epochs=40, lr=0.1):
             net = nn.MLP(2, [16, 16, 1], seed=0)
             compiled_net = compile_loss(net, losses.hinge, 2, targets=[-1, 1])
-            sgd = optim.SGD(net.parameters(), lr=lr, momentum=momentum)
+            sgd = optim.SGD(net.parameters(), lr=lr, momentum=momentum, nesterov=nesterov)
             size = len(X) if batch_size is None else batch_size
             curve = []
             for epoch in range(epochs):
@@ -1314,6 +1316,7 @@ lesson(
             "full-batch GD": train_moons(batch_size=None, momentum=0.0),
             "mini-batch SGD (B = 10)": train_moons(batch_size=10, momentum=0.0),
             "SGD + momentum 0.9 (B = 10)": train_moons(batch_size=10, momentum=0.9),
+            "SGD + Nesterov 0.9 (B = 10)": train_moons(batch_size=10, momentum=0.9, nesterov=True),
         }
         for name, (_, curve, accuracy) in runs.items():
             print(f"{name:28} loss {curve[-1]:.4f}   accuracy {accuracy:.0%}")
@@ -1330,12 +1333,13 @@ lesson(
         md(r"""
         With the same 40 epochs — the same number of example gradients — full-batch gradient
         descent has made only 40 small steps and still misclassifies some points, mini-batch SGD
-        (400 steps) classifies every training point, and momentum drives the loss lowest.
+        (400 steps) classifies every training point, and both kinds of momentum drive the loss
+        lower still.
         """),
         code("""
-        gd, sgd, momentum = runs.values()
-        assert gd[2] < 1.0 and sgd[2] == 1.0 and momentum[2] == 1.0
-        assert momentum[1][-1] < sgd[1][-1] < gd[1][-1]
+        gd, sgd, momentum, nesterov = runs.values()
+        assert gd[2] < 1.0 and sgd[2] == momentum[2] == nesterov[2] == 1.0
+        assert max(momentum[1][-1], nesterov[1][-1]) < sgd[1][-1] < gd[1][-1]
         """),
         code("""
         for name, (net, _, _) in runs.items():
@@ -1399,11 +1403,32 @@ lesson(
         assert (len(X_train), len(X_test)) == (1348, 449)
         """),
         md(r"""
-        ## Ten outputs, softmax and cross-entropy
+        ## Ten outputs, and a loss to compare them with the label
 
-        The network maps the 64 pixels to 32 hidden ReLU neurons and then to 10 scores
-        $s_0, \dots, s_9$ (the *logits*), one per digit. Softmax turns scores into probabilities,
-        and the loss is the negative log-probability of the correct digit $c$:
+        The lecture's first loss compares the network's ten outputs with the label written as a
+        *one-hot* vector — a 1 at the correct digit, 0 elsewhere — by the squared distance
+        $\lVert\text{output} - \text{label}\rVert^2$, averaged over the examples:
+
+        $$\mathcal{L}(\theta) = \frac{1}{I}\sum_{i=1}^{I}
+          \lVert f(\theta, \mathbf{x}_i) - \mathbf{y}_i\rVert^2 .$$
+
+        For the slide's output $(0.2, 0, 0.3, 0.2, 0.2, 0.9, 0, \dots)$ on an image of a 5 that is
+        $0.2^2 + 0.3^2 + 0.2^2 + 0.2^2 + 0.1^2 = 0.22$.
+        """),
+        code("""
+        slide_output = [0.2, 0.0, 0.3, 0.2, 0.2, 0.9, 0.0, 0.0, 0.0, 0.0]
+        one_hot_5 = [1.0 if k == 5 else 0.0 for k in range(10)]
+        squared_error = losses.mse([slide_output], [one_hot_5])  # a batch of one example
+        print(f"||output - label||² = {squared_error.data:.2f}")
+        assert abs(squared_error.data - 0.22) < 1e-12
+        """),
+        md(r"""
+        ## Softmax and cross-entropy
+
+        For classification, networks are usually trained with a different loss. Our network
+        maps the 64 pixels to 32 hidden ReLU neurons and then to 10 scores $s_0, \dots, s_9$
+        (the *logits*), one per digit. Softmax turns scores into probabilities, and the loss is
+        the negative log-probability of the correct digit $c$ (the **cross-entropy**):
 
         $$p_k = \frac{e^{s_k}}{\sum_j e^{s_j}}, \qquad
           \ell(\mathbf{s}, c) = -\log p_c = -s_c + \log\sum_j e^{s_j} .$$
