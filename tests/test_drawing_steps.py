@@ -214,3 +214,13 @@ def test_pdf_needs_the_system_graphviz(tmp_path):
     else:
         (path,) = save_frames(frames, tmp_path, format="pdf")
         assert path.read_bytes().startswith(b"%PDF")
+
+
+def test_frames_show_in_a_notebook_without_scripts():
+    frames = backward_steps(e3()["e"])
+    assert isinstance(frames, list)
+    collector = _Collector()
+    collector.feed(frames._repr_html_())
+    tags = [tag for tag, _ in collector.tags]
+    assert tags.count("svg") == 5 and "script" not in tags
+    assert tags.count("table") == 3  # a chain-rule table for each of the three steps

@@ -29,6 +29,7 @@ from microgradx.drawing.slideshow import save_frames, save_slideshow, slideshow_
 from microgradx.drawing.steps import (
     ChainRuleRow,
     ChainRuleTable,
+    Frames,
     backward_steps,
     chain_rule_table,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "THEMES",
     "ChainRuleRow",
     "ChainRuleTable",
+    "Frames",
     "GraphTooLargeError",
     "format_number",
     "op_symbol",

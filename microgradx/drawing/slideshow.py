@@ -20,7 +20,7 @@ import graphviz
 from microgradx.drawing.render import Drawing, render_svg, renderer
 from microgradx.drawing.style import Theme, get_theme
 
-__all__ = ["save_slideshow", "save_frames", "slideshow_html"]
+__all__ = ["save_slideshow", "save_frames", "slideshow_html", "frames_html"]
 
 _PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.DOTALL)
 
@@ -45,6 +45,33 @@ def _check_frames(frames: Sequence[graphviz.Digraph]) -> list[graphviz.Digraph]:
     return frames
 
 
+def _slides(frames: list[graphviz.Digraph]) -> list[str]:
+    """One <section> per frame: its SVG (which draws the caption) and its chain-rule table."""
+    slides = []
+    for i, frame in enumerate(frames):
+        caption = getattr(frame, "caption", "")
+        table = getattr(frame, "table", None)
+        # the caption is drawn in the frame itself; here it names the slide for screen readers
+        parts = [
+            f'<section class="slide" id="frame-{i + 1}" aria-label="{html.escape(caption)}">',
+            f'<div class="graph">{_svg_body(frame)}</div>',
+        ]
+        if table is not None and len(table):
+            parts.append(table._repr_html_())
+        parts.append("</section>")
+        slides.append("\n".join(parts))
+    return slides
+
+
+def frames_html(frames: Sequence[graphviz.Digraph]) -> str:
+    """Every frame one under the other, as an HTML fragment (a notebook's view of the frames)."""
+    return (
+        '<div class="microgradx-frames">'
+        + "\n<hr>\n".join(_slides(_check_frames(frames)))
+        + ("</div>")
+    )
+
+
 def slideshow_html(
     frames: Sequence[graphviz.Digraph],
     *,
@@ -54,19 +81,10 @@ def slideshow_html(
     """The slideshow of ``frames`` as one HTML document (see ``save_slideshow``)."""
     frames = _check_frames(frames)
     colours = get_theme(theme)
-    slides = []
-    for i, frame in enumerate(frames):
-        caption = getattr(frame, "caption", "")
-        table = getattr(frame, "table", None)
-        # the caption is drawn in the frame itself; here it names the slide for screen readers
-        parts = [
-            f'<section class="slide" id="frame-{i + 1}" aria-label="{html.escape(caption)}" hidden>'
-        ]
-        parts.append(f'<div class="graph">{_svg_body(frame)}</div>')
-        if table is not None and len(table):
-            parts.append(table._repr_html_())
-        parts.append("</section>")
-        slides.append("\n".join(parts))
+    slides = [
+        slide.replace('<section class="slide"', '<section hidden class="slide"', 1)
+        for slide in _slides(frames)
+    ]
     template = string.Template(
         resources.files("microgradx.drawing").joinpath("slideshow.html").read_text("utf-8")
     )

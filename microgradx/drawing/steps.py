@@ -33,7 +33,7 @@ from microgradx.drawing.render import Drawing
 from microgradx.drawing.style import Theme, format_number, get_theme
 from microgradx.engine import Value
 
-__all__ = ["backward_steps", "chain_rule_table", "ChainRuleRow", "ChainRuleTable"]
+__all__ = ["backward_steps", "chain_rule_table", "ChainRuleRow", "ChainRuleTable", "Frames"]
 
 
 @dataclass(frozen=True)
@@ -118,6 +118,16 @@ class ChainRuleTable:
             '<table class="microgradx-chain-rule">'
             f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
         )
+
+
+class Frames(list):
+    """The list of frames ``backward_steps`` returns; in a notebook it shows every frame,
+    with its chain-rule table, one under the other (no scripts: it works in any viewer)."""
+
+    def _repr_html_(self) -> str:
+        from microgradx.drawing.slideshow import frames_html
+
+        return frames_html(self)
 
 
 def _name(node: Value, index: int) -> str:
@@ -216,7 +226,7 @@ def backward_steps(
     parameters: Iterable[Value] | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
     seed: float = 1.0,
-) -> list[Drawing]:
+) -> Frames:
     """The frames of the backward pass from ``root``, for slides and notebooks.
 
     - Frame 0: the forward pass, with ∂f/∂f = 1 (``seed``) at the root and every other
@@ -229,6 +239,9 @@ def backward_steps(
     Each frame is a ``Drawing`` (a ``graphviz.Digraph``) with ``.caption`` (what it shows) and
     ``.table`` (its chain-rule rows, a ``ChainRuleTable``). The user's gradients are not
     changed: the frames are computed on the side, with the loop ``Value.backward`` runs.
+
+    The result is a list (``Frames``) that a notebook shows as every step, one under the
+    other, and that ``save_slideshow`` turns into a slideshow.
     """
     _check_options(rankdir, digits)
     order = nodes_of(root)
@@ -254,7 +267,7 @@ def backward_steps(
         graph.table = ChainRuleTable(rows, root=f, digits=digits)
         return graph
 
-    frames = []
+    frames = Frames()
     known = {root: seed}  # gradients that reverse mode has written so far
     cells = {node: GradCell("?", pending=True) for node in order}
     cells[root] = GradCell(number(seed), seed)
