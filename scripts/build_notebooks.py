@@ -159,7 +159,8 @@ lesson(
         """),
         code("""
         frames = backward_steps(f, local_grads=True)
-        assert len(frames) == 5
+        visited = [node.label for node in reversed(f.topological_order()) if node.op]
+        assert visited == ["f", "b", "a"] and len(frames) == 1 + len(visited) + 1
         print(frames[0].caption)
         frames[0]
         """),
@@ -351,6 +352,7 @@ lesson(
         a2.backward()
 
         composed = [leaf.grad for leaf in (p0, q0, p1, q1, c)]
+        assert [node.op for node in a2.topological_order()][-4:] == ["neg", "exp", "+", "/"]
         assert abs(a2.data - a.data) < 1e-15
         for g_gate, g_composed in zip(gradients, composed):
             assert abs(g_gate - g_composed) < 1e-15
@@ -454,6 +456,7 @@ lesson(
         import matplotlib.pyplot as plt
 
         from microgradx import Value, backward_steps, draw
+        from microgradx.drawing import chain_rule_table
         from microgradx.engine import topological_order
         """),
         code("""
@@ -563,8 +566,9 @@ lesson(
 
         Each stage doubles the number of paths from $h_n$ back to $h_0$: there are $2^n$ of them,
         each $2n$ edges long, so summing over paths multiplies along $2n \cdot 2^n$ edges.
-        Reverse mode passes a gradient along each of the $4n$ edges **once**: it shares the
-        common part of all those paths instead of walking it again and again.
+        Reverse mode passes a gradient along each of the $4n$ edges **once** (we count the rows
+        of its chain-rule table, one per multiplication): it shares the common part of all
+        those paths instead of walking it again and again.
         """),
         code("""
         def chain(n):
@@ -582,7 +586,7 @@ lesson(
             h0, h = chain(n)
             all_paths = paths(h, h0)
             path_edges = sum(len(path) for path in all_paths)
-            reverse_edges = sum(len(node.inputs) for node in topological_order(h))
+            reverse_edges = len(chain_rule_table(h))  # one row per multiplication reverse mode does
             h.backward()
             assert abs(gradient_by_paths(h, h0) - h0.grad) <= 1e-12 * abs(h0.grad)
             assert len(all_paths) == 2**n
