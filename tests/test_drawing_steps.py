@@ -153,8 +153,12 @@ def test_unlabelled_nodes_are_named_by_their_op():
     out = (x * 2).tanh()
     frames = backward_steps(out)
     assert len(frames) == 4
-    assert "(tanh) #3 = tanh((×) #2)" in frames[1].caption
+    assert "tanh₁ = tanh(×₁) passes ∂tanh₁/∂tanh₁ = 1 back to ×₁" in frames[1].caption
+    assert re.search(r"<i>×₁\s*</i>", frames[1].source)  # the name is drawn in its box
+    assert re.search(r"∂tanh₁/∂×₁\s*<", frames[1].source)
     assert [r.input for r in frames[2].table] == ["0.5", "2"]
+    out.backward()
+    assert frames[-1].source == draw(out, title=frames[-1].caption).source
 
 
 class _Collector(HTMLParser):

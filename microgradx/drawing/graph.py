@@ -132,6 +132,7 @@ class Scene:
     parameters: Collection[Value] = frozenset()
     grad_cells: dict[Value, GradCell] = field(default_factory=dict)
     highlight: set[Value] = field(default_factory=set)
+    display_names: dict[Value, str] = field(default_factory=dict)  # for unlabelled nodes
     active: Value | None = None  # the node whose gradient is being passed on (backward step)
 
     def number(self, x: float) -> str:
@@ -174,10 +175,12 @@ def new_drawing(scene: Scene, *, ordered: bool = True) -> Drawing:
     return graph
 
 
-def _names(node: Value, root: Value) -> str:
-    """The grad tag: ∂f/∂x when both are labelled, else "grad"."""
-    if node.label and root.label:
-        return f"∂{escape(root.label)}/∂{escape(node.label)}"
+def _grad_tag(node: Value, root: Value, scene: Scene) -> str:
+    """The grad tag: ∂f/∂x when both nodes have names, else "grad"."""
+    node_name = node.label or scene.display_names.get(node, "")
+    root_name = root.label or scene.display_names.get(root, "")
+    if node_name and root_name:
+        return f"∂{escape(root_name)}/∂{escape(node_name)}"
     return "grad"
 
 
@@ -188,6 +191,12 @@ def value_label(node: Value, root: Value, role: str, scene: Scene) -> str:
     if node.label:
         label = pad(escape(node.label))
         cells.append(f'<td bgcolor="{theme.role_fill(role)}" align="left"><b>{label}</b></td>')
+    elif node in scene.display_names:
+        name = pad(escape(scene.display_names[node]))
+        cells.append(
+            f'<td bgcolor="{theme.role_fill(role)}" align="left">'
+            f'<font color="{theme.muted}"><i>{name}</i></font></td>'
+        )
     fill = theme.constant if role == "constant" else theme.cell
     cells.append(_pair("data", scene.number(node.data), fill, scene, first=not cells))
     if scene.show_grads:
@@ -217,7 +226,7 @@ def _pair(tag: str, value: str, fill: str, scene: Scene, *, first: bool = False)
 
 def _grad_cells(node: Value, root: Value, cell: GradCell, scene: Scene) -> str:
     theme = scene.theme
-    tag = _names(node, root)
+    tag = _grad_tag(node, root, scene)
     if cell.pending:
         return _pair(tag, f'<font color="{theme.muted}">{pad(cell.text)}</font>', theme.cell, scene)
     if cell.value > 0:

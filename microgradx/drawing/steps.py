@@ -130,13 +130,24 @@ class Frames(list):
         return frames_html(self)
 
 
-def _name(node: Value, index: int) -> str:
-    """How captions and tables name a node: its label, else its op and position."""
-    if node.label:
-        return node.label
-    if node.op:
-        return f"({op_symbol(node.op)}) #{index}"
-    return format_number(node.data)
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def node_names(order: list[Value]) -> dict[Value, str]:
+    """How captions and tables name each node: its label; else its op symbol numbered in
+    order ("+₁", "log₁", drawn in the frames' boxes too); a constant by its value."""
+    names = {}
+    counts: dict[str, int] = {}
+    for node in order:
+        if node.label:
+            names[node] = node.label
+        elif node.op:
+            symbol = op_symbol(node.op)
+            counts[symbol] = counts.get(symbol, 0) + 1
+            names[node] = symbol + str(counts[symbol]).translate(_SUBSCRIPT)
+        else:
+            names[node] = format_number(node.data)
+    return names
 
 
 _INFIX = {"+": "+", "-": "−", "*": "×", "/": "÷", "**": "^"}
@@ -152,6 +163,8 @@ def formula(node: Value, names: dict[Value, str]) -> str:
         return f"{operands[0]}{symbol[1:]}"
     if node.op == "neg":
         return f"−{operands[0]}"
+    if node.op == "abs":
+        return f"|{operands[0]}|"
     if node.op == "dot":
         half = len(operands) // 2
         return f"({', '.join(operands[:half])}) · ({', '.join(operands[half:])})"
@@ -209,7 +222,7 @@ def chain_rule_table(root: Value, *, seed: float = 1.0, digits: int = 4) -> Chai
     The user's ``grad`` fields are not touched.
     """
     order = nodes_of(root)
-    names = {node: _name(node, i) for i, node in enumerate(order)}
+    names = node_names(order)
     steps, _ = _walk(order, float(seed), names)
     return ChainRuleTable(
         [row for step in steps for row in step.rows], root=names[root], digits=digits
@@ -246,7 +259,7 @@ def backward_steps(
     _check_options(rankdir, digits)
     order = nodes_of(root)
     check_size(len(order), max_nodes, grouped=False)
-    names = {node: _name(node, i) for i, node in enumerate(order)}
+    names = node_names(order)
     seed = float(seed)
     steps, final = _walk(order, seed, names)
     f = names[root]
@@ -258,6 +271,7 @@ def backward_steps(
         digits=digits,
         local_grads=local_grads,
         parameters=infer_parameters(order) if parameters is None else set(parameters),
+        display_names={n: names[n] for n in order if n.op and not n.label},
     )
 
     def frame(scene: Scene, caption: str, rows: list[ChainRuleRow]) -> Drawing:
@@ -302,5 +316,7 @@ def backward_steps(
 
     done = {n: GradCell(number(final[n]), final[n]) for n in order}
     caption = f"Backward pass done: every node holds ∂{f}/∂node."
-    frames.append(frame(Scene(title=caption, grad_cells=done, **base), caption, []))
+    # the finished picture is exactly draw(root) after backward(): no step names in the boxes
+    final_scene = Scene(title=caption, grad_cells=done, **(base | {"display_names": {}}))
+    frames.append(frame(final_scene, caption, []))
     return frames
