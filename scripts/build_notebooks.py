@@ -36,6 +36,7 @@ LESSONS: dict[str, list[Cell]] = {}
 
 
 def lesson(name: str, cells: list[Cell]) -> None:
+    """Register the lesson written to notebooks/<name>.ipynb."""
     LESSONS[name] = cells
 
 
