@@ -121,8 +121,7 @@ class Compiled:
     def program(self) -> str:
         """The instructions as text, one per line: what runs, on which slots of the tables."""
         lines = [
-            f"rows[0:{len(self.inputs)}] = the batch's columns "
-            f"({', '.join(_name(x) for x in self.inputs)})",
+            f"rows[0:{len(self.inputs)}] = the batch's columns ({_names(self.inputs)})",
             f"scalars[0:{len(self.parameters)}] = the parameters' data",
         ]
         lines += [f"{i:3d}  {instruction}" for i, instruction in enumerate(self.instructions)]
@@ -143,7 +142,7 @@ class Compiled:
         rows[: len(self.inputs)] = array.T
         scalars = self._scalars
         n_parameters = len(self.parameters)
-        scalars[:n_parameters, 0] = list(map(_data, self.parameters))
+        scalars[:n_parameters, 0] = np.fromiter(map(_data, self.parameters), float, n_parameters)
         if not quick_finite(scalars[:n_parameters]):
             self._check_parameters()
         with np.errstate(all="ignore"):
@@ -180,8 +179,8 @@ class Compiled:
         if raw.ndim != 2 or raw.shape[1] != n:
             fix = " (a single column: batch.reshape(-1, 1))" if raw.ndim == 1 and n == 1 else ""
             raise ValueError(
-                f"the batch must have shape {shape_hint} "
-                f"({', '.join(_name(x) for x in self.inputs)}), got shape {raw.shape}{fix}"
+                f"the batch must have shape {shape_hint} ({_names(self.inputs)}), "
+                f"got shape {raw.shape}{fix}"
             )
         if raw.shape[0] == 0:
             raise ValueError("the batch is empty: give at least one row")
@@ -202,6 +201,11 @@ class Compiled:
                     f"parameter {_name(parameter)} is {parameter.data}: a parameter must be a "
                     "finite number (if training diverged, lower the learning rate)"
                 )
+
+
+def _names(values: list[Value], shown: int = 6) -> str:
+    names = ", ".join(_name(v) for v in values[:shown])
+    return names + (f", … {len(values) - shown} more" if len(values) > shown else "")
 
 
 def compile(root: Value | Sequence[Value], inputs: Sequence[Value]) -> Compiled:
@@ -288,6 +292,8 @@ class CompiledLoss:
         # The penalty is a second root: parameter-only, its batch mean is itself.
         roots = [example_loss] if penalty is None else [example_loss, penalty]
         self.loss_graph = compile(roots, inputs=xs + label_inputs)
+        self.loss_graph_width = len(xs) + len(label_inputs)
+        self._target_row = None if targets is None else np.asarray(self.targets)[None, :]
         self.output_graph = compile(output_list, inputs=xs)
         self._single_output = not isinstance(outputs, (list, tuple))
         self.parameters = self.loss_graph.parameters
@@ -312,16 +318,19 @@ class CompiledLoss:
             )
         if y.shape != (X.shape[0],):
             raise ValueError(f"y must hold one label per row of X ({X.shape[0]}), got {y.shape}")
+        batch = np.empty((X.shape[0], self.loss_graph_width))
+        batch[:, : self.n_features] = X
         if self.targets is None:
-            return np.column_stack([X, y.astype(float)])
-        one_hot = y[:, None] == np.asarray(self.targets)[None, :]
-        unknown = ~one_hot.any(axis=1)
-        if unknown.any():
-            row = int(np.argmax(unknown))
+            batch[:, self.n_features] = y
+            return batch
+        one_hot = batch[:, self.n_features :]
+        np.equal(y[:, None], self._target_row, out=one_hot, casting="unsafe")
+        if one_hot.sum() != len(y):
+            row = int(np.argmax(one_hot.sum(axis=1) != 1))
             raise ValueError(
                 f"label {y[row].item()!r} in row {row} is not one of the targets {self.targets}"
             )
-        return np.hstack([X, one_hot])
+        return batch
 
     def __repr__(self) -> str:
         return f"CompiledLoss({self.n_features} features; loss {self.loss_graph!r})"

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 import microgradx
 from microgradx import Value, functional, losses, nn
 from microgradx.compile import Compiled, compile, compile_loss
+from microgradx.compiler import program
 from microgradx.compiler.program import MatMul
 from microgradx.engine import _node
 
@@ -410,6 +411,32 @@ def test_a_chain_of_additions_becomes_one_sum():
     np.testing.assert_allclose(step.forward(batch), batch @ (0.1 * np.arange(30)) + 0.5)
     step(batch)
     np.testing.assert_allclose([w.grad for w in ws], batch.mean(axis=0), rtol=1e-12)
+
+
+def test_a_repeated_computation_runs_once():
+    """cross_entropy recomputes logsumexp(z) for every class; compile merges the copies."""
+    model = nn.MLP(3, [4], seed=0)
+    compiled = compile_loss(model, losses.cross_entropy, 3, targets=range(4))
+    ops = [ins.op for ins in compiled.loss_graph.instructions]
+    assert ops.count("logsumexp") == 1
+    lse = next(i for i in compiled.loss_graph.instructions if i.op == "logsumexp")
+    assert len(lse.nodes) == 1
+
+
+@pytest.mark.parametrize("scatter", [True, False], ids=["scatter matrix", "np.add.at"])
+def test_a_node_read_many_times_gets_every_contribution(monkeypatch, scatter):
+    """One logsumexp read by four subtractions, four log_softmax nodes reading the same logits:
+    the gradient sums over all readers, by a scatter matrix or (for huge ones) np.add.at."""
+    if not scatter:
+        monkeypatch.setattr(program, "_MAX_SCATTER_ENTRIES", 0)
+    w = [Value(0.3 * i - 0.5, f"w{i}") for i in range(4)]
+
+    def build(x: Sequence[Value]) -> Value:
+        z = [wi * x[0] + x[1] for wi in w]
+        ce = functional.sum([functional.logsumexp(z) - zi for zi in z])
+        return ce + functional.dot(functional.log_softmax(z), z)
+
+    assert_agrees(build, w, ROWS[:, :2])
 
 
 def test_digits_like_classifier_with_cross_entropy_agrees_with_the_scalar_engine():

@@ -1,7 +1,8 @@
 """From a Value graph to a flat program of vectorised instructions, and running it.
 
 Planning (once, at compile time):
-1. Trace: every node reachable from the roots, inputs before the nodes that use them.
+1. Trace: every node reachable from the roots, inputs before the nodes that use them
+   (a node repeating an earlier one, same op on the same inputs, is merged into it).
    The ``inputs`` leaves vary per row; every other leaf (a parameter or constant) is one
    number per call. A node is *per-row* if it depends on an input, else *scalar*.
 2. Flatten: a chain of ``+`` nodes, each used once, becomes one n-ary ``sum``.
@@ -89,7 +90,11 @@ def _family(value: Value) -> tuple[str, Any]:
 
 
 def trace(roots: Sequence[Value], inputs: Sequence[Value]) -> tuple[list[_Node], list[int]]:
-    """The graph below ``roots`` as planner nodes (inputs first) and the roots' indices."""
+    """The graph below ``roots`` as planner nodes (inputs first) and the roots' indices.
+
+    A node that repeats an earlier one — the same op on the same inputs, such as the
+    logsumexp that cross-entropy recomputes for every class — is merged into it.
+    """
     order: list[Value] = []
     seen: set[Value] = set()
     for root in roots:
@@ -106,6 +111,7 @@ def trace(roots: Sequence[Value], inputs: Sequence[Value]) -> tuple[list[_Node],
     is_input = set(inputs)
     index: dict[Value, int] = {x: i for i, x in enumerate(inputs)}
     nodes = [_Node(x, "", None, [], True) for x in inputs]
+    computed: dict[tuple[Any, ...], int] = {}
     for value in order:
         if value in is_input:
             continue
@@ -116,6 +122,11 @@ def trace(roots: Sequence[Value], inputs: Sequence[Value]) -> tuple[list[_Node],
         else:
             family, param = _family(value)
             ids = [index[v] for v in value.inputs]
+            key = (family, param, *ids)
+            if key in computed:  # the same op on the same nodes again: reuse the first
+                index[value] = computed[key]
+                continue
+            computed[key] = len(nodes)
             node = _Node(value, family, param, ids, any(nodes[i].per_row for i in ids))
         nodes.append(node)
     return nodes, [index[root] for root in roots]
@@ -167,6 +178,9 @@ def _as_slice(slots: Array) -> slice | None:
     return None
 
 
+_MAX_SCATTER_ENTRIES = 1_000_000  # beyond this, summing repeated reads uses np.add.at
+
+
 class _Slots:
     """A list of slots of one table: read as a view when consecutive, else gathered."""
 
@@ -175,6 +189,13 @@ class _Slots:
         self.slice = _as_slice(self.slots)
         self.index = self.slice if self.slice is not None else self.slots
         self.unique = len(set(slots)) == len(slots)
+        self.scatter: Array | None = None
+        if not self.unique:
+            # A node read several times (e.g. one logsumexp by ten outputs) gets the sum of
+            # its contributions: S @ d, with S[u, i] = 1 where entry i reads node u.
+            self.targets, which = np.unique(self.slots, return_inverse=True)
+            if len(self.targets) * len(self.slots) <= _MAX_SCATTER_ENTRIES:
+                self.scatter = (which[None, :] == np.arange(len(self.targets))[:, None]) * 1.0
 
     def read(self, table: Array) -> Array:
         return table[self.index]
@@ -182,7 +203,9 @@ class _Slots:
     def add(self, table: Array, d: Array) -> None:
         if self.unique:
             table[self.index] += d
-        else:  # a node used twice by the same instruction: both contributions count
+        elif self.scatter is not None:
+            table[self.targets] += self.scatter @ d
+        else:
             np.add.at(table, self.slots, d)
 
     def __str__(self) -> str:

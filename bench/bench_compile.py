@@ -1,0 +1,414 @@
+"""Batched execution benchmark: ``microgradx.compile`` against micrograd and PyTorch.
+
+Run by hand (``python bench/bench_compile.py``), never in CI. Contenders alternate round by
+round in one run and each cell is the median over rounds; the garbage collector stays on,
+as users run them. Everything computes in float64. PyTorch runs on one thread, its fastest
+setting for tensors this small (its thread pool only adds overhead here, more so on a busy
+machine).
+
+  (a) one step of micrograd's moons demo — MLP(2, [16, 16, 1]), 100 points, hinge + 1e-4·Σp²,
+      SGD — on micrograd 0.1.0, the microgradx scalar engine, microgradx compiled, PyTorch on
+      scalars (one 0-d tensor per number, as micrograd's README compares) and PyTorch batched
+      (nn.Linear on a [100, 2] tensor). Every contender starts from the same weights and
+      computes the same loss (checked before timing).
+  (b) one epoch of the digits classifier — MLP(64, [32, 10]), cross-entropy, mini-batches of
+      32 over all 1,797 digits, SGD — microgradx scalar (a few batches, scaled to an epoch),
+      microgradx compiled and PyTorch batched. micrograd has no exp/log, so no cross-entropy.
+  (c) the time to trace and compile the moons loss graph.
+
+Targets: (a) compiled ≥ 200× faster than micrograd and within 5× of PyTorch batched;
+(b) compiled within 5× of PyTorch batched; (c) compiling under 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from microgradx import data, functional, losses, nn, optim
+from microgradx.compile import compile_loss
+
+try:
+    import micrograd.engine
+    import micrograd.nn
+except ImportError:  # the bench extra installs it: pip install -e '.[bench]'
+    micrograd = None
+try:
+    import torch
+except ImportError:  # pip install torch (CPU); the PyTorch columns are skipped without it
+    torch = None
+
+ALPHA = 1e-4
+TARGET_MICROGRAD = 200.0
+TARGET_TORCH = 5.0
+TARGET_COMPILE_SECONDS = 1.0
+
+Step = Callable[[int], float]
+
+
+def _moons() -> tuple[np.ndarray, np.ndarray]:
+    X, y = data.make_moons(100, noise=0.1, seed=1)
+    return X, (2 * y - 1).astype(float)
+
+
+def _lr(k: int) -> float:
+    return 1.0 - 0.9 * (k % 100) / 100  # micrograd's demo schedule
+
+
+# ----------------------------------------------------------------------
+# (a) the moons step, five ways
+# ----------------------------------------------------------------------
+
+
+def _microgradx_model(weights: list[float], sizes: list[int], nin: int) -> nn.MLP:
+    model = nn.MLP(nin, sizes, seed=0)
+    for p, w in zip(model.parameters(), weights):
+        p.data = w
+    return model
+
+
+def moons_scalar(weights: list[float]) -> Step:
+    X, y = _moons()
+    model = _microgradx_model(weights, [16, 16, 1], 2)
+    sgd = optim.SGD(model.parameters(), lr=1.0)
+
+    def step(k: int) -> float:
+        sgd.lr = _lr(k)
+        sgd.zero_grad()
+        scores = [model(row) for row in X.tolist()]
+        data_loss = losses.hinge(scores, y.tolist())
+        total = data_loss + ALPHA * functional.sum([p * p for p in model.parameters()])
+        total.backward()
+        sgd.step()
+        return total.data
+
+    return step
+
+
+def moons_compiled(weights: list[float]) -> Step:
+    X, y = _moons()
+    model = _microgradx_model(weights, [16, 16, 1], 2)
+    penalty = ALPHA * functional.sum([p * p for p in model.parameters()])
+    compiled = compile_loss(model, losses.hinge, 2, targets=[-1, 1], penalty=penalty)
+    sgd = optim.SGD(model.parameters(), lr=1.0)
+    graph = compiled.loss_graph  # compiled.step(X, y) without the penalty's value: the same
+
+    def step(k: int) -> float:
+        sgd.lr = _lr(k)
+        sgd.zero_grad()
+        data_loss, reg = graph.step(compiled.batch(X, y))
+        sgd.step()
+        return data_loss + reg
+
+    return step
+
+
+def moons_micrograd(weights: list[float]) -> Step:
+    X, y = _moons()
+    model = micrograd.nn.MLP(2, [16, 16, 1])
+    for p, w in zip(model.parameters(), weights):
+        p.data = w
+    Value_ = micrograd.engine.Value
+
+    def step(k: int) -> float:  # micrograd's demo.ipynb loop, full batch
+        inputs = [list(map(Value_, row)) for row in X.tolist()]
+        scores = list(map(model, inputs))
+        hinge = [(1 + -yi * si).relu() for yi, si in zip(y.tolist(), scores)]
+        data_loss = sum(hinge) * (1.0 / len(hinge))
+        total = data_loss + ALPHA * sum(p * p for p in model.parameters())
+        model.zero_grad()
+        total.backward()
+        for p in model.parameters():
+            p.data -= _lr(k) * p.grad
+        return total.data
+
+    return step
+
+
+def _torch_layers(weights: list[float], sizes: list[int], nin: int) -> list[tuple[list, list]]:
+    """microgradx's parameter order (per neuron: its weights, then its bias) as nested lists."""
+    layers, i, fan_in = [], 0, nin
+    for size in sizes:
+        W, b = [], []
+        for _ in range(size):
+            W.append(weights[i : i + fan_in])
+            b.append(weights[i + fan_in])
+            i += fan_in + 1
+        layers.append((W, b))
+        fan_in = size
+    return layers
+
+
+def moons_torch_batched(weights: list[float]) -> Step:
+    X, y = _moons()
+    layers = _torch_layers(weights, [16, 16, 1], 2)
+    linears = [torch.nn.Linear(len(W[0]), len(W), dtype=torch.float64) for W, _ in layers]
+    with torch.no_grad():
+        for linear, (W, b) in zip(linears, layers):
+            linear.weight.copy_(torch.tensor(W))
+            linear.bias.copy_(torch.tensor(b))
+    model = torch.nn.Sequential(
+        linears[0], torch.nn.ReLU(), linears[1], torch.nn.ReLU(), linears[2]
+    )
+    sgd = torch.optim.SGD(model.parameters(), lr=1.0)
+    Xt, yt = torch.tensor(X), torch.tensor(y)
+
+    def step(k: int) -> float:
+        for group in sgd.param_groups:
+            group["lr"] = _lr(k)
+        sgd.zero_grad()
+        scores = model(Xt)[:, 0]
+        data_loss = torch.relu(1 - yt * scores).mean()
+        total = data_loss + ALPHA * sum((p * p).sum() for p in model.parameters())
+        total.backward()
+        sgd.step()
+        return total.item()
+
+    return step
+
+
+def moons_torch_scalar(weights: list[float]) -> Step:
+    X, y = _moons()
+    params = [torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in weights]
+    layers, i, fan_in = [], 0, 2
+    for size in (16, 16, 1):
+        neurons = []
+        for _ in range(size):
+            neurons.append((params[i : i + fan_in], params[i + fan_in]))
+            i += fan_in + 1
+        layers.append(neurons)
+        fan_in = size
+
+    def forward(row: list[float]) -> torch.Tensor:
+        h = [torch.tensor(v, dtype=torch.float64) for v in row]
+        for depth, neurons in enumerate(layers):
+            out = [sum((wi * xi for wi, xi in zip(w, h)), b) for w, b in neurons]
+            h = out if depth == len(layers) - 1 else [o.relu() for o in out]
+        return h[0]
+
+    def step(k: int) -> float:
+        for p in params:
+            p.grad = None
+        hinge = [(1 - yi * forward(row)).relu() for row, yi in zip(X.tolist(), y.tolist())]
+        total = sum(hinge) / len(hinge) + ALPHA * sum(p * p for p in params)
+        total.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= _lr(k) * p.grad
+        return total.item()
+
+    return step
+
+
+# ----------------------------------------------------------------------
+# (b) the digits epoch
+# ----------------------------------------------------------------------
+
+BATCH = 32
+
+
+def _digit_batches() -> list[tuple[np.ndarray, np.ndarray]]:
+    X, y = data.load_digits()
+    order = np.random.default_rng(0).permutation(len(X))
+    return [(X[order[i : i + BATCH]], y[order[i : i + BATCH]]) for i in range(0, len(X), BATCH)]
+
+
+def digits_scalar(weights: list[float], batches_per_call: int = 2) -> Callable[[int], float]:
+    """Only a few batches per call (a full epoch takes tens of seconds); scaled by the caller."""
+    batches = _digit_batches()
+    model = _microgradx_model(weights, [32, 10], 64)
+    sgd = optim.SGD(model.parameters(), lr=0.1)
+
+    def epoch_part(k: int) -> float:
+        for X, y in batches[:batches_per_call]:
+            sgd.zero_grad()
+            loss = losses.cross_entropy([model(row) for row in X.tolist()], y.tolist())
+            loss.backward()
+            sgd.step()
+        return loss.data
+
+    return epoch_part
+
+
+def digits_compiled(weights: list[float]) -> Callable[[int], float]:
+    batches = _digit_batches()
+    model = _microgradx_model(weights, [32, 10], 64)
+    compiled = compile_loss(model, losses.cross_entropy, 64, targets=range(10))
+    sgd = optim.SGD(model.parameters(), lr=0.1)
+
+    def epoch(k: int) -> float:
+        for X, y in batches:
+            sgd.zero_grad()
+            loss = compiled.step(X, y)
+            sgd.step()
+        return loss
+
+    return epoch
+
+
+def digits_torch_batched(weights: list[float]) -> Callable[[int], float]:
+    batches = [(torch.tensor(X), torch.tensor(y)) for X, y in _digit_batches()]
+    layers = _torch_layers(weights, [32, 10], 64)
+    linears = [torch.nn.Linear(len(W[0]), len(W), dtype=torch.float64) for W, _ in layers]
+    with torch.no_grad():
+        for linear, (W, b) in zip(linears, layers):
+            linear.weight.copy_(torch.tensor(W))
+            linear.bias.copy_(torch.tensor(b))
+    model = torch.nn.Sequential(linears[0], torch.nn.ReLU(), linears[1])
+    sgd = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    def epoch(k: int) -> float:
+        for X, y in batches:
+            sgd.zero_grad()
+            loss = torch.nn.functional.cross_entropy(model(X), y)
+            loss.backward()
+            sgd.step()
+        return loss.item()
+
+    return epoch
+
+
+# ----------------------------------------------------------------------
+# Timing
+# ----------------------------------------------------------------------
+
+
+def _time(step: Step, calls: int, start: int) -> float:
+    """Seconds per call, over ``calls`` calls."""
+    begin = time.perf_counter()
+    for k in range(start, start + calls):
+        step(k)
+    return (time.perf_counter() - begin) / calls
+
+
+def race(contenders: dict[str, tuple[Step, int]], rounds: int) -> dict[str, float]:
+    """Median seconds per call; contenders alternate within each round."""
+    samples: dict[str, list[float]] = {name: [] for name in contenders}
+    done = dict.fromkeys(contenders, 0)
+    for _ in range(rounds):
+        for name, (step, calls) in contenders.items():
+            samples[name].append(_time(step, calls, done[name]))
+            done[name] += calls
+    return {name: statistics.median(times) for name, times in samples.items()}
+
+
+def _print_table(title: str, times: dict[str, float], reference: str, unit: str) -> None:
+    print(f"\n{title}")
+    print(f"  {'':<28}{unit:>12}{'× ' + reference:>22}")
+    base = times[reference]
+    for name, seconds in times.items():
+        scale = 1e3 if unit == "ms" else 1.0
+        print(f"  {name:<28}{seconds * scale:>12.3f}{base / seconds:>22.1f}")
+
+
+def _same_start(steps: dict[str, Step]) -> None:
+    """Every contender computes the same first loss from the same weights."""
+    values = {name: step(0) for name, step in steps.items()}
+    first = next(iter(values.values()))
+    for name, value in values.items():
+        if not np.isclose(value, first, rtol=1e-6):
+            raise AssertionError(f"{name} starts at loss {value}, not {first}: not the same task")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of alternation")
+    parser.add_argument("--quick", action="store_true", help="fewer calls per round")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    if micrograd is None or torch is None:
+        missing = [n for n, m in (("micrograd==0.1.0", micrograd), ("torch", torch)) if m is None]
+        print(f"needs {' and '.join(missing)}: pip install them to run this benchmark")
+        return 2
+
+    torch.set_num_threads(1)
+
+    # (c) compile time of the moons loss graph (trace included)
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    begin = time.perf_counter()
+    penalty = ALPHA * functional.sum([p * p for p in model.parameters()])
+    compiled = compile_loss(model, losses.hinge, 2, targets=[-1, 1], penalty=penalty)
+    compile_seconds = time.perf_counter() - begin
+    weights = [p.data for p in model.parameters()]
+
+    # (a) moons
+    builders = {
+        "micrograd 0.1.0": (moons_micrograd, 1),
+        "microgradx scalar": (moons_scalar, 2),
+        "microgradx compiled": (moons_compiled, 50 if quick else 300),
+        "PyTorch scalar": (moons_torch_scalar, 1),
+        "PyTorch batched": (moons_torch_batched, 50 if quick else 300),
+    }
+    steps = {name: build(weights) for name, (build, _) in builders.items()}
+    _same_start({name: build(weights) for name, (build, _) in builders.items()})
+    moons = race({n: (steps[n], builders[n][1]) for n in steps}, args.rounds)
+    _print_table(
+        "(a) moons step: MLP(2, [16, 16, 1]), 100 rows, hinge + L2, SGD",
+        moons,
+        "micrograd 0.1.0",
+        "ms",
+    )
+
+    # (b) digits
+    digit_model = nn.MLP(64, [32, 10], seed=0)
+    digit_weights = [p.data for p in digit_model.parameters()]
+    n_batches = len(_digit_batches())
+    partial = 2
+    epochs = {
+        "microgradx scalar": (digits_scalar(digit_weights, partial), 1),
+        "microgradx compiled": (digits_compiled(digit_weights), 1 if quick else 3),
+        "PyTorch batched": (digits_torch_batched(digit_weights), 1 if quick else 3),
+    }
+    digits = race(epochs, args.rounds)
+    digits["microgradx scalar"] *= n_batches / partial  # a few batches, scaled to the epoch
+    _print_table(
+        f"(b) digits epoch: MLP(64, [32, 10]), cross-entropy, {n_batches} batches of {BATCH}",
+        digits,
+        "microgradx scalar",
+        "s",
+    )
+
+    # Targets
+    vs_micrograd = moons["micrograd 0.1.0"] / moons["microgradx compiled"]
+    vs_torch = moons["microgradx compiled"] / moons["PyTorch batched"]
+    digits_vs_torch = digits["microgradx compiled"] / digits["PyTorch batched"]
+    checks = [
+        (
+            f"moons: compiled {vs_micrograd:.0f}× faster than micrograd",
+            vs_micrograd,
+            f"≥ {TARGET_MICROGRAD:.0f}×",
+            vs_micrograd >= TARGET_MICROGRAD,
+        ),
+        (
+            f"moons: compiled {vs_torch:.2f}× PyTorch batched's time",
+            vs_torch,
+            f"≤ {TARGET_TORCH:.0f}×",
+            vs_torch <= TARGET_TORCH,
+        ),
+        (
+            f"digits: compiled {digits_vs_torch:.2f}× PyTorch batched's time",
+            digits_vs_torch,
+            f"≤ {TARGET_TORCH:.0f}×",
+            digits_vs_torch <= TARGET_TORCH,
+        ),
+        (
+            f"compiling the moons loss graph: {compile_seconds * 1e3:.1f} ms",
+            compile_seconds,
+            f"< {TARGET_COMPILE_SECONDS:.0f} s",
+            compile_seconds < TARGET_COMPILE_SECONDS,
+        ),
+    ]
+    print("\nTargets")
+    for text, _, target, ok in checks:
+        print(f"  {'met ' if ok else 'MISSED'}  {text}  (target {target})")
+    print(f"\n  {compiled!r}: {len(compiled.loss_graph.instructions)} instructions")
+    return 0 if all(ok for *_, ok in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
