@@ -235,7 +235,8 @@ def digits_scalar(weights: list[float], batches_per_call: int = 2) -> Callable[[
     return epoch_part
 
 
-def digits_compiled(weights: list[float]) -> Callable[[int], float]:
+def digits_compiled(weights: list[float], optimizer: bool = True) -> Callable[[int], float]:
+    """A training epoch; with ``optimizer=False`` only the gradients (where the time goes)."""
     batches = _digit_batches()
     model = _microgradx_model(weights, [32, 10], 64)
     compiled = compile_loss(model, losses.cross_entropy, 64, targets=range(10))
@@ -245,7 +246,8 @@ def digits_compiled(weights: list[float]) -> Callable[[int], float]:
         for X, y in batches:
             sgd.zero_grad()
             loss = compiled.step(X, y)
-            sgd.step()
+            if optimizer:
+                sgd.step()
         return loss
 
     return epoch
@@ -363,6 +365,7 @@ def main(argv: list[str] | None = None) -> int:
         "microgradx scalar": (digits_scalar(digit_weights, partial), 1),
         "microgradx compiled": (digits_compiled(digit_weights), 1 if quick else 3),
         "PyTorch batched": (digits_torch_batched(digit_weights), 1 if quick else 3),
+        "  compiled, without SGD": (digits_compiled(digit_weights, False), 1 if quick else 3),
     }
     digits = race(epochs, args.rounds)
     digits["microgradx scalar"] *= n_batches / partial  # a few batches, scaled to the epoch

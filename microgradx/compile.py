@@ -4,10 +4,12 @@ A scalar engine builds one Python object per node per example, which is why trai
 with it is slow. ``compile`` traces one example's graph once and turns it into a short
 list of numpy instructions that evaluate *that same graph* for every row of a batch:
 
-    x1, x2, y = Value(0.0, "x1"), Value(0.0, "x2"), Value(0.0, "y")
-    loss = ((x1 * w1 + x2 * w2 + b) - y) ** 2        # one example, traced
+    w1, w2, b = Value(0.5, "w1"), Value(-1.0, "w2"), Value(0.0, "b")    # parameters
+    x1, x2, y = Value(0.0, "x1"), Value(0.0, "x2"), Value(0.0, "y")     # one example's data
+    loss = ((x1 * w1 + x2 * w2 + b) - y) ** 2         # one example, traced
     step = compile(loss, inputs=[x1, x2, y])
     mean_loss = step(batch)                            # batch: shape (B, 3)
+    print(step.program())                              # the instructions it runs
 
 ``step(batch)`` returns the mean of the root over the rows, (1/B) Σᵣ root(rowᵣ), and adds
 its gradient ∂/∂p (1/B) Σᵣ root(rowᵣ) to every parameter's ``grad`` — exactly what looping
@@ -221,7 +223,12 @@ def compile(root: Value | Sequence[Value], inputs: Sequence[Value]) -> Compiled:
     Returns:
         A ``Compiled`` graph ``step``: ``step(batch)`` returns the batch mean of the root and
         adds its gradient to every parameter's ``grad``; ``step.forward(batch)`` returns the
-        root per row. It agrees with running the scalar engine row by row.
+        root per row. It agrees with running the scalar engine row by row, and fails where
+        it would: a ``ValueError`` (or ``OverflowError``) naming the node and the row.
+
+    The graph is traced by building it once, so the inputs' values at that moment must be
+    in every op's domain (e.g. 1.0 rather than 0.0 for an input that is divided by); they
+    do not affect the result.
     """
     single = isinstance(root, Value)
     roots = [root] if single else list(root) if isinstance(root, (list, tuple)) else None

@@ -192,7 +192,7 @@ def _sigmoid_back(g, out, s, p, need, x):
 
 
 def _relu(out, p, x):
-    np.copyto(out, np.where(x > 0.0, x, 0.0))
+    np.maximum(x, 0.0, out=out)
 
 
 def _relu_back(g, out, s, p, need, x):
