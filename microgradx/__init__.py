@@ -19,20 +19,23 @@ from typing import Any
 
 from microgradx.engine import Value, is_grad_enabled, no_grad
 
+# Imported at once: they need nothing beyond the engine, and the submodule `gradcheck`
+# would otherwise shadow the function of the same name once imported.
+from microgradx.gradcheck import gradcheck, numerical_grad
+
 __version__ = "0.1.0"
 
 # Public names imported on first use: name -> (module, attribute or None for the module itself).
 _LAZY: dict[str, tuple[str, str | None]] = {
     "functional": ("microgradx.functional", None),
     "Dual": ("microgradx.dual", "Dual"),
-    "numerical_grad": ("microgradx.gradcheck", "numerical_grad"),
-    "gradcheck": ("microgradx.gradcheck", "gradcheck"),
     "nn": ("microgradx.nn", None),
     "losses": ("microgradx.losses", None),
     "optim": ("microgradx.optim", None),
     "data": ("microgradx.data", None),
     "train": ("microgradx.train", None),
     "parse": ("microgradx.expr", "parse"),
+    "ExpressionError": ("microgradx.expr", "ExpressionError"),
     "compile": ("microgradx.compile", "compile"),
     "draw": ("microgradx.drawing", "draw"),
     "backward_steps": ("microgradx.drawing", "backward_steps"),
@@ -42,7 +45,15 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "compat": ("microgradx.compat", None),
 }
 
-__all__ = ["Value", "no_grad", "is_grad_enabled", "__version__", *_LAZY]
+__all__ = [
+    "Value",
+    "no_grad",
+    "is_grad_enabled",
+    "gradcheck",
+    "numerical_grad",
+    "__version__",
+    *_LAZY,
+]
 
 
 def __getattr__(name: str) -> Any:
