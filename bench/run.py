@@ -1,12 +1,43 @@
-"""Run every benchmark (``make bench``): python bench/run.py"""
+"""Run the benchmarks (``make bench``): every bench/bench_*.py, or those named.
+
+    python bench/run.py              # all of them, the engine first
+    python bench/run.py engine nn    # bench_engine.py and bench_nn.py only
+
+Each module's ``main()`` prints its own tables and PASS/FAIL lines and returns 0 when all of
+its targets are met. The exit status is 0 only if every benchmark met its targets.
+"""
 
 from __future__ import annotations
 
-import bench_engine
+import importlib
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
 
 
-def main() -> int:
-    return bench_engine.main()
+def available() -> list[str]:
+    names = sorted(path.stem.removeprefix("bench_") for path in HERE.glob("bench_*.py"))
+    return sorted(names, key=lambda name: name != "engine")  # the engine first
+
+
+def main(argv: list[str] | None = None) -> int:
+    names = list(sys.argv[1:] if argv is None else argv) or available()
+    unknown = sorted(set(names) - set(available()))
+    if unknown:
+        print(f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(available())}")
+        return 2
+    sys.path.insert(0, str(HERE))
+    failed = []
+    for name in names:
+        print(f"\n{'=' * 30} bench_{name}.py {'=' * 30}", flush=True)
+        module = importlib.import_module(f"bench_{name}")
+        sys.argv = [str(HERE / f"bench_{name}.py")]  # each main() sees no arguments of ours
+        if module.main() != 0:
+            failed.append(name)
+    if failed:
+        print(f"\nTargets missed in: {', '.join(failed)}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

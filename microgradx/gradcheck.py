@@ -15,8 +15,10 @@ backpropagation: when the two agree, the local-derivative table and the chain ru
 
 from __future__ import annotations
 
+import sys
+import types
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from microgradx.engine import Value, _check_number, no_grad
 
@@ -71,8 +73,7 @@ def numerical_grad(
     return grads
 
 
-@dataclass(frozen=True)
-class InputCheck:
+class InputCheck(NamedTuple):
     """One input's analytic (backpropagated) and numeric gradient, and how far apart they are."""
 
     index: int
@@ -88,19 +89,21 @@ class InputCheck:
         return f"input {self.index} ({self.label!r})" if self.label else f"input {self.index}"
 
 
-@dataclass(frozen=True)
 class GradcheckReport:
     """The result of ``gradcheck``: truthy when every input's gradients agree within ``tol``.
 
     ``checks`` holds one ``InputCheck`` per input (the report also iterates and indexes over
-    them); ``failures`` those that disagree.
+    them); ``failures`` those that disagree; ``value`` is f at the point.
     """
 
-    checks: tuple[InputCheck, ...]
-    tol: float
-    eps: float
-    method: str
-    value: float
+    def __init__(
+        self, checks: tuple[InputCheck, ...], tol: float, eps: float, method: str, value: float
+    ) -> None:
+        self.checks = checks
+        self.tol = tol
+        self.eps = eps
+        self.method = method
+        self.value = value
 
     @property
     def failures(self) -> list[InputCheck]:
@@ -197,3 +200,21 @@ def _output(out: object) -> Value:
             f"{type(out).__name__}"
         )
     return out
+
+
+class _CallableModule(types.ModuleType):
+    """Importing ``microgradx.gradcheck`` (the module) rebinds the package attribute
+    ``microgradx.gradcheck`` to the module; calling it must still check gradients."""
+
+    def __call__(
+        self,
+        f: Callable[[list[Value]], Value],
+        values: Iterable[Value | float],
+        tol: float = 1e-5,
+        eps: float = 1e-6,
+        method: str = "central",
+    ) -> GradcheckReport:
+        return gradcheck(f, values, tol=tol, eps=eps, method=method)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -204,3 +206,24 @@ def test_tolerance_and_method():
     assert strict.method == "forward" and strict.eps == 1e-4 and strict.tol == 1e-8
     with pytest.raises(ValueError, match="tol"):
         gradcheck(e1, [1.0, 2.0, 3.0], tol=-1.0)
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "import microgradx",
+        "import microgradx.gradcheck",
+        "from microgradx.gradcheck import gradcheck",
+    ],
+)
+def test_microgradx_gradcheck_can_be_called_whatever_was_imported_first(first):
+    """Importing the module microgradx.gradcheck rebinds the package attribute to the module."""
+    code = (
+        f"{first}\nimport microgradx\n"
+        "report = microgradx.gradcheck(lambda v: v[0] * v[0], [3.0])\n"
+        "assert report and report[0].analytic == 6.0\n"
+        "[slope] = microgradx.numerical_grad(lambda v: v[0] * 2, [1.0])\n"
+        "assert abs(slope - 2.0) < 1e-8\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
