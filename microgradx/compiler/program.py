@@ -297,7 +297,9 @@ class Instruction:
     def __str__(self) -> str:
         table = "rows" if self.per_row else "scalars"
         args = ", ".join(map(str, self.operands))
-        return f"{table}[{self.out.start}:{self.out.stop}] = {self.op}({args})"
+        names = {node.value.op for node in self.nodes}  # "**2" rather than its family "**n"
+        op = names.pop() if len(names) == 1 and self.op != "sum" else self.op
+        return f"{table}[{self.out.start}:{self.out.stop}] = {op}({args})"
 
 
 class Elementwise(Instruction):
