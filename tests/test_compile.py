@@ -311,8 +311,7 @@ def replay(steps, xs: Sequence[Value], ps: Sequence[Value]) -> Value:
     return results[0] if len(results) == 1 else functional.sum(results)  # every node counts
 
 
-# Numbers on a grid (exact zeros, kinks, integers) or of moderate size: a subnormal divisor
-# makes the engine's own -x/(y·y) divide by zero (a ZeroDivisionError, not compile's concern).
+# Numbers on a grid (exact zeros, kinks, integers) or of moderate size.
 small = st.one_of(
     st.integers(-10, 10).map(lambda i: i / 4),
     st.floats(1e-3, 2.5) | st.floats(-2.5, -1e-3),
@@ -337,10 +336,14 @@ def test_random_graphs_agree_with_the_scalar_engine(steps, param_values, rows):
     build = lambda xs: replay(steps, xs, ps)  # noqa: E731
     try:
         build([Value(float(v)) for v in batch[0]])
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, ZeroDivisionError):
         assume(False)  # nothing to compile: the graph cannot even be traced at row 0
     try:
         expected = scalar_reference(build, ps, batch)
+    except ZeroDivisionError:
+        # The engine's x/y records -x/(y·y), which divides by zero once y² underflows
+        # (|y| < 1e-154, e.g. a tiny softmax output): an engine issue, not compile's.
+        assume(False)
     except (ValueError, OverflowError) as error:
         with pytest.raises((ValueError, OverflowError)):
             compiled_run(build, ps, batch)
