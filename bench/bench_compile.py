@@ -17,7 +17,11 @@ machine).
   (c) the time to trace and compile the moons loss graph.
 
 Targets: (a) compiled ≥ 200× faster than micrograd and within 5× of PyTorch batched;
-(b) compiled within 5× of PyTorch batched; (c) compiling under 1 s.
+(b) compiled within 5× of PyTorch batched; (c) compiling under 1 s. Without micrograd or
+torch installed, their columns and targets are skipped.
+
+micrograd runs in the same process as torch here, and torch's many Python objects make each
+full garbage collection a little slower; the 200× target has a margin far beyond that.
 """
 
 from __future__ import annotations
@@ -317,18 +321,24 @@ def _same_start(steps: dict[str, Step]) -> None:
             raise AssertionError(f"{name} starts at loss {value}, not {first}: not the same task")
 
 
+def _target(text: str, ok: bool | None, target: str) -> bool:
+    verdict = "SKIP" if ok is None else "PASS" if ok else "FAIL"
+    print(f"  {verdict}  {text}  (target {target})")
+    return ok is not False
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="rounds of alternation")
     parser.add_argument("--quick", action="store_true", help="fewer calls per round")
     args = parser.parse_args(argv)
-    quick = args.quick
-    if micrograd is None or torch is None:
-        missing = [n for n, m in (("micrograd==0.1.0", micrograd), ("torch", torch)) if m is None]
-        print(f"needs {' and '.join(missing)}: pip install them to run this benchmark")
-        return 2
-
-    torch.set_num_threads(1)
+    many = 50 if args.quick else 300
+    few = 1 if args.quick else 3
+    if torch is not None:
+        torch.set_num_threads(1)
+    for name, module in (("micrograd==0.1.0", micrograd), ("torch==2.13.0", torch)):
+        if module is None:
+            print(f"({name} is not installed: its columns and targets are skipped)")
 
     # (c) compile time of the moons loss graph (trace included)
     model = nn.MLP(2, [16, 16, 1], seed=0)
@@ -340,21 +350,20 @@ def main(argv: list[str] | None = None) -> int:
 
     # (a) moons
     builders = {
-        "micrograd 0.1.0": (moons_micrograd, 1),
         "microgradx scalar": (moons_scalar, 2),
-        "microgradx compiled": (moons_compiled, 50 if quick else 300),
-        "PyTorch scalar": (moons_torch_scalar, 1),
-        "PyTorch batched": (moons_torch_batched, 50 if quick else 300),
+        "microgradx compiled": (moons_compiled, many),
     }
-    steps = {name: build(weights) for name, (build, _) in builders.items()}
+    if micrograd is not None:
+        builders = {"micrograd 0.1.0": (moons_micrograd, 1), **builders}
+    if torch is not None:
+        builders["PyTorch scalar"] = (moons_torch_scalar, 1)
+        builders["PyTorch batched"] = (moons_torch_batched, many)
     _same_start({name: build(weights) for name, (build, _) in builders.items()})
-    moons = race({n: (steps[n], builders[n][1]) for n in steps}, args.rounds)
-    _print_table(
-        "(a) moons step: MLP(2, [16, 16, 1]), 100 rows, hinge + L2, SGD",
-        moons,
-        "micrograd 0.1.0",
-        "ms",
-    )
+    contenders = {name: (build(weights), calls) for name, (build, calls) in builders.items()}
+    moons = race(contenders, args.rounds)
+    reference = "micrograd 0.1.0" if micrograd is not None else "microgradx scalar"
+    title = "(a) moons step: MLP(2, [16, 16, 1]), 100 rows, hinge + L2, SGD"
+    _print_table(title, moons, reference, "ms")
 
     # (b) digits
     digit_model = nn.MLP(64, [32, 10], seed=0)
@@ -363,54 +372,38 @@ def main(argv: list[str] | None = None) -> int:
     partial = 2
     epochs = {
         "microgradx scalar": (digits_scalar(digit_weights, partial), 1),
-        "microgradx compiled": (digits_compiled(digit_weights), 1 if quick else 3),
-        "PyTorch batched": (digits_torch_batched(digit_weights), 1 if quick else 3),
-        "  compiled, without SGD": (digits_compiled(digit_weights, False), 1 if quick else 3),
+        "microgradx compiled": (digits_compiled(digit_weights), few),
+        "  compiled, without SGD": (digits_compiled(digit_weights, False), few),
     }
+    if torch is not None:
+        epochs["PyTorch batched"] = (digits_torch_batched(digit_weights), few)
     digits = race(epochs, args.rounds)
     digits["microgradx scalar"] *= n_batches / partial  # a few batches, scaled to the epoch
-    _print_table(
-        f"(b) digits epoch: MLP(64, [32, 10]), cross-entropy, {n_batches} batches of {BATCH}",
-        digits,
-        "microgradx scalar",
-        "s",
-    )
+    title = f"(b) digits epoch: MLP(64, [32, 10]), cross-entropy, {n_batches} batches of {BATCH}"
+    _print_table(title, digits, "microgradx scalar", "s")
 
-    # Targets
-    vs_micrograd = moons["micrograd 0.1.0"] / moons["microgradx compiled"]
-    vs_torch = moons["microgradx compiled"] / moons["PyTorch batched"]
-    digits_vs_torch = digits["microgradx compiled"] / digits["PyTorch batched"]
-    checks = [
-        (
-            f"moons: compiled {vs_micrograd:.0f}× faster than micrograd",
-            vs_micrograd,
-            f"≥ {TARGET_MICROGRAD:.0f}×",
-            vs_micrograd >= TARGET_MICROGRAD,
-        ),
-        (
-            f"moons: compiled {vs_torch:.2f}× PyTorch batched's time",
-            vs_torch,
-            f"≤ {TARGET_TORCH:.0f}×",
-            vs_torch <= TARGET_TORCH,
-        ),
-        (
-            f"digits: compiled {digits_vs_torch:.2f}× PyTorch batched's time",
-            digits_vs_torch,
-            f"≤ {TARGET_TORCH:.0f}×",
-            digits_vs_torch <= TARGET_TORCH,
-        ),
-        (
-            f"compiling the moons loss graph: {compile_seconds * 1e3:.1f} ms",
-            compile_seconds,
-            f"< {TARGET_COMPILE_SECONDS:.0f} s",
-            compile_seconds < TARGET_COMPILE_SECONDS,
-        ),
-    ]
     print("\nTargets")
-    for text, _, target, ok in checks:
-        print(f"  {'met ' if ok else 'MISSED'}  {text}  (target {target})")
-    print(f"\n  {compiled!r}: {len(compiled.loss_graph.instructions)} instructions")
-    return 0 if all(ok for *_, ok in checks) else 1
+    compiled_moons = moons["microgradx compiled"]
+    ok = True
+    if micrograd is not None:
+        ratio = moons["micrograd 0.1.0"] / compiled_moons
+        text = f"moons: compiled {ratio:.0f}× faster than micrograd"
+        ok &= _target(text, ratio >= TARGET_MICROGRAD, f"≥ {TARGET_MICROGRAD:.0f}×")
+    else:
+        ok &= _target("moons: compiled against micrograd", None, f"≥ {TARGET_MICROGRAD:.0f}×")
+    for task, times in (("moons", moons), ("digits", digits)):
+        if torch is None:
+            ok &= _target(f"{task}: compiled against PyTorch batched", None, "≤ 5×")
+            continue
+        ratio = times["microgradx compiled"] / times["PyTorch batched"]
+        text = f"{task}: compiled takes {ratio:.2f}× PyTorch batched's time"
+        ok &= _target(text, ratio <= TARGET_TORCH, f"≤ {TARGET_TORCH:.0f}×")
+    text = f"compiling the moons loss graph takes {compile_seconds * 1e3:.1f} ms"
+    ok &= _target(text, compile_seconds < TARGET_COMPILE_SECONDS, "< 1 s")
+    graph = compiled.loss_graph
+    print(f"\n  the moons loss graph runs as {len(graph.instructions)} instructions:")
+    print("    " + graph.program().replace("\n", "\n    "))
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
