@@ -39,7 +39,7 @@ from microgradx.engine import topological_order
 
 SIZES = [2, 16, 16, 1]  # micrograd's demo: MLP(2, [16, 16, 1])
 ALPHA = 1e-4  # L2 regularisation, as in the demo
-ROUNDS = 3  # (b): rounds of alternating engines
+ROUNDS = 5  # (b): rounds of alternating engines
 STEPS = 4  # (b): consecutive training steps per round
 TARGETS = {"moons_gc_on": 20.0, "moons_gc_off": 2.0, "bytes_per_node": 300.0, "import_ms": 20.0}
 HAVE_MICROGRAD = importlib.util.find_spec("micrograd") is not None
