@@ -503,6 +503,25 @@ def test_compile_loss_trains_with_an_optimizer_unchanged():
     assert np.mean(np.sign(compiled.predict(X)) == y) > 0.8
 
 
+def test_compile_loss_with_a_real_valued_target_as_an_input():
+    """A loss that keeps the target as a Value (here a squared error) needs no targets list:
+    the target becomes one more input column."""
+    model = nn.MLP(3, [5, 1], activation="tanh", seed=2)
+    params = model.parameters()
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(9, 3)), rng.normal(size=9)
+    compiled = compile_loss(model, lambda out, t: (out - t) ** 2, 3)
+    mean = compiled.step(X, y)
+    grads = np.array([p.grad for p in params])
+
+    for p in params:
+        p.grad = 0.0
+    reference = functional.mean([(model(list(row)) - t) ** 2 for row, t in zip(X, y.tolist())])
+    reference.backward()
+    assert_close(mean, reference.data)
+    assert_close(grads, [p.grad for p in params])
+
+
 def test_compile_loss_errors():
     model = nn.MLP(2, [4, 1], seed=0)
     compiled = compile_loss(model, losses.hinge, 2, targets=[-1, 1])
