@@ -135,7 +135,9 @@ class Value:
                 f"division by zero: {x:g} / {y:g} ({_name(self)} / {_name(other)}): "
                 "the divisor must be nonzero"
             )
-        return _node(x / y, "/", (self, other), (1.0 / y, -x / (y * y)))
+        quotient = x / y
+        # -(x/y)/y rather than -x/y²: y² underflows to 0 for |y| < 1e-154.
+        return _node(quotient, "/", (self, other), (1.0 / y, -quotient / y))
 
     def __neg__(self) -> Value:
         """-x;  ∂/∂x = -1."""
