@@ -340,10 +340,6 @@ def test_random_graphs_agree_with_the_scalar_engine(steps, param_values, rows):
         assume(False)  # nothing to compile: the graph cannot even be traced at row 0
     try:
         expected = scalar_reference(build, ps, batch)
-    except ZeroDivisionError:
-        # The engine's x/y records -x/(y·y), which divides by zero once y² underflows
-        # (|y| < 1e-154, e.g. a tiny softmax output): an engine issue, not compile's.
-        assume(False)
     except (ValueError, OverflowError) as error:
         with pytest.raises((ValueError, OverflowError)):
             compiled_run(build, ps, batch)
