@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint format bench images clean
+.PHONY: install demo test lint bench images notebooks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,11 @@ demo: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest tests
+	$(BIN)/python scripts/build_notebooks.py --check
+	$(BIN)/python -m pytest --nbmake --nbmake-kernel=python3 notebooks
+	$(BIN)/python scripts/pypi_description.py --check
+	$(BIN)/python scripts/check_wheel.py
 
 lint: install
 	$(BIN)/ruff check --fix .
@@ -29,6 +33,12 @@ lint: install
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run.py
+
+images: install
+	$(BIN)/python scripts/make_images.py
+
+notebooks: install
+	$(BIN)/python scripts/build_notebooks.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

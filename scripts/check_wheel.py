@@ -1,0 +1,164 @@
+"""Build the sdist and wheel, install the wheel into a fresh virtual environment outside
+the source tree, and check that what a student gets from `pip install microgradx` works.
+
+Run by `make test` (after the unit tests). Prints the wheel's contents and size.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+import tomllib
+import venv
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Files the installed package needs at run time, and files it must not carry.
+REQUIRED_IN_WHEEL = [
+    "microgradx/__init__.py",
+    "microgradx/py.typed",
+    "microgradx/datasets/digits.csv.gz",
+    "microgradx/datasets/DIGITS_LICENSE.txt",
+]
+FORBIDDEN_PARTS = ("tests/", "notebooks/", "__pycache__", ".ipynb", "bench/", ".pyc")
+
+
+def run(cmd: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> str:
+    """Run a command, fail loudly with its output if it fails, return its stdout."""
+    result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+    if result.returncode != 0:
+        raise SystemExit(
+            f"FAILED: {' '.join(cmd)}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+        )
+    return result.stdout
+
+
+def check(condition: bool, message: str) -> None:
+    if not condition:
+        raise SystemExit(f"FAILED: {message}")
+    print(f"  ok  {message}")
+
+
+def build(outdir: Path) -> tuple[Path, Path]:
+    run([sys.executable, "-m", "build", "--outdir", str(outdir), str(ROOT)], cwd=ROOT)
+    (wheel,) = outdir.glob("*.whl")
+    (sdist,) = outdir.glob("*.tar.gz")
+    return wheel, sdist
+
+
+def check_contents(wheel: Path, sdist: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    print(f"wheel {wheel.name}: {wheel.stat().st_size / 1024:.0f} KiB, {len(names)} files")
+    for name in names:
+        print(f"    {name}")
+    for required in REQUIRED_IN_WHEEL:
+        check(required in names, f"wheel contains {required}")
+    check(any(n.endswith(".dist-info/licenses/LICENSE") for n in names), "wheel carries LICENSE")
+    bad = [n for n in names if any(part in n for part in FORBIDDEN_PARTS)]
+    check(not bad, f"wheel carries no tests, notebooks or caches {bad or ''}")
+    with tarfile.open(sdist) as archive:
+        sdist_names = archive.getnames()
+    check(any(n.endswith("/LICENSE") for n in sdist_names), "sdist carries LICENSE")
+    bad = [n for n in sdist_names if any(part in n for part in FORBIDDEN_PARTS)]
+    check(not bad, f"sdist carries no tests, notebooks or caches {bad or ''}")
+
+
+def fresh_venv(where: Path) -> Path:
+    venv.EnvBuilder(with_pip=True).create(where)
+    return where / "bin"
+
+
+def lower_bounds() -> list[str]:
+    """The run-time dependencies pinned to the lowest versions pyproject.toml allows."""
+    with open(ROOT / "pyproject.toml", "rb") as file:
+        dependencies = tomllib.load(file)["project"]["dependencies"]
+    return [requirement.replace(">=", "==") for requirement in dependencies]
+
+
+def check_metadata(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        metadata = archive.read(name).decode("utf-8")
+    check("](docs/" not in metadata, "the description has no relative links to pictures")
+    check("Classifier: Intended Audience :: Education" in metadata, "classifiers are set")
+    check("Requires-Python: >=3.10" in metadata, "requires-python is set")
+
+
+def check_installed(bin_dir: Path, wheel: Path, workdir: Path) -> None:
+    python = str(bin_dir / "python")
+    # The smoke tests below run on the oldest dependencies the package says it works with.
+    pins = lower_bounds()
+    print(f"  installing with the lowest allowed dependencies: {', '.join(pins)}")
+    run([python, "-m", "pip", "install", "--quiet", str(wheel), *pins], cwd=workdir)
+    command = str(bin_dir / "microgradx")
+
+    import microgradx  # the source tree's version, to compare with the installed one
+
+    version = run([command, "--version"], cwd=workdir).strip()
+    check(version.endswith(microgradx.__version__), f"--version says {version!r}")
+
+    table = json.loads(run([command, "grad", "(x+y)*z**2", "x=2", "y=-3", "z=2", "--json"],
+                           cwd=workdir))
+    check(table["f"] == -4.0, "grad: f = -4")
+    check(table["gradients"] == {"x": 4.0, "y": 4.0, "z": -4.0}, "grad: ∂f = 4, 4, -4")
+
+    # Only the venv on PATH: no system `dot`, so the graphviz-pure fallback must render.
+    bare = {**os.environ, "PATH": str(bin_dir)}
+    bare.pop("MICROGRADX_DOT", None)
+    out = workdir / "out.svg"
+    run([command, "draw", "(x+y)*z**2", "x=2", "y=-3", "z=2", "-o", str(out)], cwd=workdir,
+        env=bare)
+    svg = out.read_text(encoding="utf-8")
+    check(svg.lstrip().startswith("<") and "<svg" in svg, "draw renders SVG without system dot")
+    check("-4" in svg, "the SVG shows f = -4")
+    run([command, "draw", "(x+y)*z**2", "x=2", "y=-3", "z=2", "-o", str(workdir / "out.png")],
+        cwd=workdir, env=bare)
+    check((workdir / "out.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n",
+          "draw renders PNG without system dot")
+
+    digits = run([python, "-c", "import microgradx; X, y = microgradx.data.load_digits(); "
+                  "print(X.shape, y.shape)"], cwd=workdir)
+    check(digits.strip() == "(1797, 64) (1797,)", f"load_digits from the wheel: {digits.strip()}")
+
+    training = run([python, "-c", TRAINING_SNIPPET], cwd=workdir)
+    check("accuracy" in training, f"a short fit run: {training.strip()}")
+
+    run([python, "-m", "pip", "install", "--quiet", f"{wheel}[dev]"], cwd=workdir)
+    run([python, "-c", "import matplotlib, ipywidgets, pytest, hypothesis, nbmake, micrograd"],
+        cwd=workdir)
+    check(True, "the extras [dev] = [notebooks,test,bench] install and import")
+
+
+TRAINING_SNIPPET = """
+from microgradx import nn, losses, optim, data, train
+X, y = data.make_moons(n_samples=40, noise=0.1, seed=0)
+model = nn.MLP(2, [8, 1], seed=0)
+history = train.fit(model, losses.hinge, optim.SGD(model.parameters(), lr=0.1),
+                    X, 2 * y - 1, epochs=3, progress=False)
+print("accuracy", history.accuracy[-1])
+"""
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="microgradx-wheel-") as temp:
+        temp_dir = Path(temp)
+        print("building sdist and wheel ...")
+        wheel, sdist = build(temp_dir / "dist")
+        check_contents(wheel, sdist)
+        check_metadata(wheel)
+        print("installing the wheel into a fresh virtual environment ...")
+        bin_dir = fresh_venv(temp_dir / "venv")
+        workdir = temp_dir / "elsewhere"
+        workdir.mkdir()
+        check_installed(bin_dir, wheel, workdir)
+    print("the wheel works from a clean environment")
+
+
+if __name__ == "__main__":
+    main()
