@@ -12,10 +12,11 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import tomllib
 import venv
 import zipfile
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -103,8 +104,9 @@ def check_installed(bin_dir: Path, wheel: Path, workdir: Path) -> None:
     version = run([command, "--version"], cwd=workdir).strip()
     check(version.endswith(microgradx.__version__), f"--version says {version!r}")
 
-    table = json.loads(run([command, "grad", "(x+y)*z**2", "x=2", "y=-3", "z=2", "--json"],
-                           cwd=workdir))
+    table = json.loads(
+        run([command, "grad", "(x+y)*z**2", "x=2", "y=-3", "z=2", "--json"], cwd=workdir)
+    )
     check(table["f"] == -4.0, "grad: f = -4")
     check(table["gradients"] == {"x": 4.0, "y": 4.0, "z": -4.0}, "grad: ∂f = 4, 4, -4")
 
@@ -112,26 +114,40 @@ def check_installed(bin_dir: Path, wheel: Path, workdir: Path) -> None:
     bare = {**os.environ, "PATH": str(bin_dir)}
     bare.pop("MICROGRADX_DOT", None)
     out = workdir / "out.svg"
-    run([command, "draw", "(x+y)*z**2", "x=2", "y=-3", "z=2", "-o", str(out)], cwd=workdir,
-        env=bare)
+    run(
+        [command, "draw", "(x+y)*z**2", "x=2", "y=-3", "z=2", "-o", str(out)], cwd=workdir, env=bare
+    )
     svg = out.read_text(encoding="utf-8")
     check(svg.lstrip().startswith("<") and "<svg" in svg, "draw renders SVG without system dot")
     check("-4" in svg, "the SVG shows f = -4")
-    run([command, "draw", "(x+y)*z**2", "x=2", "y=-3", "z=2", "-o", str(workdir / "out.png")],
-        cwd=workdir, env=bare)
-    check((workdir / "out.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n",
-          "draw renders PNG without system dot")
+    run(
+        [command, "draw", "(x+y)*z**2", "x=2", "y=-3", "z=2", "-o", str(workdir / "out.png")],
+        cwd=workdir,
+        env=bare,
+    )
+    check(
+        (workdir / "out.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n",
+        "draw renders PNG without system dot",
+    )
 
-    digits = run([python, "-c", "import microgradx; X, y = microgradx.data.load_digits(); "
-                  "print(X.shape, y.shape)"], cwd=workdir)
+    digits = run(
+        [
+            python,
+            "-c",
+            "import microgradx; X, y = microgradx.data.load_digits(); print(X.shape, y.shape)",
+        ],
+        cwd=workdir,
+    )
     check(digits.strip() == "(1797, 64) (1797,)", f"load_digits from the wheel: {digits.strip()}")
 
     training = run([python, "-c", TRAINING_SNIPPET], cwd=workdir)
     check("accuracy" in training, f"a short fit run: {training.strip()}")
 
     run([python, "-m", "pip", "install", "--quiet", f"{wheel}[dev]"], cwd=workdir)
-    run([python, "-c", "import matplotlib, ipywidgets, pytest, hypothesis, nbmake, micrograd"],
-        cwd=workdir)
+    run(
+        [python, "-c", "import matplotlib, ipywidgets, pytest, hypothesis, nbmake, micrograd"],
+        cwd=workdir,
+    )
     check(True, "the extras [dev] = [notebooks,test,bench] install and import")
 
 
