@@ -59,16 +59,22 @@ class Compiled:
         instructions: the program, in execution order (``print(step.program())``).
     """
 
-    def __init__(self, roots: list[Value], inputs: list[Value], single: bool) -> None:
-        nodes, root_ids = trace(roots, inputs)
+    def __init__(
+        self, roots: list[Value], inputs: list[Value], single: bool, watch: Sequence[Value] = ()
+    ) -> None:
+        # Watched nodes are kept like roots (so they keep a slot) but get no gradient.
+        nodes, root_ids = trace([*roots, *watch], inputs)
         flatten_sums(nodes, root_ids)
         instructions, parameter_ids, n_rows, n_scalars = plan(nodes, root_ids, len(inputs))
+        root_ids, watch_ids = root_ids[: len(roots)], root_ids[len(roots) :]
         self.roots = roots
         self.inputs = inputs
         self.parameters = [nodes[i].value for i in parameter_ids]
         self.instructions: list[Instruction] = instructions
         self._single = single
         self._outputs = [(nodes[i].per_row, nodes[i].slot) for i in root_ids]
+        self._watched = [(nodes[i].per_row, nodes[i].slot) for i in watch_ids]
+        self._last: tuple[np.ndarray, np.ndarray] | None = None
         self._backward = [ins for ins in reversed(instructions) if ins.needs_grad]
         self._n_rows = n_rows
         self._scalars = np.zeros((n_scalars, 1))
@@ -112,13 +118,15 @@ class Compiled:
     def forward(self, batch: Any) -> np.ndarray:
         """The root's value for every row: shape (B,), or (B, number of roots) for several."""
         rows, scalars, _ = self._run(batch)
-        columns = [
-            rows[slot] if per_row else np.full(rows.shape[1], scalars[slot, 0])
-            for per_row, slot in self._outputs
-        ]
         if self._single:
-            return columns[0].copy()
-        return np.stack(columns, axis=1)
+            return _columns(self._outputs, rows, scalars)[:, 0]
+        return _columns(self._outputs, rows, scalars)
+
+    def watched(self) -> np.ndarray:
+        """The watched nodes' values per row in the last call: shape (B, number watched)."""
+        if self._last is None:
+            raise RuntimeError("nothing has run yet: call step(batch) or forward(batch) first")
+        return _columns(self._watched, *self._last)
 
     def program(self) -> str:
         """The instructions as text, one per line: what runs, on which slots of the tables."""
@@ -157,6 +165,7 @@ class Compiled:
                 raise error_for(failure.instruction, failure.bad, overflow=False) from None
             if not (quick_finite(rows) and quick_finite(scalars)):
                 check_finite(self.instructions, rows, scalars)
+        self._last = (rows, scalars)
         return rows, scalars, row_grads
 
     def _buffers(self, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -203,6 +212,17 @@ class Compiled:
                     f"parameter {_name(parameter)} is {parameter.data}: a parameter must be a "
                     "finite number (if training diverged, lower the learning rate)"
                 )
+
+
+def _columns(slots: list[tuple[bool, int]], rows: np.ndarray, scalars: np.ndarray) -> np.ndarray:
+    """The values of the nodes in ``slots`` for every row, one column per node (a copy)."""
+    return np.stack(
+        [
+            rows[slot] if per_row else np.full(rows.shape[1], scalars[slot, 0])
+            for per_row, slot in slots
+        ],
+        axis=1,
+    )
 
 
 def _names(values: list[Value], shown: int = 6) -> str:
@@ -277,7 +297,7 @@ class CompiledLoss:
         output_list = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
         self.targets = None if targets is None else list(targets)
         if self.targets is None:
-            target = Value(0.0, "y")
+            target = Value(1.0, "y")  # traced at 1.0: in the domain of more ops than 0.0 (log, 1/y)
             example_loss = loss(outputs, target)
             label_inputs = [target]
         else:
@@ -298,7 +318,8 @@ class CompiledLoss:
             raise TypeError(f"penalty must be a Value (e.g. l2 · Σ p²), got {penalty!r}")
         # The penalty is a second root: parameter-only, its batch mean is itself.
         roots = [example_loss] if penalty is None else [example_loss, penalty]
-        self.loss_graph = compile(roots, inputs=xs + label_inputs)
+        # The loss graph also keeps the model's outputs, so a training step can report them.
+        self.loss_graph = Compiled(roots, xs + label_inputs, False, watch=output_list)
         self.loss_graph_width = len(xs) + len(label_inputs)
         self._target_row = None if targets is None else np.asarray(self.targets)[None, :]
         self.output_graph = compile(output_list, inputs=xs)
@@ -310,9 +331,23 @@ class CompiledLoss:
         mean loss + penalty to every parameter's grad."""
         return float(self.loss_graph.step(self.batch(X, y))[0])
 
+    def step_with_outputs(self, X: Any, y: Any) -> tuple[float, np.ndarray]:
+        """``step(X, y)``, and the model's outputs per row from the same forward pass (as
+        ``predict(X)`` gives them before the optimizer changes the parameters)."""
+        mean_loss = float(self.loss_graph.step(self.batch(X, y))[0])
+        return mean_loss, self._shaped(self.loss_graph.watched())
+
+    def evaluate(self, X: Any, y: Any) -> tuple[float, np.ndarray]:
+        """Mean loss over the rows of (X, y), without the penalty, and the model's outputs
+        per row; no gradients."""
+        per_row_loss = self.loss_graph.forward(self.batch(X, y))[:, 0]
+        return float(per_row_loss.mean()), self._shaped(self.loss_graph.watched())
+
     def predict(self, X: Any) -> np.ndarray:
         """The model's outputs for each row of X: shape (B,) for one output, else (B, k)."""
-        outputs = self.output_graph.forward(X)
+        return self._shaped(self.output_graph.forward(X))
+
+    def _shaped(self, outputs: np.ndarray) -> np.ndarray:
         return outputs[:, 0] if self._single_output else outputs
 
     def batch(self, X: Any, y: Any) -> np.ndarray:

@@ -42,7 +42,7 @@ def mse(pred: Any, target: Any) -> Value:
                     f"{len(ps)} numbers, got {t!r}"
                 )
             return functional.sum([(_as_value(pk) - tk) ** 2 for pk, tk in zip(ps, ts)])
-        return (_as_value(p) - _target_number(t, "mse")) ** 2
+        return (_as_value(p) - _target(t, "mse")) ** 2
 
     return _reduce(squared_error, pred, target, "mse", "predictions", "targets")
 
@@ -181,6 +181,12 @@ def _reduce(
     preds, targets = _as_list(pred), _as_list(target)
     _check_lengths(preds, targets, name, what, of)
     return functional.mean([one(p, t) for p, t in zip(preds, targets)])
+
+
+def _target(t: Any, name: str) -> Scalar:
+    """A target as a number, or as itself if it is a Value: a Value target is part of the
+    graph (``compile`` can then give it a different value in every row)."""
+    return t if isinstance(t, Value) else _target_number(t, name)
 
 
 def _target_number(t: Any, name: str) -> float:

@@ -107,6 +107,10 @@ class SGD(Optimizer):
     def step(self) -> None:
         """Update every parameter once from its current ``grad``."""
         lr, mu, decay = self.lr, self.momentum, self.weight_decay
+        if mu == 0.0 and decay == 0.0:  # plain gradient descent: the same update, less work
+            for p in self.params:
+                p.data -= lr * p.grad
+            return
         first = self.velocity is None
         if mu != 0.0 and first:
             self.velocity = [0.0] * len(self.params)

@@ -9,22 +9,29 @@
 
 Each step is the one from the lectures (E8): zero the gradients, run the model on a
 mini-batch, average the loss over its examples, backpropagate, update the parameters.
+``fit`` runs it on the compiled graph when it can (``microgradx.compile``: one example's
+graph traced once, then run over every row of a batch with numpy), else on the scalar
+engine; both give the same numbers.
 Press Ctrl-C (or interrupt the notebook kernel) to stop early: ``fit`` returns the history
 of the epochs finished so far (the model keeps the updates of every step it completed).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+import microgradx.compile as batched
 from microgradx import data as data_module
 from microgradx import functional, losses
+from microgradx.compile import CompiledLoss, compile_loss
 from microgradx.engine import Value, no_grad
 from microgradx.nn import Module
 from microgradx.optim import LRScheduler, Optimizer
@@ -33,6 +40,7 @@ __all__ = [
     "History",
     "fit",
     "train_step",
+    "compiled_step",
     "predict",
     "accuracy",
     "evaluate",
@@ -51,7 +59,8 @@ class History:
     before its update (without the L2 penalty); ``accuracy`` the fraction classified
     correctly in those same forward passes (None for regression targets); ``lr`` the
     learning rate of the epoch's last step. ``val_loss``/``val_accuracy`` are filled when
-    ``fit`` gets ``validation=(X_val, y_val)``. ``interrupted`` is True if Ctrl-C stopped it.
+    ``fit`` gets ``validation=(X_val, y_val)``. ``interrupted`` is True if Ctrl-C stopped it;
+    ``compiled`` is True if the steps ran on the compiled graph.
     """
 
     loss: list[float] = field(default_factory=list)
@@ -61,6 +70,7 @@ class History:
     val_accuracy: list[float | None] = field(default_factory=list)
     seconds: float = 0.0
     interrupted: bool = False
+    compiled: bool = False
 
     @property
     def epochs(self) -> int:
@@ -105,6 +115,21 @@ def train_step(
     return data_loss.data, outputs
 
 
+def compiled_step(
+    compiled: CompiledLoss, optimizer: Optimizer, X_batch: np.ndarray, y_batch: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """``train_step`` on a compiled graph: the same step, every row of the batch at once.
+
+    ``compiled`` (from ``compile_loss``, with l2 · Σₚ p² as its penalty) evaluates
+    L = (1/B) Σᵢ loss(model(xᵢ), yᵢ) + l2 · Σₚ p² and adds ∂L/∂p to every p.grad, as
+    ``backward`` would. Returns (mean loss, the model's outputs per row).
+    """
+    optimizer.zero_grad()
+    batch_loss, outputs = compiled.step_with_outputs(X_batch, y_batch)
+    optimizer.step()
+    return batch_loss, outputs
+
+
 def fit(
     model: Module,
     loss: Loss,
@@ -121,6 +146,7 @@ def fit(
     validation: tuple[Any, Any] | None = None,
     progress: bool = True,
     callback: Callable[[int, History], None] | None = None,
+    compiled: bool | None = None,
 ) -> History:
     """Train ``model`` for ``epochs`` passes over (X, y); return the ``History``.
 
@@ -139,6 +165,11 @@ def fit(
         validation: (X_val, y_val), evaluated after every epoch.
         progress: show a tqdm progress bar with the loss and accuracy.
         callback: called as callback(epoch, history) after every epoch (e.g. to plot live).
+        compiled: True runs every step on the compiled graph of loss(model(x), y) (traced
+            once, with ``compile_loss``); False on the scalar engine, one example at a time;
+            None (default) compiles when the model and loss can be compiled, else warns in
+            one line and uses the scalar engine. Both give the same history and parameters
+            (to rounding).
     """
     X, y = _check_data(X, y, model)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
@@ -147,12 +178,21 @@ def fit(
         raise ValueError(f"fit: l2 must be a number ≥ 0, got {l2!r}")
     if schedule is not None and not (isinstance(schedule, LRScheduler) or callable(schedule)):
         raise TypeError(f"fit: schedule must be a scheduler or a function k ↦ lr, got {schedule!r}")
+    if validation is not None:
+        validation = _check_data(*validation, model)
     size = len(X) if batch_size is None else batch_size
     loader = data_module.batches(X, y, size, shuffle=shuffle, seed=seed)
     threshold = _threshold(loss)
     classify = _is_classification(y)
+    program = _compile_for_fit(model, loss, optimizer, X, y, l2, validation, compiled)
+    if program is None:
+        step_on = functools.partial(train_step, model, loss, optimizer, l2=l2)
+        evaluate_on = functools.partial(evaluate, model, loss)
+    else:
+        step_on = functools.partial(compiled_step, program, optimizer)
+        evaluate_on = functools.partial(_evaluate_compiled, program, threshold)
 
-    history = History()
+    history = History(compiled=program is not None)
     start = time.perf_counter()
     bar = _progress_bar(epochs, progress)
     step = 0
@@ -163,7 +203,7 @@ def fit(
                 if schedule is not None and not isinstance(schedule, LRScheduler):
                     optimizer.lr = schedule(step)
                 used_lr = optimizer.lr
-                batch_loss, outputs = train_step(model, loss, optimizer, X_batch, y_batch, l2)
+                batch_loss, outputs = step_on(X_batch, y_batch)
                 if isinstance(schedule, LRScheduler):
                     schedule.step()
                 step += 1
@@ -174,7 +214,7 @@ def fit(
             history.accuracy.append(correct / len(X) if classify else None)
             history.lr.append(used_lr)
             if validation is not None:
-                val_loss, val_accuracy = evaluate(model, loss, *validation)
+                val_loss, val_accuracy = evaluate_on(*validation)
                 history.val_loss.append(val_loss)
                 history.val_accuracy.append(val_accuracy)
             history.seconds = time.perf_counter() - start
@@ -199,10 +239,7 @@ def predict(model: Module, X: Any) -> np.ndarray:
     if rows.ndim == 1:
         rows = rows[None, :]
     with no_grad():
-        outputs = [model(row) for row in rows]
-    return np.array(
-        [o.data if isinstance(o, Value) else [v.data for v in o] for o in outputs], dtype=float
-    )
+        return _numbers([model(row) for row in rows])
 
 
 def accuracy(outputs: Any, y: Any, threshold: float = 0.0) -> float:
@@ -221,12 +258,18 @@ def evaluate(model: Module, loss: Loss, X: Any, y: Any) -> tuple[float, float | 
     Accuracy is None when the targets are not class labels.
     """
     X, y = _check_data(X, y, model)
-    with no_grad():
-        outputs = [model(row) for row in X]
-        mean_loss = loss(outputs, y.tolist()).data
+    mean_loss, outputs = _scalar_loss_and_outputs(model, loss, X, y)
     if not _is_classification(y):
         return mean_loss, None
     return mean_loss, _count_correct(outputs, y, _threshold(loss)) / len(y)
+
+
+def _scalar_loss_and_outputs(
+    model: Module, loss: Loss, X: np.ndarray, y: np.ndarray
+) -> tuple[float, list[Any]]:
+    with no_grad():
+        outputs = [model(row) for row in X]
+        return loss(outputs, y.tolist()).data, outputs
 
 
 def plot_history(history: History, path: str | None = None) -> Any:
@@ -265,15 +308,19 @@ def plot_decision_boundary(
     X: Any,
     y: Any,
     path: str | None = None,
-    resolution: int = 60,
+    resolution: int | None = None,
     threshold: float = 0.0,
+    ax: Any = None,
+    title: str = "Decision boundary",
 ) -> Any:
     """The class the model predicts over the plane, with the data points on top.
 
     For a 2-input model: a grid of ``resolution``² points around X is classified (a score
     above ``threshold`` is the positive class; several outputs: the largest wins) and
-    shaded; the points are coloured by their label y. Returns the Figure; saved to
-    ``path`` if given.
+    shaded; the points are coloured by their label y. The grid runs through the model's
+    compiled graph when it can (default resolution 200), else through the scalar engine
+    (default 60). Draws on ``ax`` if given (e.g. one of several side by side), else on a
+    new figure. Returns the Figure; saved to ``path`` if given.
     """
     X, y = _check_data(X, y, model)
     if X.ndim != 2 or X.shape[1] != 2:
@@ -281,18 +328,111 @@ def plot_decision_boundary(
             f"plot_decision_boundary needs 2-D inputs (X of shape (n, 2)), got {X.shape}"
         )
     plt = _pyplot()
+    forward = _compiled_forward(model, X[:_CHECKED_ROWS])
+    if resolution is None:
+        resolution = 60 if forward is None else 200
     margin = 0.25 * (X.max(axis=0) - X.min(axis=0)) + 1e-9
     low, high = X.min(axis=0) - margin, X.max(axis=0) + margin
     xs, ys = np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution)
     grid_x, grid_y = np.meshgrid(xs, ys)
-    scores = predict(model, np.column_stack([grid_x.ravel(), grid_y.ravel()]))
+    grid = np.column_stack([grid_x.ravel(), grid_y.ravel()])
+    scores = predict(model, grid) if forward is None else forward(grid)
     classes = scores.argmax(axis=1) if scores.ndim == 2 else (scores > threshold).astype(int)
-    fig, ax = plt.subplots(figsize=(5, 4.5))
+    own_figure = ax is None
+    if own_figure:
+        fig, ax = plt.subplots(figsize=(5, 4.5))
     ax.contourf(grid_x, grid_y, classes.reshape(grid_x.shape), alpha=0.3, cmap="coolwarm")
     ax.scatter(X[:, 0], X[:, 1], c=y, s=25, cmap="coolwarm", edgecolors="k", linewidths=0.5)
-    ax.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), title="Decision boundary")
+    ax.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), title=title)
+    if not own_figure:  # the caller's figure: theirs to lay out, show and close
+        if path is not None:
+            ax.figure.savefig(path, dpi=150)
+        return ax.figure
     fig.tight_layout()
     return _finish(fig, path, plt)
+
+
+# ----------------------------------------------------------------------
+# The compiled graph: when it can be used.
+# ----------------------------------------------------------------------
+
+# compile traces one example; it is compared with the scalar engine on this many rows.
+_CHECKED_ROWS = 8
+# Beyond this many classes, tracing one loss per label makes too big a graph.
+_MAX_TRACED_LABELS = 100
+# What tracing a model or loss that cannot be compiled raises.
+_CANNOT_COMPILE = (ValueError, TypeError, ArithmeticError)
+
+
+def _compile_for_fit(
+    model: Module,
+    loss: Loss,
+    optimizer: Optimizer,
+    X: np.ndarray,
+    y: np.ndarray,
+    l2: float,
+    validation: tuple[np.ndarray, np.ndarray] | None,
+    compiled: bool | None,
+) -> CompiledLoss | None:
+    """``fit``'s compiled loss graph (with the L2 penalty), or None for the scalar engine."""
+    if compiled is False:
+        return None
+    labels = y if validation is None else np.concatenate([y, validation[1]])
+    targets = None  # a regression target: a Value input of its own
+    if _is_classification(labels) and len(np.unique(labels)) <= _MAX_TRACED_LABELS:
+        targets = [int(label) for label in np.unique(labels)]
+    penalty = l2 * functional.sum([p * p for p in optimizer.params]) if l2 else None
+    try:
+        program = compile_loss(model, loss, X.shape[1], targets=targets, penalty=penalty)
+        _check_against_scalar(program, model, loss, X[:_CHECKED_ROWS], y[:_CHECKED_ROWS])
+    except _CANNOT_COMPILE as error:
+        if compiled:
+            raise type(error)(f"fit(compiled=True): {error}; use compiled=False") from error
+        warnings.warn(
+            f"fit: training on the scalar engine, the loss could not be compiled ({error})",
+            stacklevel=3,
+        )
+        return None
+    return program
+
+
+def _check_against_scalar(
+    program: CompiledLoss, model: Module, loss: Loss, X: np.ndarray, y: np.ndarray
+) -> None:
+    """The compiled graph must give the scalar engine's numbers: a model or loss whose graph
+    depends on the data (an ``if`` on ``.data``) would not, as one example was traced."""
+    compiled_loss, compiled_outputs = program.evaluate(X, y)
+    scalar_loss, scalar_outputs = _scalar_loss_and_outputs(model, loss, X, y)
+    if not (
+        math.isclose(compiled_loss, scalar_loss, rel_tol=1e-9, abs_tol=1e-12)
+        and np.allclose(compiled_outputs, _numbers(scalar_outputs), rtol=1e-9, atol=1e-12)
+    ):
+        raise ValueError(
+            "the compiled graph disagrees with the scalar engine on the first rows, so the "
+            "model or loss builds a different graph for different data"
+        )
+
+
+def _compiled_forward(model: Module, X_check: np.ndarray) -> Callable[[Any], Any] | None:
+    """The model's outputs per row via its compiled graph; None if it cannot be compiled."""
+    xs = [Value(0.0, f"x{i}") for i in range(X_check.shape[1])]
+    try:
+        outputs = model(xs)
+        forward = batched.compile(outputs, inputs=xs).forward
+        agrees = np.allclose(forward(X_check), predict(model, X_check), rtol=1e-9, atol=1e-12)
+    except _CANNOT_COMPILE:
+        return None
+    return forward if agrees else None
+
+
+def _evaluate_compiled(
+    program: CompiledLoss, threshold: float, X: np.ndarray, y: np.ndarray
+) -> tuple[float, float | None]:
+    """``evaluate`` on the compiled graph: (mean loss, accuracy or None)."""
+    mean_loss, outputs = program.evaluate(X, y)
+    if not _is_classification(y):
+        return mean_loss, None
+    return mean_loss, _count_correct(outputs, y, threshold) / len(y)
 
 
 # ----------------------------------------------------------------------
@@ -312,6 +452,13 @@ def _check_data(X: Any, y: Any, model: Module) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
+def _numbers(outputs: list[Any]) -> np.ndarray:
+    """Outputs (Values, or lists of Values) as numbers: shape (n,) or (n, outputs)."""
+    return np.array(
+        [o.data if isinstance(o, Value) else [v.data for v in o] for o in outputs], dtype=float
+    )
+
+
 def _is_classification(y: np.ndarray) -> bool:
     """Targets that are whole numbers are class labels; anything else is regression."""
     return bool(len(y)) and bool(np.all(np.equal(np.mod(y, 1), 0)))
@@ -323,8 +470,14 @@ def _threshold(loss: Loss) -> float:
 
 
 def _count_correct(outputs: Sequence[Any], y: np.ndarray, threshold: float) -> int:
-    correct = 0
     negative = -1 if np.any(y < 0) else 0
+    if isinstance(outputs, np.ndarray):  # numbers from the compiled graph: the same rule
+        if outputs.ndim == 2:
+            predicted = outputs.argmax(axis=1)
+        else:
+            predicted = np.where(outputs > threshold, 1, negative)
+        return int(np.sum(predicted == y))
+    correct = 0
     for output, label in zip(outputs, y.tolist()):
         if isinstance(output, (list, tuple)) or (hasattr(output, "ndim") and output.ndim >= 1):
             scores = [o.data if isinstance(o, Value) else float(o) for o in output]

@@ -86,6 +86,23 @@ def test_mse_accepts_numpy_arrays():
     assert losses.mse(np.array([1.0, 3.0]), np.array([0.0, 0.0])).data == 5.0
 
 
+def test_mse_keeps_a_value_target_in_the_graph():
+    """A Value target is a node of the loss graph: ∂/∂t (p − t)² = −2(p − t), and compile
+    can give it another value in every row."""
+    from microgradx.compile import compile
+
+    p, t = Value(3.0, "p"), Value(1.0, "t")
+    loss = losses.mse(p, t)
+    loss.backward()
+    assert loss.data == 4.0
+    assert (p.grad, t.grad) == (4.0, -4.0)
+    assert t in loss.topological_order()
+
+    step = compile(loss, inputs=[p, t])
+    rows = np.array([[3.0, 1.0], [0.0, 2.0], [1.5, -0.5]])
+    np.testing.assert_allclose(step.forward(rows), (rows[:, 0] - rows[:, 1]) ** 2, rtol=1e-15)
+
+
 # ----------------------------------------------------------------------
 # hinge
 # ----------------------------------------------------------------------

@@ -28,6 +28,22 @@ def test_plain_gradient_descent():
     assert p.data == pytest.approx(0.8)  # p − λ·g
 
 
+def test_plain_gradient_descent_is_exactly_p_minus_lr_g():
+    """Without momentum and weight decay every parameter moves by exactly −lr·g (PyTorch's
+    ``p.add_(g, alpha=-lr)``), bit for bit, with the learning rate of each step."""
+    rng = np.random.default_rng(0)
+    data, grads = rng.normal(size=50), rng.normal(size=50) * 10.0 ** rng.integers(-8, 8, 50)
+    params = [param(d, g) for d, g in zip(data, grads)]
+    sgd = optim.SGD(params, lr=0.3)
+    sgd.step()
+    expected = data - 0.3 * grads
+    assert [p.data for p in params] == expected.tolist()
+    sgd.lr = 0.05
+    sgd.step()  # the grads were not zeroed: the same g again
+    assert [p.data for p in params] == (expected - 0.05 * grads).tolist()
+    assert sgd.velocity is None  # no momentum buffer is kept
+
+
 def test_momentum_by_hand():
     p = param(1.0, 2.0)
     sgd = optim.SGD([p], lr=0.1, momentum=0.9)

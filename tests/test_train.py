@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from microgradx import data, losses, nn, optim, train
+from microgradx.compile import compile_loss
 from microgradx.engine import Value
 
 
@@ -104,7 +105,9 @@ def test_digits_classifier_learns():
     assert history.val_accuracy[-1] > 0.8  # chance is 0.1
     assert len(history.val_loss) == 3
     loss, accuracy = train.evaluate(model, losses.cross_entropy, X_test, y_test)
-    assert (loss, accuracy) == (history.val_loss[-1], history.val_accuracy[-1])
+    assert history.compiled  # validation ran on the compiled graph: the same numbers
+    assert loss == pytest.approx(history.val_loss[-1], rel=1e-12)
+    assert accuracy == history.val_accuracy[-1]
     assert train.predict(model, X_test).shape == (len(X_test), 10)
 
 
@@ -115,6 +118,7 @@ def test_regression_targets_have_no_accuracy():
     history = train.fit(
         model, losses.mse, optim.SGD(model.parameters(), lr=0.3), X, y, epochs=60, progress=False
     )
+    assert history.compiled  # mse keeps the target a Value: one input column of the graph
     assert history.accuracy == [None] * 60
     assert history.loss[-1] < 1e-4
     w, b = (p.data for p in model.parameters())
@@ -177,12 +181,131 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_history():
     history = train.fit(
         model, interrupted_hinge, optim.SGD(model.parameters(), lr=0.1), X, 2 * y - 1,
         epochs=10, progress=False, callback=lambda epoch, h: epochs_seen.append(epoch),
+        compiled=False,  # the scalar engine calls the loss at every step
     )  # fmt: skip
     assert history.interrupted
     assert history.epochs == 3
     assert len(history.accuracy) == len(history.lr) == 3
     assert epochs_seen == [0, 1, 2]
     assert "interrupted" in repr(history)
+
+
+# ----------------------------------------------------------------------
+# The compiled graph: the same training, every row of a batch at once.
+# ----------------------------------------------------------------------
+
+
+def fit_both_ways(make_model, make_optimizer, loss, X, y, **options):
+    """fit twice from the same start, compiled and on the scalar engine."""
+    runs = []
+    for compiled in (True, False):
+        model = make_model()
+        history = train.fit(
+            model, loss, make_optimizer(model), X, y, compiled=compiled, progress=False, **options
+        )
+        assert history.compiled == compiled
+        runs.append((history, np.array([p.data for p in model.parameters()])))
+    return runs
+
+
+def assert_same_history(a, b):
+    for name in ("loss", "accuracy", "lr", "val_loss", "val_accuracy"):
+        assert getattr(a, name) == pytest.approx(getattr(b, name), rel=1e-9, abs=1e-12), name
+
+
+def test_compiled_fit_equals_scalar_fit_on_moons_with_hinge_and_l2():
+    X, y = data.make_moons(60, noise=0.1, seed=2)
+    (compiled, compiled_params), (scalar, scalar_params) = fit_both_ways(
+        lambda: nn.MLP(2, [16, 16, 1], seed=3),
+        lambda m: optim.SGD(m.parameters(), lr=0.1, momentum=0.9),
+        losses.hinge, X, 2 * y - 1, epochs=8, batch_size=16, l2=1e-3,
+        schedule=lambda k: 0.1 / (1 + 0.05 * k),
+    )  # fmt: skip
+    assert_same_history(compiled, scalar)
+    assert compiled.loss[-1] < 0.5 * compiled.loss[0]  # it trained: the runs are not trivial
+    np.testing.assert_allclose(compiled_params, scalar_params, rtol=1e-9, atol=1e-12)
+
+
+def test_compiled_fit_equals_scalar_fit_on_a_cross_entropy_problem():
+    X, y = data.make_spiral(45, 3, seed=1)
+    X_val, y_val = data.make_spiral(15, 3, seed=2)
+    (compiled, compiled_params), (scalar, scalar_params) = fit_both_ways(
+        lambda: nn.MLP(2, [8, 3], activation="tanh", seed=0),
+        lambda m: optim.Adam(m.parameters(), lr=0.05),
+        losses.cross_entropy, X, y, epochs=6, batch_size=10, l2=1e-2, validation=(X_val, y_val),
+    )  # fmt: skip
+    assert_same_history(compiled, scalar)
+    assert len(compiled.val_accuracy) == 6 and compiled.accuracy[-1] > 1 / 3
+    np.testing.assert_allclose(compiled_params, scalar_params, rtol=1e-9, atol=1e-12)
+
+
+def test_compiled_step_is_train_step_on_every_row_at_once():
+    X = np.array([[1.0, 2.0], [-1.0, 0.5], [0.3, -0.7]])
+    y = np.array([1, -1, -1])
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    twin = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    penalty = 0.01 * sum(p * p for p in model.parameters())
+    program = compile_loss(model, losses.logistic, 2, targets=[-1, 1], penalty=penalty)
+    loss, outputs = train.compiled_step(program, optim.SGD(model.parameters(), lr=0.1), X, y)
+    scalar_loss, scalar_outputs = train.train_step(
+        twin, losses.logistic, optim.SGD(twin.parameters(), lr=0.1), X, y, l2=0.01
+    )
+    assert loss == pytest.approx(scalar_loss, rel=1e-12)
+    assert outputs.tolist() == pytest.approx([o.data for o in scalar_outputs], rel=1e-12)
+    assert [p.data for p in model.parameters()] == pytest.approx(
+        [p.data for p in twin.parameters()], rel=1e-12
+    )
+
+
+def test_a_loss_that_cannot_be_compiled_trains_on_the_scalar_engine():
+    """binary_cross_entropy reads a soft label (here 0.1 or 0.9) as a number, so the label
+    cannot be an input of the graph: fit says so in one line and uses the scalar engine."""
+    X, y = data.make_moons(20, seed=0)
+    soft = np.where(y == 1, 0.9, 0.1)
+
+    class Probability(nn.Module):
+        def __init__(self):
+            self.mlp = nn.MLP(2, [4, 1], seed=0)
+
+        def __call__(self, x):
+            return self.mlp(x).sigmoid()
+
+    model = Probability()
+    adam = optim.Adam(model.parameters(), lr=0.05)
+    with pytest.warns(UserWarning, match="scalar engine.*targets="):
+        history = train.fit(
+            model, losses.binary_cross_entropy, adam, X, soft, epochs=2, progress=False
+        )
+    assert not history.compiled and history.epochs == 2
+    with pytest.raises(ValueError, match=r"fit\(compiled=True\).*use compiled=False"):
+        train.fit(
+            model, losses.binary_cross_entropy, adam, X, soft, epochs=1, compiled=True,
+            progress=False,
+        )  # fmt: skip
+
+
+class Branching(nn.Module):
+    """A model whose graph depends on the data: one trace cannot stand for every row."""
+
+    def __init__(self):
+        self.left, self.right = nn.MLP(2, [4, 1], seed=0), nn.MLP(2, [4, 1], seed=1)
+
+    def __call__(self, x):
+        first = x[0].data if isinstance(x[0], Value) else x[0]
+        return self.left(x) if first < 0 else self.right(x)
+
+    def parameters(self):
+        return self.left.parameters() + self.right.parameters()
+
+
+def test_a_model_whose_graph_depends_on_the_data_is_not_compiled():
+    X = np.array([[-1.0, 0.0], [1.0, 0.5], [-0.5, 1.0], [0.7, -0.2]])
+    y = np.array([1, -1, 1, -1])
+    model = Branching()
+    sgd = optim.SGD(model.parameters(), lr=0.1)
+    with pytest.warns(UserWarning, match="disagrees with the scalar engine"):
+        history = train.fit(model, losses.hinge, sgd, X, y, epochs=1, progress=False)
+    assert not history.compiled
 
 
 def test_fit_errors():
@@ -222,6 +345,24 @@ def test_plot_history_saves_a_figure(agg, tmp_path):
     assert path.stat().st_size > 1000
     assert [ax.get_title() for ax in fig.axes] == ["Loss", "Accuracy"]
     assert len(fig.axes[0].lines) == 2  # training and validation
+
+
+def test_plot_decision_boundary_side_by_side_on_given_axes(agg, monkeypatch):
+    """With ax= each plot goes where it is told; the grid runs through the compiled graph
+    (the scalar engine only checks it on a few rows), unless the model cannot be compiled."""
+    plt = agg.pyplot
+    rows_seen = []
+    scalar_predict = train.predict
+    monkeypatch.setattr(
+        train, "predict", lambda model, X: rows_seen.append(len(X)) or scalar_predict(model, X)
+    )
+    X, y = data.make_moons(30, seed=0)
+    fig, axes = plt.subplots(1, 2)
+    for ax, (name, model) in zip(axes, [("compiled", nn.MLP(2, [4, 1])), ("scalar", Branching())]):
+        assert train.plot_decision_boundary(model, X, y, ax=ax, title=name) is fig
+    assert [ax.get_title() for ax in fig.axes] == ["compiled", "scalar"]
+    assert rows_seen == [8, 8, 60 * 60]  # two checks, then the scalar grid at resolution 60
+    plt.close(fig)
 
 
 def test_plot_decision_boundary_binary_and_multiclass(agg, tmp_path):
