@@ -312,8 +312,17 @@ def _demo_training(out: Path, *, epochs: int) -> None:
         f"Training MLP(2, [16, 16, 1]) ({len(model.parameters())} parameters) on {len(X)} "
         f"points of the two moons: {epochs} epochs of mini-batch SGD on the hinge loss."
     )
+    # compiled=True: each step runs one example's traced graph over the whole mini-batch.
     history = train.fit(
-        model, losses.hinge, optimizer, X, labels, epochs=epochs, batch_size=10, l2=1e-4
+        model,
+        losses.hinge,
+        optimizer,
+        X,
+        labels,
+        epochs=epochs,
+        batch_size=10,
+        l2=1e-4,
+        compiled=True,
     )
     _, accuracy = train.evaluate(model, losses.hinge, X, labels)
     stopped = " (interrupted)" if history.interrupted else ""

@@ -310,6 +310,33 @@ def _has_matplotlib() -> bool:
     return True
 
 
+def test_demo_trains_on_the_compiled_graph(tmp_path, monkeypatch, capsys):
+    """In process: the demo's fit runs on the compiled graph, and a scalar run of the same
+    recipe gives the same history."""
+    from microgradx import train
+
+    histories = []
+    real_fit = train.fit
+
+    def recording_fit(*args, **options):
+        histories.append(real_fit(*args, **{**options, "progress": False}))
+        return histories[-1]
+
+    monkeypatch.setattr(train, "fit", recording_fit)
+    monkeypatch.setattr(cli, "_demo_drawings", lambda root, out: [])
+    assert cli.main(["demo", "--out", str(tmp_path), "--epochs", "2"]) == 0
+    assert "after 2 epochs" in capsys.readouterr().out
+    (compiled,) = histories
+    assert compiled.compiled
+
+    monkeypatch.setattr(train, "fit", lambda *a, **o: recording_fit(*a, **{**o, "compiled": False}))
+    assert cli.main(["demo", "--out", str(tmp_path), "--epochs", "2"]) == 0
+    scalar = histories[-1]
+    assert not scalar.compiled
+    assert compiled.loss == pytest.approx(scalar.loss, rel=1e-9)
+    assert compiled.accuracy == scalar.accuracy
+
+
 def test_demo_without_training_and_with_a_bad_epoch_count(tmp_path):
     result = run("demo", "--out", str(tmp_path / "d"), "--epochs", "0")
     assert result.returncode == 0 and "accuracy" not in result.stdout
