@@ -49,17 +49,21 @@ def numerical_grad(
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}: use 'central' or 'forward'")
 
-    def f_at(shifted: list[float], index: int) -> float:
+    def f_at(shifted: list[float], index: int | None = None) -> float:
+        """f at ``shifted``, where input ``index`` (if any) was moved by ±ε."""
         with no_grad():
             try:
                 out = f([Value(x, label) for x, label in zip(shifted, labels)])
             except (ValueError, OverflowError) as error:
+                if index is None or type(error) not in (ValueError, OverflowError):
+                    raise
                 raise type(error)(
                     f"{error} (while numerical_grad evaluated f with input {index} moved to "
                     f"{shifted[index]:g}; try a smaller eps, or method='forward')"
                 ) from error
         return _output(out).data
 
+    at_point = f_at(points) if method == "forward" else 0.0
     grads = []
     for i, x in enumerate(points):
         up = points.copy()
@@ -69,7 +73,7 @@ def numerical_grad(
             down[i] = x - eps
             grads.append((f_at(up, i) - f_at(down, i)) / (2.0 * eps))
         else:
-            grads.append((f_at(up, i) - f_at(points, i)) / eps)
+            grads.append((f_at(up, i) - at_point) / eps)
     return grads
 
 

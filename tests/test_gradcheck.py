@@ -63,6 +63,24 @@ def test_f_sees_labelled_leaves_and_is_evaluated_under_no_grad():
     assert [enabled for enabled, _ in seen] == [False] * 4 + [True]  # then one backward pass
 
 
+def test_forward_differences_evaluate_f_once_more_than_the_inputs():
+    calls = []
+
+    def f(v):
+        calls.append(1)
+        return v[0] * v[1] * v[2]
+
+    assert numerical_grad(f, [1.0, 2.0, 3.0], method="forward") == pytest.approx(
+        [6.0, 3.0, 2.0], rel=1e-5
+    )
+    assert len(calls) == 3 + 1
+
+
+def test_an_error_at_the_point_itself_is_passed_on_unchanged():
+    with pytest.raises(ValueError, match=r"^log of -1 \(a constant\) is undefined"):
+        numerical_grad(lambda v: v[0].log(), [-1.0], method="forward")
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "words"),
     [
