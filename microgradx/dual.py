@@ -288,7 +288,10 @@ def _dual(value: float, derivative: float, op: str, *operands: Dual) -> Dual:
         )
     if derivative != derivative:
         shown = ", ".join(repr(x) for x in operands)
-        raise OverflowError(f"{op} of {shown} gives a NaN derivative; scale the inputs down")
+        raise ValueError(
+            f"{op} of {shown} gives an undefined (NaN) derivative, such as ∞·0 from the "
+            "vertical slope of sqrt at 0 or ∞ - ∞"
+        )
     return Dual._make(value, derivative)
 
 

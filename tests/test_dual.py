@@ -193,6 +193,12 @@ def test_domain_errors_are_those_of_value_and_name_op_and_operands(build, error,
     assert "Dual(" in message  # the operand, shown as the Dual it is
 
 
+def test_an_undefined_derivative_is_an_error_not_a_nan():
+    vertical = Dual(0.0, 1.0).sqrt()  # 0 + ∞ε
+    with pytest.raises(ValueError, match=r"undefined \(NaN\) derivative"):
+        vertical * Dual(0.0, 0.0)  # ∞·0
+
+
 @pytest.mark.parametrize("bad", [True, 1 + 2j, "1.0", None, [1.0], np.array([1.0])])
 def test_bad_data_is_rejected_with_a_type_error_naming_it(bad):
     with pytest.raises(TypeError, match=type(bad).__name__):
