@@ -184,6 +184,7 @@ def fit(
     loader = data_module.batches(X, y, size, shuffle=shuffle, seed=seed)
     threshold = _threshold(loss)
     classify = _is_classification(y)
+    start = time.perf_counter()  # the time to compile counts too
     program = _compile_for_fit(model, loss, optimizer, X, y, l2, validation, compiled)
     if program is None:
         step_on = functools.partial(train_step, model, loss, optimizer, l2=l2)
@@ -193,7 +194,6 @@ def fit(
         evaluate_on = functools.partial(_evaluate_compiled, program, threshold)
 
     history = History(compiled=program is not None)
-    start = time.perf_counter()
     bar = _progress_bar(epochs, progress)
     step = 0
     try:
