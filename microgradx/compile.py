@@ -110,8 +110,9 @@ class Compiled:
         with np.errstate(all="ignore"):
             for instruction in self._backward:
                 instruction.backward(rows, scalars, row_grads, scalar_grads)
-        grads = scalar_grads[: len(self.parameters), 0].tolist()
-        for parameter, grad in zip(self.parameters, grads):
+        grads = scalar_grads[: len(self.parameters), 0]
+        _check_finite_gradients(self.parameters, grads)
+        for parameter, grad in zip(self.parameters, grads.tolist()):
             parameter.grad += grad
         return means[0] if self._single else np.array(means)
 
@@ -273,6 +274,19 @@ def compile(root: Value | Sequence[Value], inputs: Sequence[Value]) -> Compiled:
 # ----------------------------------------------------------------------
 # A model and a loss, compiled for training.
 # ----------------------------------------------------------------------
+
+
+def _check_finite_gradients(parameters: Sequence[Value], grads: np.ndarray) -> None:
+    """Refuse an infinite or undefined gradient, as ``Value.backward`` does, writing none."""
+    finite = np.isfinite(grads)
+    if not finite.all():
+        bad = int(np.flatnonzero(~finite)[0])
+        raise ValueError(
+            f"backward: the gradient reaching {_name(parameters[bad])} is {grads[bad]}, not a "
+            "finite number: a local derivative on the way is infinite (the vertical slope of "
+            "sqrt or a fractional power at 0) or the product overflowed; move the inputs away "
+            "from that point"
+        )
 
 
 class CompiledLoss:

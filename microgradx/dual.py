@@ -22,22 +22,9 @@ import math
 import numbers
 from collections.abc import Callable, Sequence
 
+from microgradx.domain import check_number, check_power_domain, power, power_slope
+
 __all__ = ["Dual", "derivative", "gradient"]
-
-
-def _check_number(x: object, what: str) -> float:
-    """Return ``x`` as a finite float, or raise an error that names it."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(
-            f"{what} must be a real number (int, float or numpy scalar), "
-            f"got {x!r} of type {type(x).__name__}"
-        )
-    value = float(x)
-    if math.isnan(value):
-        raise ValueError(f"{what} is NaN: give a real number")
-    if math.isinf(value):
-        raise ValueError(f"{what} is {value}: give a finite number")
-    return value
 
 
 class Dual:
@@ -56,8 +43,8 @@ class Dual:
     def __init__(self, value: float, derivative: float = 0.0) -> None:
         if isinstance(value, Dual):
             raise TypeError(f"Dual(...) got a Dual ({value!r}) as its value: use it directly")
-        self.value = _check_number(value, "Dual value")
-        self.derivative = _check_number(derivative, "Dual derivative")
+        self.value = check_number(value, "Dual value")
+        self.derivative = check_number(derivative, "Dual derivative")
 
     def __repr__(self) -> str:
         return f"Dual({self.value!r}, {self.derivative!r})"
@@ -114,28 +101,30 @@ class Dual:
         """(x + ẋε)ⁿ = xⁿ + n·xⁿ⁻¹·ẋ ε;  with a Dual exponent v + v̇ε, add xᵛ·ln x·v̇ ε."""
         if isinstance(exponent, Dual):
             return self._pow_dual(exponent)
-        n = _check_number(exponent, "the exponent")
+        n = check_number(exponent, "the exponent")
         x = self.value
-        _check_power_domain(x, n, self, None)
-        out = _power(x, n, self)
-        return _dual(out, _chain(_power_slope(x, n, self), self.derivative), f"**{n:g}", self)
+        where = f"{self!r} ** {n:g}"
+        check_power_domain(x, n, where)
+        slope = power_slope(x, n, where)
+        return _dual(power(x, n, where), _chain(slope, self.derivative), f"**{n:g}", self)
 
     def _pow_dual(self, exponent: Dual) -> Dual:
         """(x + ẋε)^(v + v̇ε) = xᵛ + (v·xᵛ⁻¹·ẋ + xᵛ·ln x·v̇)ε."""
         x, n = self.value, exponent.value
-        _check_power_domain(x, n, self, exponent)
-        out = _power(x, n, self)
+        where = f"{self!r} ** {exponent!r}"
+        check_power_domain(x, n, where)
+        out = power(x, n, where)
         if x > 0.0:
             d_exponent = out * math.log(x)
         elif x == 0.0 and n > 0.0:
             d_exponent = 0.0  # xᵛ·ln x → 0 as x → 0⁺
         else:
             raise ValueError(
-                f"power {x:g} ** {n:g} ({self!r} ** {exponent!r}): the derivative with respect "
+                f"power {x:g} ** {n:g} ({where}): the derivative with respect "
                 "to the exponent, x^v·ln(x), needs a positive base; use a number as the "
                 "exponent if it is a constant"
             )
-        slope = _chain(_power_slope(x, n, self), self.derivative)
+        slope = _chain(power_slope(x, n, where), self.derivative)
         slope += _chain(d_exponent, exponent.derivative)
         return _dual(out, slope, "**", self, exponent)
 
@@ -180,7 +169,7 @@ class Dual:
 
     def leaky_relu(self, slope: float = 0.01) -> Dual:
         """(x if x > 0 else slope·x) + (ẋ if x > 0 else slope·ẋ)ε."""
-        slope = _check_number(slope, "leaky_relu slope")
+        slope = check_number(slope, "leaky_relu slope")
         if self.value > 0.0:
             return Dual._make(self.value, self.derivative)
         return Dual._make(slope * self.value, slope * self.derivative)
@@ -250,7 +239,7 @@ def gradient(f: Callable[[list[Dual]], Dual], values: Sequence[float]) -> list[f
 
     ``f`` maps a list of Duals to one Dual. Reverse mode needs one backward pass for all of them.
     """
-    xs = [_check_number(x, f"values[{i}]") for i, x in enumerate(values)]
+    xs = [check_number(x, f"values[{i}]") for i, x in enumerate(values)]
     result = []
     for i in range(len(xs)):
         inputs = [Dual(x, 1.0 if j == i else 0.0) for j, x in enumerate(xs)]
@@ -298,35 +287,3 @@ def _dual(value: float, derivative: float, op: str, *operands: Dual) -> Dual:
 def _chain(slope: float, derivative: float) -> float:
     """slope · derivative; a zero derivative (a constant) stays 0 even where the slope is inf."""
     return 0.0 if derivative == 0.0 else slope * derivative
-
-
-def _power_slope(x: float, n: float, base: Dual) -> float:
-    """d/dx xⁿ = n·xⁿ⁻¹ (infinite at x = 0 for 0 < n < 1: the slope is vertical)."""
-    if n == 0.0:
-        return 0.0
-    if x == 0.0 and n < 1.0:
-        return math.inf
-    return n * _power(x, n - 1.0, base)
-
-
-def _check_power_domain(x: float, n: float, base: Dual, exponent: Dual | None) -> None:
-    """Reject the powers that have no real value: 0 to a negative power, (-x) to a fraction."""
-    where = f"{base!r} ** " + (repr(exponent) if exponent is not None else f"{n:g}")
-    if x == 0.0 and n < 0.0:
-        raise ValueError(
-            f"power 0 ** {n:g} ({where}) is a division by zero: zero has no negative powers"
-        )
-    if x < 0.0 and not n.is_integer():
-        raise ValueError(
-            f"power {x:g} ** {n:g} ({where}) is not a real number: "
-            "a negative base needs an integer exponent"
-        )
-
-
-def _power(x: float, n: float, base: Dual) -> float:
-    try:
-        return x**n
-    except OverflowError:
-        raise OverflowError(
-            f"power {x:g} ** {n:g} ({base!r}) overflows a float; scale the input down"
-        ) from None

@@ -25,6 +25,8 @@ import numbers
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from microgradx.domain import check_number, check_power_domain, power, power_slope
+
 __all__ = ["Value", "no_grad", "is_grad_enabled", "topological_order"]
 
 _grad_enabled = True
@@ -45,21 +47,6 @@ def no_grad() -> Iterator[None]:
 def is_grad_enabled() -> bool:
     """True unless inside a ``no_grad()`` block."""
     return _grad_enabled
-
-
-def _check_number(data: object, what: str) -> float:
-    """Return ``data`` as a finite float, or raise an error that names it."""
-    if isinstance(data, bool) or not isinstance(data, numbers.Real):
-        raise TypeError(
-            f"{what} must be a real number (int, float or numpy scalar), "
-            f"got {data!r} of type {type(data).__name__}"
-        )
-    value = float(data)
-    if math.isnan(value):
-        raise ValueError(f"{what} is NaN: give a real number")
-    if math.isinf(value):
-        raise ValueError(f"{what} is {value}: give a finite number")
-    return value
 
 
 def _name(node: Value) -> str:
@@ -95,7 +82,7 @@ class Value:
             )
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {label!r} of type {type(label).__name__}")
-        self.data = _check_number(data, "Value data")
+        self.data = check_number(data, "Value data")
         self.grad = 0.0
         self.label = label
         self.op = ""
@@ -147,40 +134,30 @@ class Value:
         """x ** n;  ∂/∂x = n·x^(n-1)  (and ∂/∂n = x^n · ln x when n is a Value)."""
         if isinstance(exponent, Value):
             return self._pow_value(exponent)
-        n = _check_number(exponent, "the exponent")
+        n = check_number(exponent, "the exponent")
         x = self.data
-        _check_power_domain(x, n, self, None)
-        out = _power(x, n, self)
-        if n == 0.0:
-            local = 0.0
-        elif x == 0.0 and n < 1.0:
-            local = math.inf  # the slope of x^n at 0 is vertical for 0 < n < 1
-        else:
-            local = n * _power(x, n - 1.0, self)
+        where = f"{_name(self)} ** {n:g}"
+        check_power_domain(x, n, where)
         op = f"**{int(n)}" if n.is_integer() else f"**{n!r}"
-        return _node(out, op, (self,), (local,))
+        return _node(power(x, n, where), op, (self,), (power_slope(x, n, where),))
 
     def _pow_value(self, exponent: Value) -> Value:
         """x ** v;  ∂/∂x = v·x^(v-1),  ∂/∂v = x^v · ln x."""
         x, n = self.data, exponent.data
-        _check_power_domain(x, n, self, exponent)
-        out = _power(x, n, self)
+        where = f"{_name(self)} ** {_name(exponent)}"
+        check_power_domain(x, n, where)
+        out = power(x, n, where)
         if x > 0.0:
             d_exponent = out * math.log(x)
         elif x == 0.0 and n > 0.0:
             d_exponent = 0.0  # x^v · ln x → 0 as x → 0⁺
         else:
             raise ValueError(
-                f"power {x:g} ** {n:g} ({_name(self)} ** {_name(exponent)}): the derivative with "
-                "respect to the exponent, x^v·ln(x), needs a positive base; use a number as the "
-                "exponent if it is a constant"
+                f"power {x:g} ** {n:g} ({where}): the derivative with respect to the exponent, "
+                "x^v·ln(x), needs a positive base; use a number as the exponent if it is a "
+                "constant"
             )
-        if n == 0.0:
-            d_base = 0.0
-        elif x == 0.0 and n < 1.0:
-            d_base = math.inf
-        else:
-            d_base = n * _power(x, n - 1.0, self)
+        d_base = power_slope(x, n, where)
         return _node(out, "**", (self, exponent), (d_base, d_exponent))
 
     def exp(self) -> Value:
@@ -225,7 +202,7 @@ class Value:
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """x if x > 0 else slope·x;  ∂/∂x = 1 if x > 0 else slope."""
-        slope = _check_number(slope, "leaky_relu slope")
+        slope = check_number(slope, "leaky_relu slope")
         op = "leaky_relu" if slope == 0.01 else f"leaky_relu({slope!r})"
         x = self.data
         if x > 0.0:
@@ -297,21 +274,36 @@ class Value:
         A node reached along several paths receives the sum over those paths.
         Like PyTorch, gradients accumulate: k calls leave k × ∂self/∂node in every
         node, intermediates included. Call ``zero_grad()`` to start afresh.
+
+        A gradient that comes out infinite or undefined (the vertical slope of sqrt at 0,
+        or ∞ - ∞ where two such paths meet) raises a ValueError and leaves every grad
+        as it was.
         """
-        seed = _check_number(grad, "backward's grad")
+        seed = check_number(grad, "backward's grad")
         order = topological_order(self)
-        # This pass's gradients are built in `grad` from zero, then the earlier total is added back.
-        earlier = [node.grad for node in order]
-        for node in order:
+        # This pass's gradients are built in `grad` from zero, then earlier totals are added back.
+        earlier = [(node, node.grad) for node in order if node.grad]
+        for node, _ in earlier:
             node.grad = 0.0
         self.grad = seed
         for node in reversed(order):
             upstream = node.grad
             if upstream == 0.0:  # nothing to pass on (and no 0·∞ = NaN from a vertical slope)
                 continue
+            if upstream - upstream != 0.0:  # inf or NaN
+                for other in order:
+                    other.grad = 0.0
+                for other, before in earlier:
+                    other.grad = before
+                raise ValueError(
+                    f"backward: the gradient reaching {_name(node)} is {upstream}, not a finite "
+                    "number: a local derivative on the way is infinite (the vertical slope of "
+                    "sqrt or a fractional power at 0) or the product overflowed; move the "
+                    "inputs away from that point"
+                )
             for child, local in zip(node.inputs, node.local_grads):
                 child.grad += local * upstream
-        for node, before in zip(order, earlier):
+        for node, before in earlier:
             node.grad += before
 
     def zero_grad(self) -> None:
@@ -340,7 +332,7 @@ def topological_order(root: Value) -> list[Value]:
             if node.inputs:
                 push(node)
                 push(None)
-                stack.extend(reversed(node.inputs))
+                stack.extend(node.inputs[::-1])
             else:
                 order.append(node)
     return order
@@ -383,26 +375,3 @@ def _as_value(x: Value | float) -> Value:
             f"cannot combine a Value with {x!r} of type {type(x).__name__}: use a number or a Value"
         )
     return Value(x)
-
-
-def _check_power_domain(x: float, n: float, base: Value, exponent: Value | None) -> None:
-    """Reject the powers that have no real value: 0 to a negative power, (-x) to a fraction."""
-    where = f"{_name(base)} ** " + (_name(exponent) if exponent is not None else f"{n:g}")
-    if x == 0.0 and n < 0.0:
-        raise ValueError(
-            f"power 0 ** {n:g} ({where}) is a division by zero: zero has no negative powers"
-        )
-    if x < 0.0 and not n.is_integer():
-        raise ValueError(
-            f"power {x:g} ** {n:g} ({where}) is not a real number: "
-            "a negative base needs an integer exponent"
-        )
-
-
-def _power(x: float, n: float, base: Value) -> float:
-    try:
-        return x**n
-    except OverflowError:
-        raise OverflowError(
-            f"power {x:g} ** {n:g} ({_name(base)}) overflows a float; scale the input down"
-        ) from None

@@ -26,7 +26,8 @@ import ast
 import unicodedata
 from collections.abc import Callable
 
-from microgradx.engine import Value, _check_number
+from microgradx.domain import check_number
+from microgradx.engine import Value
 
 __all__ = ["parse", "ExpressionError", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH"]
 
@@ -408,7 +409,7 @@ def _leaves(
         if isinstance(value, Value):
             leaves[name] = value
         else:
-            leaves[name] = Value(_check_number(value, f"the value for {name!r}"), name)
+            leaves[name] = Value(check_number(value, f"the value for {name!r}"), name)
     return leaves
 
 

@@ -20,7 +20,8 @@ import types
 from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 
-from microgradx.engine import Value, _check_number, no_grad
+from microgradx.domain import check_number
+from microgradx.engine import Value, no_grad
 
 __all__ = ["numerical_grad", "gradcheck", "GradcheckReport", "InputCheck"]
 
@@ -43,7 +44,7 @@ def numerical_grad(
         method: ``"central"`` (f(x+ε) - f(x-ε)) / 2ε, or ``"forward"`` (f(x+ε) - f(x)) / ε.
     """
     points, labels = _inputs(f, values)
-    eps = _check_number(eps, "eps")
+    eps = check_number(eps, "eps")
     if eps <= 0.0:
         raise ValueError(f"eps must be positive, got {eps:g}: use a small step such as 1e-6")
     if method not in METHODS:
@@ -161,7 +162,7 @@ def gradcheck(
     its error is at most ``tol``. The Values passed in are not changed: f is evaluated on
     fresh leaves with the same data and labels.
     """
-    tol = _check_number(tol, "tol")
+    tol = check_number(tol, "tol")
     if tol < 0.0:
         raise ValueError(f"tol must be non-negative, got {tol:g}")
     numeric = numerical_grad(f, values, eps=eps, method=method)
@@ -192,7 +193,7 @@ def _inputs(f: object, values: Iterable[Value | float]) -> tuple[list[float], li
             points.append(x.data)
             labels.append(x.label)
         else:
-            points.append(_check_number(x, f"values[{i}]"))
+            points.append(check_number(x, f"values[{i}]"))
             labels.append("")
     return points, labels
 

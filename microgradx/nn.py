@@ -30,7 +30,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from microgradx import functional
-from microgradx.engine import Value, _as_value, _check_number
+from microgradx.domain import check_number
+from microgradx.engine import Value, _as_value
 
 __all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP"]
 
@@ -111,7 +112,7 @@ class Module:
                     f"{len(params)} there: the state was saved from a model of another shape"
                 )
             for i, (p, value) in enumerate(zip(params, values)):
-                new_values.append((p, _check_number(value, f"state[{key!r}][{i}]")))
+                new_values.append((p, check_number(value, f"state[{key!r}][{i}]")))
         for p, value in new_values:
             p.data = value
             p.grad = 0.0

@@ -278,6 +278,25 @@ def test_infinite_slope_times_zero_gradient_passes_on_nothing():
     assert x.grad == 1.0
 
 
+def test_an_infinite_gradient_is_an_error_that_leaves_grads_as_they_were():
+    """sqrt(x) at 0: ∂/∂x = 1/(2√x) is infinite; backward says so instead of storing inf."""
+    x, y = Value(0.0, "x"), Value(2.0, "y")
+    out = x.sqrt() * y
+    with pytest.raises(ValueError, match=r"gradient reaching node 'x' is inf"):
+        out.backward()
+    assert (x.grad, y.grad, out.grad) == (0.0, 0.0, 0.0)
+
+
+def test_infinite_slopes_meeting_as_inf_minus_inf_are_an_error_not_nan():
+    """f = (y - y)**v at v = 0.7: the base is 0, where ∂/∂base is infinite along both paths."""
+    y, v = Value(1.3, "y"), Value(0.7, "v")
+    y.grad, v.grad = 5.0, 7.0  # earlier gradients survive a failed pass
+    f = (y - y) ** v
+    with pytest.raises(ValueError, match="not a finite number"):
+        f.backward()
+    assert (y.grad, v.grad) == (5.0, 7.0)
+
+
 def test_sigmoid_and_tanh_saturate_without_overflow():
     for t in (-800.0, 800.0):
         s = Value(t).sigmoid()
@@ -719,3 +738,9 @@ def test_division_by_a_tiny_divisor_with_a_finite_quotient_and_derivative():
     assert q.local_grads == pytest.approx((1e170, -1e140), rel=1e-15)
     q.backward()
     assert (a.grad, b.grad) == pytest.approx((1e170, -1e140), rel=1e-15)
+
+
+def test_an_overflowing_power_derivative_names_the_power_asked_for():
+    """1/x at x = 1e-200 is 1e200, but its slope -1/x² = -1e400 does not fit in a float."""
+    with pytest.raises(OverflowError, match=r"derivative of power 1e-200 \*\* -1 \(node 'x'"):
+        Value(1e-200, "x") ** -1

@@ -85,6 +85,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from microgradx import engine, functional, nn
+from microgradx.domain import check_number
 from microgradx.engine import topological_order
 
 if TYPE_CHECKING:
@@ -283,7 +284,7 @@ def _local_grads_of(node: Value, function: Callable[[], None]) -> tuple[float, .
             child.grad = grad
         node.grad = saved[1]
     for child, local in zip(inputs, local_grads):
-        engine._check_number(local, f"the local derivative of {node.op!r} for input {child!r}")
+        check_number(local, f"the local derivative of {node.op!r} for input {child!r}")
     return tuple(float(local) for local in local_grads)
 
 
