@@ -529,7 +529,7 @@ def test_compile_loss_errors():
     with pytest.raises(ValueError, match=r"X must have shape \(rows, 2\)"):
         compiled.step(np.zeros((2, 3)), np.array([1, 1]))
     with pytest.raises(ValueError, match="targets="):
-        compile_loss(model, losses.mse, 2)  # mse reads the target's number: give the labels
+        compile_loss(model, losses.hinge, 2)  # hinge reads the label's number: give the labels
 
 
 # ----------------------------------------------------------------------
