@@ -26,6 +26,7 @@ from microgradx.drawing import (
     renderer,
     save_slideshow,
 )
+from microgradx.lectures import e1
 
 
 def chain_graph(n_nodes: int) -> Value:
@@ -50,17 +51,6 @@ def moons_loss(n_examples: int = 100) -> Value:
     loss = functional.mean(losses) + 1e-4 * functional.sum([p * p for p in model.parameters()])
     loss.label = "loss"
     return loss
-
-
-def e1() -> Value:
-    x, y, z = Value(2.0, "x"), Value(-3.0, "y"), Value(2.0, "z")
-    a = x + y
-    a.label = "a"
-    b = z**2
-    b.label = "b"
-    f = a * b
-    f.label = "f"
-    return f
 
 
 def timed(what, target: float, run) -> float:

@@ -34,6 +34,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "optim": ("microgradx.optim", None),
     "data": ("microgradx.data", None),
     "train": ("microgradx.train", None),
+    "lectures": ("microgradx.lectures", None),
     "parse": ("microgradx.expr", "parse"),
     "ExpressionError": ("microgradx.expr", "ExpressionError"),
     "compile": ("microgradx.compile", "compile"),

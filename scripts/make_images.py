@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from microgradx import Value, nn
+from microgradx import nn
 from microgradx.drawing import (
     ENV_VAR,
     backward_steps,
@@ -22,32 +22,9 @@ from microgradx.drawing import (
     render_svg,
     renderer,
 )
+from microgradx.lectures import e1, e3
 
 IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
-
-
-def e1() -> Value:
-    """Lecture E1: f = (x + y)·z² at (2, −3, 2), with the slide's a = x + y and b = z²."""
-    x, y, z = Value(2.0, "x"), Value(-3.0, "y"), Value(2.0, "z")
-    a = x + y
-    a.label = "a"
-    b = z**2
-    b.label = "b"
-    f = a * b
-    f.label = "f"
-    return f
-
-
-def e3() -> Value:
-    """Lecture E3: e = (a + b)·(b + 1) at a = 2, b = 1: b's gradient sums two paths."""
-    a, b = Value(2.0, "a"), Value(1.0, "b")
-    c = a + b
-    c.label = "c"
-    d = b + 1
-    d.label = "d"
-    e = c * d
-    e.label = "e"
-    return e
 
 
 def images() -> dict[str, str]:

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 import graphviz
 import pytest
 
-from microgradx import Value, functional, nn
+from microgradx import Value, functional, lectures, nn
 from microgradx.drawing import (
     GraphTooLargeError,
     draw,
@@ -25,26 +25,12 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 def e1() -> dict[str, Value]:
     """E1: f = (x + y)·z² at (2, −3, 2), with the slide's local variables a and b."""
-    x, y, z = Value(2.0, "x"), Value(-3.0, "y"), Value(2.0, "z")
-    a = x + y
-    a.label = "a"
-    b = z**2
-    b.label = "b"
-    f = a * b
-    f.label = "f"
-    return dict(x=x, y=y, z=z, a=a, b=b, f=f)
+    return lectures.by_label(lectures.e1())
 
 
 def e3(a_value: float = 2.0, b_value: float = 1.0) -> dict[str, Value]:
     """E3: e = (a + b)·(b + 1)."""
-    a, b = Value(a_value, "a"), Value(b_value, "b")
-    c = a + b
-    c.label = "c"
-    d = b + 1
-    d.label = "d"
-    e = c * d
-    e.label = "e"
-    return dict(a=a, b=b, c=c, d=d, e=e)
+    return lectures.by_label(lectures.e3(a_value, b_value))
 
 
 def nodes(graph: graphviz.Digraph) -> dict[str, str]:

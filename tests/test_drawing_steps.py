@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from microgradx import Value
+from microgradx import Value, lectures
 from microgradx.drawing import (
     ChainRuleTable,
     RendererNotFoundError,
@@ -22,25 +22,13 @@ from microgradx.drawing import (
 
 
 def e1() -> dict[str, Value]:
-    x, y, z = Value(2.0, "x"), Value(-3.0, "y"), Value(2.0, "z")
-    a = x + y
-    a.label = "a"
-    b = z**2
-    b.label = "b"
-    f = a * b
-    f.label = "f"
-    return dict(x=x, y=y, z=z, a=a, b=b, f=f)
+    """E1: f = (x + y)·z² at (2, −3, 2), with the slide's local variables a and b."""
+    return lectures.by_label(lectures.e1())
 
 
 def e3() -> dict[str, Value]:
-    a, b = Value(2.0, "a"), Value(1.0, "b")
-    c = a + b
-    c.label = "c"
-    d = b + 1
-    d.label = "d"
-    e = c * d
-    e.label = "e"
-    return dict(a=a, b=b, c=c, d=d, e=e)
+    """E3: e = (a + b)·(b + 1) at a = 2, b = 1."""
+    return lectures.by_label(lectures.e3())
 
 
 def plain(source: str) -> str:
