@@ -54,46 +54,64 @@ def parse_assignments(pairs: Sequence[str]) -> dict[str, float]:
     given: dict[str, str] = {}
     for pair in pairs:
         name, equals, number = pair.partition("=")
-        name = unicodedata.normalize("NFKC", name.strip())  # as Python reads names: w₁ is w1
+        name, number = unicodedata.normalize("NFKC", name.strip()), number.strip()
+        shown = shortened(pair)
         if not equals or not name:
             raise UsageError(
-                f"{pair!r} is not a name=value pair: give each variable as name=number, "
+                f"{shown!r} is not a name=value pair: give each variable as name=number, "
                 "e.g. x=2 y=-3"
             )
         if not name.isidentifier():
             raise UsageError(
-                f"{pair!r}: {name!r} is not a variable name (letters, digits and _, "
+                f"{shown!r}: {shortened(name)!r} is not a variable name (letters, digits and _, "
                 "not starting with a digit)"
             )
         if name in values:
             raise UsageError(
-                f"{name} is given twice ({given[name]} and {pair}): give each variable once"
+                f"{shortened(name)} is given twice ({shortened(given[name])} and {shown}): "
+                "give each variable once"
             )
         try:
-            value = float(number.strip().replace("−", "-"))
+            value = float(number.replace("−", "-"))
         except ValueError:
             raise UsageError(
-                f"{pair}: {number.strip()!r} is not a number; write e.g. {name}=2 or {name}=-0.5"
+                f"{shown}: {shortened(number)!r} is not a number; "
+                f"write e.g. {shortened(name)}=2 or {shortened(name)}=-0.5"
             ) from None
         if not math.isfinite(value):
-            raise UsageError(f"{pair}: give {name} a finite real number, not {number.strip()}")
+            raise UsageError(
+                f"{shown}: give {shortened(name)} a finite real number, not {shortened(number)}"
+            )
         values[name] = value
         given[name] = pair
     return values
 
 
+def shortened(text: str, limit: int = 40) -> str:
+    """``text`` short enough to quote in a one-line message."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def graph_and_gradients(formula: str, values: dict[str, float]) -> tuple[Value, list[Value]]:
-    """The formula's graph after ``backward()``, and its named leaves in the formula's order."""
+    """The formula's graph after ``backward()``, and its variables in the formula's order."""
     root = named_root(parse(formula, **values), values)
     root.backward()
-    leaves = [node for node in root.topological_order() if not node.inputs and node.label]
+    leaves = [node for node in root.topological_order() if not node.inputs and node.label in values]
     return root, leaves
 
 
+def output_name(values: dict[str, float]) -> str:
+    """What to call the formula's value: "f", as the slides do, unless f is one of its variables."""
+    name = "f" if "f" not in values else "out"
+    while name in values:
+        name += "_"
+    return name
+
+
 def named_root(root: Value, values: dict[str, float]) -> Value:
-    """Label the output "f", as the slides do (unless the formula has a variable f)."""
-    if not root.label and "f" not in values:
-        root.label = "f"
+    """Label the output by ``output_name`` (a formula that is one variable keeps its name)."""
+    if not root.label:
+        root.label = output_name(values)
     return root
 
 
@@ -104,12 +122,13 @@ def number_text(x: float) -> str:
 
 def gradient_table(formula: str, root: Value, leaves: list[Value]) -> str:
     """f and each ∂f/∂name, aligned for a terminal."""
+    f = output_name({leaf.label: leaf.data for leaf in leaves})
     at = ", ".join(f"{leaf.label} = {number_text(leaf.data)}" for leaf in leaves)
-    rows = [("f", root.data)] + [(f"∂f/∂{leaf.label}", leaf.grad) for leaf in leaves]
+    rows = [(f, root.data)] + [(f"∂{f}/∂{leaf.label}", leaf.grad) for leaf in leaves]
     name_width = max(len(name) for name, _ in rows)
     numbers = [number_text(x) for _, x in rows]
     number_width = max(len(text) for text in numbers)
-    lines = [f"f = {formula}" + (f"   at {at}" if at else "")]
+    lines = [f"{f} = {formula}" + (f"   at {at}" if at else "")]
     lines += [
         f"  {name:>{name_width}} = {text:>{number_width}}" for (name, _), text in zip(rows, numbers)
     ]
@@ -129,10 +148,18 @@ def atomic_output(path: Path) -> Iterator[Path]:
     """
     directory = path.parent
     if not directory.is_dir():
-        raise UsageError(f"cannot write {path}: the folder {directory} does not exist")
-    handle, temporary = tempfile.mkstemp(
-        dir=directory, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}"
-    )
+        raise UsageError(
+            f"cannot write {path}: the folder {directory} does not exist "
+            "(create it first, or choose another place)"
+        )
+    try:
+        handle, temporary = tempfile.mkstemp(
+            dir=directory, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}"
+        )
+    except OSError as error:
+        raise UsageError(
+            f"cannot write {path}: {error.strerror or error}; choose a folder you can write to"
+        ) from None
     os.close(handle)
     try:
         yield Path(temporary)
@@ -151,6 +178,31 @@ def _file_mode(path: Path) -> int:
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask
+
+
+def output_folder(text: str, option: str) -> Path:
+    """The folder named by ``option``: it may be new, but the folder it goes in must exist."""
+    if not text.strip():
+        raise UsageError(f"{option} needs a folder name, e.g. {option} slides")
+    folder = Path(text)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} is a file: give a folder as {option}")
+    if not folder.exists() and not folder.absolute().parent.is_dir():
+        raise UsageError(
+            f"cannot make the folder {folder}: {folder.absolute().parent} does not exist "
+            "(create it first, or choose another place)"
+        )
+    return folder
+
+
+def make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as error:
+        raise UsageError(
+            f"cannot make the folder {folder}: {error.strerror or error}; "
+            "choose a place you can write to"
+        ) from None
 
 
 def write_file(path: Path, data: bytes) -> None:
@@ -198,12 +250,10 @@ def write_steps(root: Value, directory: Path, options: dict) -> list[Path]:
     """
     from microgradx.drawing import backward_steps, slideshow_html
 
-    if directory.exists() and not directory.is_dir():
-        raise UsageError(f"{directory} is a file: give a folder for the frames and slideshow")
     frames = backward_steps(root, **options)
     images = [render(frame, "svg") for frame in frames]
     page = slideshow_html(frames, theme=options.get("theme", "light")).encode("utf-8")
-    directory.mkdir(parents=True, exist_ok=True)
+    make_folder(directory)
     written = []
     for number, image in enumerate(images):
         path = directory / f"frame_{number:02d}.svg"
@@ -241,8 +291,11 @@ def run_draw(args: argparse.Namespace) -> int:
     from microgradx.drawing import draw
 
     values = parse_assignments(args.values)
+    if args.output is not None and not args.output.strip():
+        raise UsageError("-o needs a file name, e.g. -o graph.svg")
+    steps = output_folder(args.steps, "--steps") if args.steps is not None else None
     output = Path(args.output) if args.output else None
-    if output is None and args.steps is None:
+    if output is None and steps is None:
         output = Path("graph.svg")
     format = output_format(output) if output is not None else None
     root = named_root(parse(args.formula, **values), values)
@@ -254,8 +307,8 @@ def run_draw(args: argparse.Namespace) -> int:
         write_file(output, image)
         what = "forward pass" if args.forward_only else "forward and backward pass"
         print(f"wrote {output.resolve()} ({what} of {args.formula})")
-    if args.steps is not None:
-        written = write_steps(root, Path(args.steps), style)
+    if steps is not None:
+        written = write_steps(root, steps, style)
         print(
             f"wrote {len(written) - 1} frames of the backward pass and the slideshow "
             f"{written[-1].resolve()}"
@@ -264,10 +317,8 @@ def run_draw(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"{out} is a file: give --out a folder for the drawings and plots")
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(args.out, "--out")
+    make_folder(out)
     formula, values = E1
     print("Lecture example E1: forward and backward through f(x, y, z) = (x + y)·z²\n")
     root, leaves = graph_and_gradients(formula, values)
@@ -281,15 +332,17 @@ def run_demo(args: argparse.Namespace) -> int:
         print(f"The drawings were skipped: {error}\n")
     else:
         print("Drawings of the graph:")
-        for path in written:
-            print(f"  {path.resolve()}")
-        print()
+        width = max((len(what) for what in written), default=0)
+        for what, path in written.items():
+            print(f"  {what + ':':<{width + 1}}  {path.resolve()}")
+        print("Open them in a web browser; the slideshow steps through the backward pass.\n")
     if args.epochs > 0:
         _demo_training(out, epochs=args.epochs)
     return EXIT_OK
 
 
-def _demo_drawings(root: Value, out: Path) -> list[Path]:
+def _demo_drawings(root: Value, out: Path) -> dict[str, Path]:
+    """E1's slides as files, by what each one shows."""
     from microgradx.drawing import draw
 
     forward = out / "e1_forward.svg"
@@ -297,7 +350,11 @@ def _demo_drawings(root: Value, out: Path) -> list[Path]:
     write_file(forward, render(draw(root, grads=False), "svg"))
     write_file(backward, render(draw(root, local_grads=True), "svg"))
     steps = write_steps(root, out / "e1_steps", {"local_grads": True})
-    return [forward, backward, steps[-1]]
+    return {
+        "forward pass": forward,
+        "backward pass": backward,
+        f"slideshow, {len(steps) - 1} steps": steps[-1],
+    }
 
 
 def _demo_training(out: Path, *, epochs: int) -> None:
@@ -310,7 +367,7 @@ def _demo_training(out: Path, *, epochs: int) -> None:
     optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     print(
         f"Training MLP(2, [16, 16, 1]) ({len(model.parameters())} parameters) on {len(X)} "
-        f"points of the two moons: {epochs} epochs of mini-batch SGD on the hinge loss."
+        f"points of the two moons:\n{epochs} epochs of mini-batch SGD on the hinge loss."
     )
     # compiled=True: each step runs one example's traced graph over the whole mini-batch.
     history = train.fit(
@@ -399,7 +456,7 @@ def build_parser() -> argparse.ArgumentParser:
         "examples:\n"
         '  microgradx draw "(x+y)*z**2" x=2 y=-3 z=2 -o graph.svg\n'
         '  microgradx draw "(x+y)*z²" x=2 y=-3 z=2 --forward-only -o forward.png\n'
-        '  microgradx draw "(a+b)*(b+1)" a=2 b=1 --local-grads --theme dark -o e3.pdf\n'
+        '  microgradx draw "(a+b)*(b+1)" a=2 b=1 --local-grads --theme dark -o e3.png\n'
         '  microgradx draw "-log(σ(y*(w1*x1 + w2*x2)))" w1=-1 x1=2 w2=1 x2=1 y=1 \\\n'
         "      --rankdir TB --steps backward/      (frames + backward/index.html)\n\n"
         "Without -o (and without --steps) the drawing goes to graph.svg here.\n"
@@ -413,7 +470,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         metavar="FILE",
         help="the file to write; its extension picks the format: .svg .png .pdf .dot "
-        "(default: graph.svg)",
+        "(default: graph.svg; .pdf needs the system Graphviz)",
     )
     draw.add_argument(
         "--forward-only", action="store_true", help="the forward pass only: no gradients"
@@ -536,20 +593,31 @@ def _is_formula_with_minus(word: str) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the exit status (0 ok, 2 user error, 130 interrupted)."""
+    try:
+        return run_command(read_arguments(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:
+        print("\nmicrogradx: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def read_arguments(argv: Sequence[str]) -> argparse.Namespace:
+    """The command line read by ``build_parser`` (argparse exits with status 2 on a mistake)."""
     for stream in (sys.stdout, sys.stderr):  # ∂ and σ on a terminal that cannot show them
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
-    words, shielded = _shield_minus(sys.argv[1:] if argv is None else argv)
+    words, shielded = _shield_minus(argv)
     args = build_parser().parse_args(words)
     if getattr(args, "formula", None) in shielded:
         args.formula = args.formula[1:]
+    return args
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run the subcommand; a user's mistake becomes a message on stderr and exit status 2."""
     try:
         status = args.run(args)
         sys.stdout.flush()
         return status
-    except KeyboardInterrupt:
-        print("\nmicrogradx: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader of our output went away (e.g. `| head`): stop quietly.
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -271,10 +271,10 @@ def _python_ast(text: str, source: str, origin: list[int]) -> ast.Expression:
         elif reason == "invalid decimal literal":
             reason = "a number runs into a name: write multiplication explicitly (2*x, not 2x)"
         elif reason.startswith("invalid syntax"):
-            reason = "invalid syntax"
             if column is None:
                 reason = "invalid syntax: the formula ends too early"
                 raise ExpressionError(reason, text, len(text) + 1) from None
+            reason = _syntax_hint(source, column - 1)
         if column is None:
             raise ExpressionError(reason, text) from None
         end = error.end_offset if error.end_offset and error.end_offset > column else column + 1
@@ -288,6 +288,27 @@ def _python_ast(text: str, source: str, origin: list[int]) -> ast.Expression:
         ) from None
     except ValueError as error:  # e.g. characters the parser's encoder rejects
         raise ExpressionError(f"cannot read the formula: {error}", text) from None
+
+
+_EQUALS = (
+    "'=' cannot appear in a formula: write the expression only (x**2, not f = x**2), "
+    "and give the values separately (x=3)"
+)
+_SIDE_BY_SIDE = (
+    "invalid syntax: two terms side by side; write the operator between them (x*y, not x y) "
+    "and call functions with brackets (sin(x), not sin x)"
+)
+
+
+def _syntax_hint(source: str, start: int) -> str:
+    """What Python's "invalid syntax" at source[start] most likely means in a formula."""
+    here = source[start : start + 1]
+    if here == "=":
+        return _EQUALS
+    before = source[:start].rstrip()[-1:]
+    if (before.isalnum() or before in ("_", ")")) and (here.isalnum() or here in ("_", "(")):
+        return _SIDE_BY_SIDE
+    return "invalid syntax"
 
 
 def _span_in_text(origin: list[int], start: int, end: int) -> tuple[int, int]:
@@ -358,10 +379,19 @@ def _problem(node: ast.AST) -> tuple[str, ast.AST] | None:
                 node.func
             )
         if not isinstance(node.func, ast.Name):
-            return f"only named functions can be called: {known}", node.func
+            return (
+                f"only named functions can be called ({known}); to multiply by a bracket, "
+                "write '*' before it: (x+y)*(x-y), 2*(x+1)",
+                node.func,
+            )
         name = node.func.id
         if name not in FUNCTIONS:
-            return f"unknown function {name!r} (known: {known})", node.func
+            reason = f"unknown function {_shown(name)!r} (known: {known})"
+            if len(name) <= 2 or not name.isalpha():  # a variable's name, such as x or w1
+                reason += (
+                    f"; if {_shown(name)} is a variable, write {_shown(name)}*(...) to multiply"
+                )
+            return reason, node.func
         if node.keywords:
             return f"{name}(...) takes no keyword arguments: write {name}(x)", node.keywords[0]
         if len(node.args) != 1:
@@ -370,7 +400,7 @@ def _problem(node: ast.AST) -> tuple[str, ast.AST] | None:
             return f"{_FORBIDDEN[ast.Starred]} is not allowed: write {name}(x)", node.args[0]
         return None
     what = _FORBIDDEN.get(type(node), type(node).__name__)
-    return f"{what} is not allowed: a formula may use {_ALLOWED}", node
+    return f"{what}: not allowed in a formula, which may use {_ALLOWED}", node
 
 
 def _leaves(
@@ -381,7 +411,7 @@ def _leaves(
     origin: list[int],
 ) -> dict[str, Value]:
     """One leaf per name in the formula, from ``values``; every name needs one, and only those."""
-    values = {unicodedata.normalize("NFKC", name): value for name, value in values.items()}
+    values = _normalized_names(values, text)
     called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
     names = [
         node for node in ast.walk(tree) if isinstance(node, ast.Name) and id(node) not in called
@@ -390,19 +420,21 @@ def _leaves(
     for node in sorted(names, key=lambda node: node.col_offset):
         first_use.setdefault(node.id, node)
     missing = [name for name in first_use if name not in values]
+    unused = [name for name in values if name not in first_use]
     if missing:
         node = first_use[missing[0]]
-        give = " ".join(f"{name}=<number>" for name in missing)
-        names = ", ".join(repr(name) for name in missing)
+        give = " ".join(f"{_shown(name)}=<number>" for name in missing)
+        listed = ", ".join(repr(_shown(name)) for name in missing)
         raise ExpressionError(
-            f"no value for {names} — give {give}", text, *_node_span(node, source, origin)
+            f"no value for {listed} — give {give}" + _name_hint(missing, unused),
+            text,
+            *_node_span(node, source, origin),
         )
-    unused = [name for name in values if name not in first_use]
     if unused:
-        names = ", ".join(repr(name) for name in unused)
-        used = ", ".join(first_use) or "no names"
+        listed = ", ".join(repr(_shown(name)) for name in unused)
+        used = ", ".join(_shown(name) for name in first_use) or "no names"
         raise ExpressionError(
-            f"value given for {names}, which the formula does not use (it uses: {used})", text
+            f"value given for {listed}, which the formula does not use (it uses: {used})", text
         )
     leaves: dict[str, Value] = {}
     for name, value in values.items():
@@ -411,6 +443,48 @@ def _leaves(
         else:
             leaves[name] = Value(check_number(value, f"the value for {name!r}"), name)
     return leaves
+
+
+def _normalized_names(values: dict[str, float | Value], text: str) -> dict[str, float | Value]:
+    """The values by name as Python reads names (NFKC: ``ｘ`` and ``w₁`` are ``x`` and ``w1``)."""
+    normalized: dict[str, float | Value] = {}
+    given_as: dict[str, str] = {}
+    for name, value in values.items():
+        key = unicodedata.normalize("NFKC", name)
+        if key in normalized:
+            raise ExpressionError(
+                f"values given for both {given_as[key]!r} and {name!r}, which are the same "
+                f"name {key!r} in a formula: give it once",
+                text,
+            )
+        normalized[key], given_as[key] = value, name
+    return normalized
+
+
+_NAME_HINTS = {
+    "e": "for Euler's number write exp(1), and exp(x) for e**x",
+    "pi": "π is not built in: write its value, 3.141592653589793",
+    "π": "π is not built in: write its value, 3.141592653589793",
+}
+
+
+def _name_hint(missing: list[str], unused: list[str]) -> str:
+    """Why a name may be missing: a constant it looks like, or letters from another alphabet."""
+    for name in missing:
+        if name in _NAME_HINTS:
+            return f" ({_NAME_HINTS[name]})"
+    if not unused:
+        return ""
+    foreign = dict.fromkeys(ch for name in missing + unused for ch in name if not ch.isascii())
+    if not foreign:
+        return ""
+    spelled = ", ".join(f"{ch!r} is {unicodedata.name(ch, f'U+{ord(ch):04X}')}" for ch in foreign)
+    return f" (check the spelling: {spelled})"
+
+
+def _shown(name: str, limit: int = 30) -> str:
+    """A name short enough to quote in a message."""
+    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
 def _build(

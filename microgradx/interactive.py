@@ -18,6 +18,7 @@ import html
 import math
 from typing import Any
 
+from microgradx.domain import check_number
 from microgradx.engine import Value
 from microgradx.expr import parse
 
@@ -39,8 +40,15 @@ def _ipywidgets() -> Any:
     return ipywidgets
 
 
+_LARGEST_START = 1e307  # value ± 2·|value| must stay a finite float
+
+
 def slider_range(value: float) -> tuple[float, float, float]:
     """(min, max, step) of a variable's slider: value ± max(2, 2·|value|), about 100 steps."""
+    if not abs(value) <= _LARGEST_START:
+        raise ValueError(
+            f"a slider cannot start at {value:g}: give a starting value within ±{_LARGEST_START:g}"
+        )
     half_width = max(2.0, 2.0 * abs(value))
     step = 10.0 ** math.floor(math.log10(half_width)) / 20.0
     return value - half_width, value + half_width, step
@@ -72,7 +80,9 @@ class Explorer:
     ) -> None:
         widgets = _ipywidgets()
         numbers = {
-            name: value.data if isinstance(value, Value) else value
+            name: value.data
+            if isinstance(value, Value)
+            else check_number(value, f"the value for {name!r}")
             for name, value in values.items()
         }
         self.text = text
@@ -82,7 +92,10 @@ class Explorer:
 
         self.sliders: dict[str, Any] = {}
         for name, value in self._values.items():
-            low, high, step = slider_range(value)
+            try:
+                low, high, step = slider_range(value)
+            except ValueError as error:
+                raise ValueError(f"the value for {name!r}: {error}") from None
             self.sliders[name] = widgets.FloatSlider(
                 value=value,
                 min=low,
@@ -213,17 +226,34 @@ class Explorer:
 def explore(text: str, /, **values: float | Value) -> Explorer:
     """Sliders for every variable of the formula ``text``, and its graph redrawn as they move.
 
+    Shows one slider per variable, a forward/backward toggle and a "step" slider over the
+    backward-pass frames (``microgradx.backward_steps``), then f and every ∂f/∂variable and
+    the graph itself, with each edge's local derivative. Whenever a slider moves, the
+    formula is parsed again at the new values, ``backward()`` runs and the graph is redrawn.
+    Values where the formula is undefined (``log`` of a negative number, say) show the error
+    and keep the last graph.
+
+    Drawing uses the system Graphviz if installed, else graphviz-pure (installed with
+    microgradx), so nothing else needs installing.
+
     Args:
         text: a formula for ``microgradx.parse``, e.g. ``"(x+y)*z**2"``.
-        values: the starting value of every variable (``x=2``); each slider spans
-            value ± max(2, 2·|value|).
+        values: the starting value of every variable (``x=2``; a Value gives its ``data``);
+            each slider spans value ± max(2, 2·|value|).
 
     Returns:
-        An ``Explorer``; as the last expression of a notebook cell it displays its widgets.
+        An ``Explorer``. As the last expression of a notebook cell it displays its widgets.
+        Without a notebook it can be driven from code: set ``explorer.sliders["x"].value``,
+        ``explorer.mode.value`` ("forward" or "backward") or ``explorer.step.value``, then
+        read ``explorer.root``, ``explorer.gradients``, ``explorer.drawing()``,
+        ``explorer.svg()`` or ``explorer.error``.
 
     Raises:
-        ImportError: ipywidgets is not installed.
-        ExpressionError: the formula is not valid, or a variable has no value (or a value
-            for a name the formula does not use).
+        ImportError: ipywidgets is not installed (``pip install 'microgradx[notebooks]'``).
+        ExpressionError: the formula is not valid, a variable has no value (or a value is
+            given for a name the formula does not use), or the formula is undefined at
+            the starting values.
+        TypeError, ValueError: a value is not a finite real number, or a gradient is
+            infinite at the starting values (``sqrt(x)`` at 0).
     """
     return Explorer(text, values)

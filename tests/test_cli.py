@@ -323,7 +323,7 @@ def test_demo_trains_on_the_compiled_graph(tmp_path, monkeypatch, capsys):
         return histories[-1]
 
     monkeypatch.setattr(train, "fit", recording_fit)
-    monkeypatch.setattr(cli, "_demo_drawings", lambda root, out: [])
+    monkeypatch.setattr(cli, "_demo_drawings", lambda root, out: {})
     assert cli.main(["demo", "--out", str(tmp_path), "--epochs", "2"]) == 0
     assert "after 2 epochs" in capsys.readouterr().out
     (compiled,) = histories
