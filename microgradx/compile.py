@@ -33,6 +33,7 @@ from microgradx.compiler.program import (
     Failure,
     Instruction,
     check_finite,
+    check_finite_gradients,
     error_for,
     flatten_sums,
     plan,
@@ -110,9 +111,10 @@ class Compiled:
         with np.errstate(all="ignore"):
             for instruction in self._backward:
                 instruction.backward(rows, scalars, row_grads, scalar_grads)
-        grads = scalar_grads[: len(self.parameters), 0]
-        _check_finite_gradients(self.parameters, grads)
-        for parameter, grad in zip(self.parameters, grads.tolist()):
+        grads = scalar_grads[: len(self.parameters)]
+        if not quick_finite(grads):  # refused as Value.backward does, before any grad is written
+            check_finite_gradients(self._backward, row_grads, scalar_grads, self.parameters)
+        for parameter, grad in zip(self.parameters, grads[:, 0].tolist()):
             parameter.grad += grad
         return means[0] if self._single else np.array(means)
 
@@ -274,19 +276,6 @@ def compile(root: Value | Sequence[Value], inputs: Sequence[Value]) -> Compiled:
 # ----------------------------------------------------------------------
 # A model and a loss, compiled for training.
 # ----------------------------------------------------------------------
-
-
-def _check_finite_gradients(parameters: Sequence[Value], grads: np.ndarray) -> None:
-    """Refuse an infinite or undefined gradient, as ``Value.backward`` does, writing none."""
-    finite = np.isfinite(grads)
-    if not finite.all():
-        bad = int(np.flatnonzero(~finite)[0])
-        raise ValueError(
-            f"backward: the gradient reaching {_name(parameters[bad])} is {grads[bad]}, not a "
-            "finite number: a local derivative on the way is infinite (the vertical slope of "
-            "sqrt or a fractional power at 0) or the product overflowed; move the inputs away "
-            "from that point"
-        )
 
 
 class CompiledLoss:

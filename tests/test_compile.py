@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 import microgradx
 from microgradx import Value, functional, losses, nn
 from microgradx.compile import Compiled, compile, compile_loss
-from microgradx.compiler import program
 from microgradx.compiler.program import MatMul
 from microgradx.engine import _node
 
@@ -137,9 +136,15 @@ def test_batches_of_different_sizes_reuse_their_own_buffers():
     x, w = Value(0.0, "x"), Value(2.0, "w")
     step = compile((w * x).tanh(), inputs=[x])
     rng = np.random.default_rng(1)
+    tables = {}  # the value table each call ran in, by batch size
     for size in (5, 7, 5, 1, 7):
         batch = rng.normal(size=(size, 1))
         np.testing.assert_allclose(step.forward(batch), np.tanh(2.0 * batch[:, 0]), rtol=1e-15)
+        step(batch)
+        rows = step._last[0]
+        assert rows.shape[1] == size
+        assert tables.setdefault(size, rows) is rows  # the same size, the same buffer again
+    assert len({id(rows) for rows in tables.values()}) == 3
 
 
 def test_several_roots_forward_columns_and_step_sums():
@@ -425,12 +430,9 @@ def test_a_repeated_computation_runs_once():
     assert len(lse.nodes) == 1
 
 
-@pytest.mark.parametrize("scatter", [True, False], ids=["scatter matrix", "np.add.at"])
-def test_a_node_read_many_times_gets_every_contribution(monkeypatch, scatter):
+def test_a_node_read_many_times_gets_every_contribution():
     """One logsumexp read by four subtractions, four log_softmax nodes reading the same logits:
-    the gradient sums over all readers, by a scatter matrix or (for huge ones) np.add.at."""
-    if not scatter:
-        monkeypatch.setattr(program, "_MAX_SCATTER_ENTRIES", 0)
+    the gradient sums over all readers."""
     w = [Value(0.3 * i - 0.5, f"w{i}") for i in range(4)]
 
     def build(x: Sequence[Value]) -> Value:
@@ -547,6 +549,53 @@ def test_an_infinite_parameter_gradient_is_an_error_as_in_the_engine():
     with pytest.raises(ValueError, match=r"gradient reaching node 'w' is inf"):
         step(np.ones((4, 1)))
     assert w.grad == 0.0  # nothing written when a step fails
+
+
+def _engine_error(root: Value) -> str:
+    with pytest.raises(ValueError) as error:
+        root.backward()
+    return str(error.value)
+
+
+def test_an_infinite_slope_in_one_row_names_that_row_and_the_engines_node():
+    """√(x·w) at x = 0: the gradient reaching x·w is ∞. The scalar engine stops there; so does
+    compile, with the engine's own message for the row where it happens."""
+    w = Value(2.0, "w")
+    x = Value(1.0, "x")
+    step = compile((x * w).sqrt() + w, inputs=[x])
+    expected = _engine_error((Value(0.0, "x") * w).sqrt() + w)
+    assert "the gradient reaching the result of '*' is inf" in expected
+    with pytest.raises(ValueError) as error:
+        step(np.array([[1.0], [4.0], [0.0], [0.0]]))
+    assert str(error.value) == "in row 2 of the batch: " + expected
+    assert w.grad == 0.0
+
+
+def test_an_infinite_slope_among_the_parameters_says_so():
+    """√(w·w) at w = 0 is computed once per call, from the parameters alone."""
+    w = Value(0.0, "w")
+    x = Value(1.0, "x")
+    step = compile(x * (w * w).sqrt(), inputs=[x])
+    expected = _engine_error(Value(3.0, "x") * (w * w).sqrt())
+    assert "the gradient reaching the result of '*' is inf" in expected
+    with pytest.raises(ValueError) as error:
+        step(np.array([[1.0], [3.0]]))
+    assert str(error.value) == "with the parameters' current values: " + expected
+    assert w.grad == 0.0
+
+
+def test_compile_loss_refuses_an_infinite_gradient_in_every_training_path():
+    """step and step_with_outputs (what fit uses) both refuse, naming the row, writing no grad."""
+    w = Value(2.0, "w")
+    compiled = compile_loss(lambda xs: (xs[0] * w).sqrt(), lambda out, t: (out - t) ** 2, 1)
+    X, y = np.array([[1.0], [0.0]]), np.array([0.0, 1.0])
+    expected = _engine_error(((Value(0.0, "x0") * w).sqrt() - Value(1.0, "y")) ** 2)
+    assert "is -inf" in expected  # 2·(0 − 1)·∞
+    for step in (compiled.step, compiled.step_with_outputs):
+        with pytest.raises(ValueError) as error:
+            step(X, y)
+        assert str(error.value) == "in row 1 of the batch: " + expected
+        assert w.grad == 0.0
 
 
 def test_log_of_a_non_positive_value_names_the_row_and_the_node():

@@ -30,13 +30,11 @@ class Kernel(NamedTuple):
     backward needs besides the operands and ``out`` (or None).
     backward(g, out, saved, param, need, *operands) returns ∂/∂operand · g per operand.
     domain(param, *operands) marks entries outside the op's domain (None: defined everywhere).
-    overflows: whether finite operands can give an infinite value (checked after forward).
     """
 
     forward: Callable[..., Any]
     backward: Callable[..., Grads]
     domain: Callable[..., Array] | None = None
-    overflows: bool = True
 
 
 def _times_local(g: Array, local: Array) -> Array:
@@ -250,18 +248,18 @@ def _abs_back(g, out, s, p, need, x):
 
 
 UNARY: dict[str, Kernel] = {
-    "neg": Kernel(_neg, _neg_back, overflows=False),
+    "neg": Kernel(_neg, _neg_back),
     "**n": Kernel(_pow_const, _pow_const_back, _pow_const_domain),
     "exp": Kernel(_exp, _exp_back),
-    "log": Kernel(_log, _log_back, _log_domain, overflows=False),
-    "tanh": Kernel(_tanh, _tanh_back, overflows=False),
-    "sigmoid": Kernel(_sigmoid, _sigmoid_back, overflows=False),
-    "relu": Kernel(_relu, _relu_back, overflows=False),
+    "log": Kernel(_log, _log_back, _log_domain),
+    "tanh": Kernel(_tanh, _tanh_back),
+    "sigmoid": Kernel(_sigmoid, _sigmoid_back),
+    "relu": Kernel(_relu, _relu_back),
     "leaky_relu": Kernel(_leaky_relu, _leaky_relu_back),
-    "sin": Kernel(_sin, _sin_back, overflows=False),
-    "cos": Kernel(_cos, _cos_back, overflows=False),
-    "sqrt": Kernel(_sqrt, _sqrt_back, _sqrt_domain, overflows=False),
-    "abs": Kernel(_abs, _abs_back, overflows=False),
+    "sin": Kernel(_sin, _sin_back),
+    "cos": Kernel(_cos, _cos_back),
+    "sqrt": Kernel(_sqrt, _sqrt_back, _sqrt_domain),
+    "abs": Kernel(_abs, _abs_back),
 }
 
 
@@ -346,7 +344,7 @@ NARY: dict[str, Kernel] = {
     "sum": Kernel(_sum, _sum_back),
     "mean": Kernel(_mean, _mean_back),
     "logsumexp": Kernel(_logsumexp, _logsumexp_back),
-    "softmax": Kernel(_softmax, _softmax_back, overflows=False),
+    "softmax": Kernel(_softmax, _softmax_back),
     "log_softmax": Kernel(_log_softmax, _log_softmax_back),
 }
 
@@ -365,3 +363,18 @@ def _dot_back(g, out, s, p, need, ws, xs):
 
 
 DOT = Kernel(_dot, _dot_back)
+
+
+# A layer of k neurons over the same n inputs, Σᵢ Wⱼᵢ·xᵢ for every j: W (k, n) @ X (n, B).
+
+
+def _matmul(out, p, w, x):
+    np.matmul(w, x, out=out)
+
+
+def _matmul_back(g, out, s, p, need, w, x):
+    """∂/∂Wⱼᵢ = xᵢ, summed over rows: G @ Xᵀ;  ∂/∂xᵢ = Wⱼᵢ, summed over neurons: Wᵀ @ G."""
+    return (g @ x.T if need[0] else None), (w.T @ g if need[1] else None)
+
+
+MATMUL = Kernel(_matmul, _matmul_back)

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from microgradx.compiler.kernels import BINARY, DOT, NARY, UNARY, Kernel
+from microgradx.compiler.kernels import BINARY, DOT, MATMUL, NARY, UNARY, Kernel
 from microgradx.engine import Value, _name, topological_order
 
 Array = np.ndarray
@@ -178,9 +178,6 @@ def _as_slice(slots: Array) -> slice | None:
     return None
 
 
-_MAX_SCATTER_ENTRIES = 1_000_000  # beyond this, summing repeated reads uses np.add.at
-
-
 class _Slots:
     """A list of slots of one table: read as a view when consecutive, else gathered."""
 
@@ -189,13 +186,6 @@ class _Slots:
         self.slice = _as_slice(self.slots)
         self.index = self.slice if self.slice is not None else self.slots
         self.unique = len(set(slots)) == len(slots)
-        self.scatter: Array | None = None
-        if not self.unique:
-            # A node read several times (e.g. one logsumexp by ten outputs) gets the sum of
-            # its contributions: S @ d, with S[u, i] = 1 where entry i reads node u.
-            self.targets, which = np.unique(self.slots, return_inverse=True)
-            if len(self.targets) * len(self.slots) <= _MAX_SCATTER_ENTRIES:
-                self.scatter = (which[None, :] == np.arange(len(self.targets))[:, None]) * 1.0
 
     def read(self, table: Array) -> Array:
         return table[self.index]
@@ -203,9 +193,7 @@ class _Slots:
     def add(self, table: Array, d: Array) -> None:
         if self.unique:
             table[self.index] += d
-        elif self.scatter is not None:
-            table[self.targets] += self.scatter @ d
-        else:
+        else:  # a node read several times (one logsumexp by ten outputs) gets every contribution
             np.add.at(table, self.slots, d)
 
     def __str__(self) -> str:
@@ -276,23 +264,40 @@ class Failure(Exception):
 
 
 class Instruction:
-    """k nodes with one op, run as one vectorised numpy operation (forward and backward)."""
+    """k nodes with one op, run as one vectorised numpy operation (forward and backward).
 
-    kernel: Kernel
+    ``kernel`` is the op's row of the local-derivative table: its forward fills the k
+    output slots, its backward turns their gradient g into each operand's share.
+    """
 
-    def __init__(self, op: str, nodes: list[_Node], operands: list[Operand]):
+    def __init__(self, op: str, nodes: list[_Node], operands: list[Operand], kernel: Kernel):
         self.op = op
         self.nodes = nodes
         self.operands = operands
+        self.kernel = kernel
         self.per_row = nodes[0].per_row
         self.out = slice(nodes[0].slot, nodes[0].slot + len(nodes))
         self.need = tuple(operand.needs_grad for operand in operands)
         self.needs_grad = any(self.need)
-        self._args: list[Array] = []
-        self._saved: Any = None
+        self.param: Array | None = None  # the ops' constants, one per node (see kernels)
+        self._args: list[Array] = []  # the operands as forward read them, kept for backward
+        self._saved: Any = None  # what the kernel's forward kept for its backward
 
     def output(self, rows: Array, scalars: Array) -> Array:
         return rows[self.out] if self.per_row else scalars[self.out]
+
+    def gradient(self, row_grads: Array, scalar_grads: Array) -> Array:
+        """The gradient of the k output nodes: g, of shape (k, B) or (k, 1)."""
+        return row_grads[self.out] if self.per_row else scalar_grads[self.out]
+
+    def backward(self, rows: Array, scalars: Array, row_grads: Array, scalar_grads: Array) -> None:
+        """Add g · (local derivative) into the gradient slots of every operand that needs it."""
+        g = self.gradient(row_grads, scalar_grads)
+        out = self.output(rows, scalars)
+        grads = self.kernel.backward(g, out, self._saved, self.param, self.need, *self._args)
+        for operand, d in zip(self.operands, grads):
+            if operand.needs_grad and d is not None:
+                operand.add_grad(d.reshape(operand.count, -1), row_grads, scalar_grads)
 
     def __str__(self) -> str:
         table = "rows" if self.per_row else "scalars"
@@ -306,29 +311,18 @@ class Elementwise(Instruction):
     """A unary or binary op on k nodes: each operand is a (k, B) or (k, 1) array."""
 
     def __init__(self, op: str, nodes: list[_Node], operands: list[Operand], kernel: Kernel):
-        super().__init__(op, nodes, operands)
-        self.kernel = kernel
-        params = [node.param for node in nodes]
-        self.param = None if params[0] is None else np.array(params, dtype=float)[:, None]
+        super().__init__(op, nodes, operands, kernel)
+        if nodes[0].param is not None:  # the exponent of "**n", the slope of leaky_relu
+            self.param = np.array([node.param for node in nodes], dtype=float)[:, None]
 
     def forward(self, rows: Array, scalars: Array) -> None:
-        args = [operand.read(rows, scalars) for operand in self.operands]
+        self._args = [operand.read(rows, scalars) for operand in self.operands]
         domain = self.kernel.domain
         if domain is not None:
-            bad = domain(self.param, *args)
+            bad = domain(self.param, *self._args)
             if bad.any():
-                self._args = args
                 raise Failure(self, bad)
-        self._saved = self.kernel.forward(self.output(rows, scalars), self.param, *args)
-        self._args = args
-
-    def backward(self, rows: Array, scalars: Array, row_grads: Array, scalar_grads: Array) -> None:
-        g = row_grads[self.out] if self.per_row else scalar_grads[self.out]
-        out = self.output(rows, scalars)
-        grads = self.kernel.backward(g, out, self._saved, self.param, self.need, *self._args)
-        for operand, d in zip(self.operands, grads):
-            if operand.needs_grad and d is not None:
-                operand.add_grad(d, row_grads, scalar_grads)
+        self._saved = self.kernel.forward(self.output(rows, scalars), self.param, *self._args)
 
 
 class Reduction(Instruction):
@@ -336,28 +330,16 @@ class Reduction(Instruction):
     each operand is gathered as a (k, n, width) array."""
 
     def __init__(self, op: str, nodes: list[_Node], operands: list[Operand], kernel: Kernel):
-        super().__init__(op, nodes, operands)
-        self.kernel = kernel
+        super().__init__(op, nodes, operands, kernel)
         self.n = operands[0].count // len(nodes)
-        params = [node.param for node in nodes]
-        self.param = None if params[0] is None else np.array(params, dtype=np.intp)
+        if nodes[0].param is not None:  # the output index i of softmax[i] or log_softmax[i]
+            self.param = np.array([node.param for node in nodes], dtype=np.intp)
 
     def forward(self, rows: Array, scalars: Array) -> None:
         k = len(self.nodes)
         args = [operand.read(rows, scalars).reshape(k, self.n, -1) for operand in self.operands]
-        out = self.output(rows, scalars)
-        if out.shape[1] != args[0].shape[2]:  # a per-row node whose inputs are partly scalar
-            args = [np.broadcast_to(a, (k, self.n, out.shape[1])) for a in args]
-        self._saved = self.kernel.forward(out, self.param, *args)
+        self._saved = self.kernel.forward(self.output(rows, scalars), self.param, *args)
         self._args = args
-
-    def backward(self, rows: Array, scalars: Array, row_grads: Array, scalar_grads: Array) -> None:
-        g = row_grads[self.out] if self.per_row else scalar_grads[self.out]
-        out = self.output(rows, scalars)
-        grads = self.kernel.backward(g, out, self._saved, self.param, self.need, *self._args)
-        for operand, d in zip(self.operands, grads):
-            if operand.needs_grad and d is not None:
-                operand.add_grad(d.reshape(operand.count, -1), row_grads, scalar_grads)
 
 
 class MatMul(Instruction):
@@ -365,24 +347,13 @@ class MatMul(Instruction):
     neurons — as one matrix product: out (k × B) = W (k × n) @ X (n × B)."""
 
     def __init__(self, nodes: list[_Node], weights: Operand, xs: Operand):
-        super().__init__("dot", nodes, [weights, xs])
+        super().__init__("dot", nodes, [weights, xs], MATMUL)
         self.shape = (len(nodes), xs.count)
 
     def forward(self, rows: Array, scalars: Array) -> None:
         weights, xs = self.operands
-        w = weights.read(rows, scalars).reshape(self.shape)
-        x = xs.read(rows, scalars)
-        np.matmul(w, x, out=rows[self.out])
-        self._args = [w, x]
-
-    def backward(self, rows: Array, scalars: Array, row_grads: Array, scalar_grads: Array) -> None:
-        weights, xs = self.operands
-        w, x = self._args
-        g = row_grads[self.out]
-        if weights.needs_grad:  # ∂/∂wⱼᵢ = xᵢ, summed over rows: G @ Xᵀ
-            weights.add_grad((g @ x.T).reshape(-1, 1), row_grads, scalar_grads)
-        if xs.needs_grad:  # ∂/∂xᵢ = wⱼᵢ, summed over neurons: Wᵀ @ G
-            xs.add_grad(w.T @ g, row_grads, scalar_grads)
+        self._args = [weights.read(rows, scalars).reshape(self.shape), xs.read(rows, scalars)]
+        self.kernel.forward(rows[self.out], None, *self._args)
 
     def __str__(self) -> str:
         weights, xs = self.operands
@@ -396,11 +367,15 @@ class MatMul(Instruction):
 
 
 def _group_key(nodes: list[_Node], node: _Node) -> tuple[Any, ...]:
-    """Nodes with equal keys become one instruction."""
+    """Nodes with equal keys become one instruction: (level, kind, what must match).
+
+    The kind is the op, or "matmul" for a dot of scalar weights with per-row x's (a neuron):
+    the neurons of a layer share their x's, so together they are one matrix product.
+    """
     kinds = tuple(nodes[i].per_row for i in node.inputs)
     if node.op == "dot":
         n = len(node.inputs) // 2
-        if not any(kinds[:n]) and all(kinds[n:]):  # scalar weights, per-row x's: a layer
+        if not any(kinds[:n]) and all(kinds[n:]):
             return (node.level, "matmul", tuple(node.inputs[n:]))
         return (node.level, "dot", node.per_row, n)
     if node.op in NARY:
@@ -424,7 +399,7 @@ def plan(
         node.level = 1 + max(nodes[j].level for j in node.inputs)
         node.needs_grad = any(nodes[j].needs_grad for j in node.inputs)
         groups.setdefault(_group_key(nodes, node), []).append(i)
-    ordered = sorted(groups.values(), key=lambda members: (nodes[members[0]].level, members[0]))
+    ordered = sorted(groups.items(), key=lambda group: (group[0][0], group[1][0]))
 
     # Slots: inputs are rows 0…n_inputs−1; parameters come first in the scalar table, in
     # the order per-row instructions read them, so a layer's weights are one block.
@@ -440,8 +415,8 @@ def plan(
                 next_slot[False] += 1
                 parameters.append(j)
 
-    by_row_use = sorted(ordered, key=lambda members: not nodes[members[0]].per_row)
-    for members in by_row_use:  # per-row instructions first: they read the most often
+    by_row_use = sorted(ordered, key=lambda group: not nodes[group[1][0]].per_row)
+    for _, members in by_row_use:  # per-row instructions first: they read the most often
         first = nodes[members[0]]
         if first.op in _NARY_OPS:  # read node by node: each node's n inputs in a row
             place_parameters([j for i in members for j in nodes[i].inputs])
@@ -449,40 +424,36 @@ def plan(
             for position in range(len(first.inputs)):
                 place_parameters([nodes[i].inputs[position] for i in members])
     place_parameters(roots)
-    for members in ordered:
+    for _, members in ordered:
         per_row = nodes[members[0]].per_row
         for i in members:
             nodes[i].slot = next_slot[per_row]
             next_slot[per_row] += 1
-    instructions = [_instruction(nodes, members) for members in ordered]
+    instructions = [_instruction(nodes, kind, members) for (_, kind, *_), members in ordered]
     return instructions, parameters, next_slot[True], next_slot[False]
 
 
-def _instruction(nodes: list[_Node], members: list[int]) -> Instruction:
+def _instruction(nodes: list[_Node], kind: str, members: list[int]) -> Instruction:
     group = [nodes[i] for i in members]
     first = group[0]
-    op = first.op
-    if op == "dot":
+    if kind == "matmul":  # the k neurons' weights, row by row, and their shared x's
+        n = len(first.inputs) // 2
+        weights = Operand([nodes[j] for node in group for j in node.inputs[:n]])
+        return MatMul(group, weights, Operand([nodes[j] for j in first.inputs[n:]]))
+    if kind == "dot":
         n = len(first.inputs) // 2
         weights = Operand([nodes[j] for node in group for j in node.inputs[:n]])
         xs = Operand([nodes[j] for node in group for j in node.inputs[n:]])
-        if not weights.per_row and xs.per_row and _shared_xs(group, n):
-            return MatMul(group, weights, Operand([nodes[j] for j in first.inputs[n:]]))
-        return Reduction(op, group, [weights, xs], DOT)
-    if op in NARY:
+        return Reduction(kind, group, [weights, xs], DOT)
+    if kind in NARY:
         operand = Operand([nodes[j] for node in group for j in node.inputs])
-        return Reduction(op, group, [operand], NARY[op])
+        return Reduction(kind, group, [operand], NARY[kind])
     operands = [
         Operand([nodes[node.inputs[position]] for node in group])
         for position in range(len(first.inputs))
     ]
-    kernel = UNARY[op] if op in UNARY else BINARY[op]
-    return Elementwise(op, group, operands, kernel)
-
-
-def _shared_xs(group: list[_Node], n: int) -> bool:
-    xs = group[0].inputs[n:]
-    return all(node.inputs[n:] == xs for node in group)
+    kernel = UNARY[kind] if kind in UNARY else BINARY[kind]
+    return Elementwise(kind, group, operands, kernel)
 
 
 # ----------------------------------------------------------------------
@@ -554,6 +525,38 @@ def check_finite(instructions: list[Instruction], rows: Array, scalars: Array) -
         finite = np.isfinite(instruction.output(rows, scalars))
         if not finite.all():
             raise error_for(instruction, ~finite, overflow=True)
+
+
+def check_finite_gradients(
+    backward: list[Instruction], row_grads: Array, scalar_grads: Array, parameters: list[Value]
+) -> None:
+    """Raise the engine's ValueError where a gradient first stops being a finite number.
+
+    ``backward`` lists the instructions in the order backward ran them, from the roots
+    down. The first one whose output nodes hold an infinite or NaN gradient is where
+    ``Value.backward`` stops (the same node, in that row); if there is none, the first
+    gradient to go wrong is a parameter's own.
+    """
+    for instruction in backward:
+        g = instruction.gradient(row_grads, scalar_grads)
+        finite = np.isfinite(g)
+        if not finite.all():
+            k, row = _first_bad(~finite)
+            where = _where(instruction, row)
+            raise ValueError(where + _gradient_message(instruction.nodes[k].value, g[k, row]))
+    grads = scalar_grads[: len(parameters), 0]
+    for parameter, grad in zip(parameters, grads.tolist()):
+        if not math.isfinite(grad):
+            raise ValueError(_gradient_message(parameter, grad))
+
+
+def _gradient_message(node: Value, grad: float) -> str:
+    """``Value.backward``'s words for a gradient that is not a finite number."""
+    return (
+        f"backward: the gradient reaching {_name(node)} is {grad}, not a finite number: a "
+        "local derivative on the way is infinite (the vertical slope of sqrt or a fractional "
+        "power at 0) or the product overflowed; move the inputs away from that point"
+    )
 
 
 def quick_finite(table: Array) -> bool:
