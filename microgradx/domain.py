@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import numbers
 
-__all__ = ["check_number", "check_power_domain", "power", "power_slope"]
+__all__ = ["check_number", "check_power_domain", "power", "power_slope", "exponent_slope"]
 
 
 def check_number(x: object, what: str) -> float:
@@ -20,7 +20,14 @@ def check_number(x: object, what: str) -> float:
             f"{what} must be a real number (int, float or numpy scalar), "
             f"got {x!r} of type {type(x).__name__}"
         )
-    value = float(x)
+    try:
+        value = float(x)
+    except OverflowError:  # an int (or a fraction) beyond the largest float
+        size = abs(int(x)).bit_length() * math.log10(2.0)
+        raise ValueError(
+            f"{what} (about 10^{size:.0f}, of type {type(x).__name__}) is too large for a float: "
+            "give a number within ±1.8e308"
+        ) from None
     if math.isnan(value):
         raise ValueError(f"{what} is NaN: give a real number")
     if math.isinf(value):
@@ -49,6 +56,18 @@ def power(x: float, n: float, where: str) -> float:
         raise OverflowError(
             f"power {x:g} ** {n:g} ({where}) overflows a float; scale the input down"
         ) from None
+
+
+def exponent_slope(x: float, n: float, out: float, where: str) -> float:
+    """d/dn xⁿ = xⁿ·ln x, given out = xⁿ: 0 at x = 0 for n > 0, undefined for x ≤ 0 otherwise."""
+    if x > 0.0:
+        return out * math.log(x)
+    if x == 0.0 and n > 0.0:
+        return 0.0  # xⁿ·ln x → 0 as x → 0⁺
+    raise ValueError(
+        f"power {x:g} ** {n:g} ({where}): the derivative with respect to the exponent, "
+        "x^n·ln(x), needs a positive base; use a number as the exponent if it is a constant"
+    )
 
 
 def power_slope(x: float, n: float, where: str) -> float:

@@ -22,7 +22,13 @@ import math
 import numbers
 from collections.abc import Callable, Sequence
 
-from microgradx.domain import check_number, check_power_domain, power, power_slope
+from microgradx.domain import (
+    check_number,
+    check_power_domain,
+    exponent_slope,
+    power,
+    power_slope,
+)
 
 __all__ = ["Dual", "derivative", "gradient"]
 
@@ -91,7 +97,10 @@ class Dual:
                 f"division by zero: {x:g} / {y:g} ({self!r} / {other!r}): "
                 "the divisor must be nonzero"
             )
-        return _dual(x / y, self.derivative / y - x * other.derivative / (y * y), "/", self, other)
+        quotient = x / y
+        # (ẋ - (x/y)·ẏ)/y rather than ẋ/y - x·ẏ/y²: y² underflows to 0 for |y| < 1e-154.
+        slope = (self.derivative - quotient * other.derivative) / y
+        return _dual(quotient, slope, "/", self, other)
 
     def __neg__(self) -> Dual:
         """-(x + ẋε) = -x - ẋε."""
@@ -114,18 +123,8 @@ class Dual:
         where = f"{self!r} ** {exponent!r}"
         check_power_domain(x, n, where)
         out = power(x, n, where)
-        if x > 0.0:
-            d_exponent = out * math.log(x)
-        elif x == 0.0 and n > 0.0:
-            d_exponent = 0.0  # xᵛ·ln x → 0 as x → 0⁺
-        else:
-            raise ValueError(
-                f"power {x:g} ** {n:g} ({where}): the derivative with respect "
-                "to the exponent, x^v·ln(x), needs a positive base; use a number as the "
-                "exponent if it is a constant"
-            )
         slope = _chain(power_slope(x, n, where), self.derivative)
-        slope += _chain(d_exponent, exponent.derivative)
+        slope += _chain(exponent_slope(x, n, out, where), exponent.derivative)
         return _dual(out, slope, "**", self, exponent)
 
     def exp(self) -> Dual:
@@ -172,7 +171,7 @@ class Dual:
         slope = check_number(slope, "leaky_relu slope")
         if self.value > 0.0:
             return Dual._make(self.value, self.derivative)
-        return Dual._make(slope * self.value, slope * self.derivative)
+        return _dual(slope * self.value, slope * self.derivative, "leaky_relu", self)
 
     def sin(self) -> Dual:
         """sin(x + ẋε) = sin x + cos x·ẋ ε."""
@@ -275,11 +274,12 @@ def _dual(value: float, derivative: float, op: str, *operands: Dual) -> Dual:
         raise OverflowError(
             f"{op} of {shown} gives {value}, which is not a finite number; scale the inputs down"
         )
-    if derivative != derivative:
+    if derivative - derivative != 0.0:  # inf or NaN, refused as Value.backward refuses them
         shown = ", ".join(repr(x) for x in operands)
         raise ValueError(
-            f"{op} of {shown} gives an undefined (NaN) derivative, such as ∞·0 from the "
-            "vertical slope of sqrt at 0 or ∞ - ∞"
+            f"{op} of {shown} gives the derivative {derivative}, not a finite number: a local "
+            "derivative on the way is infinite (the vertical slope of sqrt or a fractional "
+            "power at 0), or the product overflowed, or ∞·0; move the inputs away from that point"
         )
     return Dual._make(value, derivative)
 

@@ -25,7 +25,13 @@ import numbers
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from microgradx.domain import check_number, check_power_domain, power, power_slope
+from microgradx.domain import (
+    check_number,
+    check_power_domain,
+    exponent_slope,
+    power,
+    power_slope,
+)
 
 __all__ = ["Value", "no_grad", "is_grad_enabled", "topological_order"]
 
@@ -147,18 +153,8 @@ class Value:
         where = f"{_name(self)} ** {_name(exponent)}"
         check_power_domain(x, n, where)
         out = power(x, n, where)
-        if x > 0.0:
-            d_exponent = out * math.log(x)
-        elif x == 0.0 and n > 0.0:
-            d_exponent = 0.0  # x^v · ln x → 0 as x → 0⁺
-        else:
-            raise ValueError(
-                f"power {x:g} ** {n:g} ({where}): the derivative with respect to the exponent, "
-                "x^v·ln(x), needs a positive base; use a number as the exponent if it is a "
-                "constant"
-            )
-        d_base = power_slope(x, n, where)
-        return _node(out, "**", (self, exponent), (d_base, d_exponent))
+        local_grads = (power_slope(x, n, where), exponent_slope(x, n, out, where))
+        return _node(out, "**", (self, exponent), local_grads)
 
     def exp(self) -> Value:
         """e^x;  ∂/∂x = e^x."""
@@ -348,7 +344,9 @@ _new_value = object.__new__
 def _node(data: float, op: str, inputs: tuple[Value, ...], local_grads: tuple[float, ...]) -> Value:
     """Make the result node of ``op``, recording its inputs and local derivatives."""
     if data - data != 0.0:  # inf or NaN: say so here, not as a NaN far downstream
-        operands = ", ".join(f"{node.data:g} ({_name(node)})" for node in inputs)
+        operands = ", ".join(f"{node.data:g} ({_name(node)})" for node in inputs[:4])
+        if len(inputs) > 4:  # a sum of thousands of terms: name the first few
+            operands += f", ... ({len(inputs)} operands)"
         raise OverflowError(
             f"{op} of {operands} gives {data}, which is not a finite number; scale the inputs down"
         )

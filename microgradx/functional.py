@@ -24,7 +24,15 @@ __all__ = ["sum", "mean", "dot", "logsumexp", "softmax", "log_softmax"]
 
 def _values(items: Iterable[Value | float], what: str) -> tuple[Value, ...]:
     """The items as a tuple of Values (numbers become constant leaves); at least one."""
-    values = tuple(items)
+    try:
+        values = tuple(items)
+    except TypeError:
+        if hasattr(items, "__iter__"):  # an error inside the caller's iterable: pass it on
+            raise
+        raise TypeError(
+            f"{what} takes a list of Values or numbers, such as [x, y], got {items!r} "
+            f"of type {type(items).__name__}"
+        ) from None
     if not values:
         raise ValueError(f"{what} of an empty list is undefined: give at least one Value")
     if all(map(isinstance, values, repeat(Value))):  # the common case, without a Python loop

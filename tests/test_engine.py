@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gc
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -541,6 +543,15 @@ def test_value_rejects_what_is_not_a_real_number(bad):
     with pytest.raises(TypeError) as raised:
         Value(bad)
     assert type(bad).__name__ in str(raised.value)
+    assert repr(bad) in str(raised.value)  # the bad value itself is named
+
+
+@pytest.mark.parametrize("big", [10**400, -(10**5000)], ids=["1e400", "-1e5000"])
+def test_an_int_too_large_for_a_float_is_a_clear_error(big):
+    with pytest.raises(ValueError, match=r"Value data \(about 10\^\d+, of type int\) is too large"):
+        Value(big)
+    with pytest.raises(ValueError, match=r"the exponent .* too large"):
+        Value(1.0) ** big
 
 
 @pytest.mark.parametrize("bad", [float("nan"), np.float64("nan"), float("inf"), -float("inf")])
@@ -589,8 +600,7 @@ def test_numpy_scalars_are_numbers():
 def test_repr_shows_label_data_and_grad():
     x = Value(2.0, "x")
     (x * 3).backward()
-    text = repr(x)
-    assert "x" in text and "2" in text and "3" in text
+    assert repr(x) == "Value(label='x', data=2, grad=3)"
     assert repr(Value(-0.5)) == "Value(data=-0.5, grad=0)"
     assert isinstance(Value(1.5).data, float) and Value(1).grad == 0.0
 
@@ -744,3 +754,34 @@ def test_an_overflowing_power_derivative_names_the_power_asked_for():
     """1/x at x = 1e-200 is 1e200, but its slope -1/x² = -1e400 does not fit in a float."""
     with pytest.raises(OverflowError, match=r"derivative of power 1e-200 \*\* -1 \(node 'x'"):
         Value(1e-200, "x") ** -1
+
+
+# ----------------------------------------------------------------------
+# The package: a fast import, the rest on first use
+# ----------------------------------------------------------------------
+
+
+def test_import_microgradx_loads_neither_numpy_nor_graphviz():
+    code = (
+        "import sys, microgradx\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'numpy', 'graphviz', 'matplotlib', 'tqdm', 'ipywidgets'})\n"
+        "print(heavy)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
+
+
+def test_every_public_name_resolves_and_an_unknown_one_is_an_attribute_error():
+    import microgradx
+    from microgradx import dual, functional
+
+    assert microgradx.functional is functional
+    assert microgradx.Dual is dual.Dual
+    assert callable(microgradx.gradcheck) and callable(microgradx.numerical_grad)
+    for name in microgradx.__all__:
+        assert getattr(microgradx, name) is not None, name
+    assert set(microgradx.__all__) <= set(dir(microgradx))
+    with pytest.raises(AttributeError, match="no attribute 'Valeu'"):
+        microgradx.Valeu  # noqa: B018

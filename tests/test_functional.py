@@ -83,6 +83,12 @@ def test_an_empty_list_is_an_error(op):
 def test_bad_items_and_mismatched_lengths_are_errors():
     with pytest.raises(TypeError, match="str"):
         F.sum([Value(1.0), "2"])
+    with pytest.raises(TypeError, match=r"sum takes a list .* got Value\(data=1"):
+        F.sum(Value(1.0))
+    with pytest.raises(TypeError, match=r"dot takes a list .* got 3 of type int"):
+        F.dot(3, [1.0])
+    with pytest.raises(TypeError, match=r"softmax takes a list .* NoneType"):
+        F.softmax(None)
     with pytest.raises(ValueError, match=r"same length.*2 and 3"):
         F.dot([1.0, 2.0], [1.0, 2.0, 3.0])
 
@@ -141,6 +147,14 @@ def test_large_inputs_are_stable():
     assert [x.grad for x in xs] == [0.5, 0.5]
     with pytest.raises(OverflowError):  # what the stable forms avoid
         Value(1000.0).exp()
+
+
+def test_an_overflowing_sum_names_its_first_operands_only():
+    with pytest.raises(OverflowError) as raised:
+        F.sum([Value(1e308, "big")] * 10_000)
+    message = str(raised.value)
+    assert message.startswith("sum of 1e+308 (node 'big'), ")
+    assert "(10000 operands) gives inf" in message and message.count("'big'") == 4
 
 
 @pytest.mark.parametrize(

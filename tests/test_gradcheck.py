@@ -216,6 +216,13 @@ def test_gradcheck_refuses_an_infinite_analytic_gradient_as_backward_does():
         gradcheck(lambda v: v[0].sqrt(), [0.0], method="forward")
 
 
+def test_values_may_be_a_generator():
+    report = gradcheck(e1, (x for x in [2.0, -3.0, 2.0]))
+    assert report and [check.analytic for check in report] == [4.0, 4.0, -4.0]
+    grads = numerical_grad(e1, (x for x in [2.0, -3.0, 2.0]))
+    assert grads == pytest.approx([4.0, 4.0, -4.0], abs=1e-8)
+
+
 def test_tolerance_and_method():
     loose = gradcheck(lambda v: v[0].exp(), [1.0], eps=1e-4, method="forward", tol=1e-3)
     strict = gradcheck(lambda v: v[0].exp(), [1.0], eps=1e-4, method="forward", tol=1e-8)
