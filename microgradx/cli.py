@@ -413,7 +413,7 @@ _FORMULA_HELP = (
 )
 _NOTE_ON_MINUS = (
     'A formula may start with "-" ("-log(x)"); if it is taken for an option (as "-h*x" is),\n'
-    'put options first and "--" before the formula:  microgradx {command} --json -- "-h*x" h=2'
+    'put options first and "--" before the formula:  microgradx {command} --json -- "-h*x" h=2 x=3'
 )
 
 

@@ -6,6 +6,8 @@ import html
 import json
 import math
 import os
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -139,6 +141,32 @@ def test_help_shows_examples_for_each_command():
     ]:
         result = run(command, "--help")
         assert result.returncode == 0 and example in result.stdout
+
+
+def help_examples(command: str) -> list[list[str]]:
+    """The example command lines that `microgradx COMMAND --help` shows, as argument lists."""
+    result = run(command, "--help")
+    assert result.returncode == 0
+    text = result.stdout.replace("\\\n", " ")  # a long example continues on the next line
+    lines = re.findall(r"(?:^|:)  microgradx (.*)", text, flags=re.MULTILINE)
+    return [shlex.split(line.split("  (")[0]) for line in lines]  # "  (...)" is a comment
+
+
+@pytest.mark.parametrize("command", ["draw", "grad", "demo"])
+def test_every_help_example_runs(command, tmp_path):
+    examples = help_examples(command)
+    assert len(examples) >= 2
+    for example in examples:
+        assert example[0] == command
+        if command == "demo" and "--epochs" not in example:
+            example = [*example, "--epochs", "2"]  # the default run, only shorter
+        result = run(*example, cwd=tmp_path)
+        assert result.returncode == 0, (example, result.stderr)
+        assert "Traceback" not in result.stderr
+    if command == "draw":  # each example's file is there
+        written = {p.name for p in tmp_path.iterdir()}
+        assert {"graph.svg", "forward.png", "e3.png", "backward", "g.svg"} <= written
+        assert (tmp_path / "backward" / "index.html").is_file()
 
 
 # ----------------------------------------------------------------------
@@ -399,3 +427,60 @@ def test_parse_assignments():
     for bad in (["x"], ["x=1", "x=1"], ["x=1e999"], ["x="], ["a-b=1"]):
         with pytest.raises(cli.UsageError):
             cli.parse_assignments(bad)
+
+
+# ----------------------------------------------------------------------
+# Corners a student runs into.
+# ----------------------------------------------------------------------
+
+
+def test_grad_of_a_constant_lists_no_variables():
+    result = run("grad", "2*3")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["f = 2*3", "  f = 6"]
+    report = json.loads(run("grad", "--json", "3").stdout)
+    assert report["inputs"] == {} and report["gradients"] == {} and report["f"] == 3.0
+
+
+def test_a_variable_named_f_does_not_clash_with_the_output():
+    result = run("grad", "f*g", "f=3", "g=2")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "out = f*g   at f = 3, g = 2"
+    assert table_rows(result.stdout) == {"out": 6.0, "∂out/∂f": 2.0, "∂out/∂g": 3.0}
+
+
+def test_empty_names_and_missing_parent_folders_are_refused(tmp_path):
+    assert_user_error(run("draw", *E1, "-o", "", cwd=tmp_path), "-o needs a file name")
+    assert_user_error(run("draw", *E1, "--steps", "", cwd=tmp_path), "--steps needs a folder")
+    assert_user_error(run("demo", "--out", "", cwd=tmp_path), "--out needs a folder")
+    deep = tmp_path / "no" / "such" / "folder"
+    assert_user_error(run("draw", *E1, "--steps", str(deep)), f"{deep.parent} does not exist")
+    assert_user_error(run("demo", "--out", str(deep)), f"{deep.parent} does not exist")
+    assert list(tmp_path.iterdir()) == []  # nothing was created or written
+
+
+def test_a_folder_that_cannot_be_written_names_the_file_asked_for(tmp_path, monkeypatch, capsys):
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / ".graph.x1y2.tmp.svg"))
+
+    monkeypatch.setattr(cli.tempfile, "mkstemp", refused)
+    target = tmp_path / "graph.svg"
+    assert cli.main(["draw", *E1, "-o", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"microgradx draw: error: cannot write {target}: Permission denied;")
+    assert "choose a folder you can write to" in err and ".tmp" not in err
+
+
+def test_long_values_are_shortened_in_messages():
+    result = run("grad", "x+y", "x=2", "y=" + "9" * 5000)
+    assert_user_error(result, "give y a finite real number, not 9999")
+    assert len(result.stderr) < 300
+
+
+def test_ctrl_c_while_reading_the_command_line(monkeypatch, capsys):
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_parser", interrupted)
+    assert cli.main(["grad", "x", "x=1"]) == 130
+    assert capsys.readouterr().err.strip() == "microgradx: interrupted"

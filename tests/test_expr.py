@@ -413,3 +413,61 @@ def test_fuzz_random_formulas_agree_with_numerical_gradients(text):
             continue
         numeric = (up - down) / (2 * h)
         assert leaves[name].grad == pytest.approx(numeric, rel=1e-4, abs=1e-5), text
+
+
+# ----------------------------------------------------------------------
+# A student's usual slips get a message that says what to write instead.
+# ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "reason", "column"),
+    [
+        ("(x+y)(x-y)", "write '*' before it: (x+y)*(x-y)", 2),
+        ("2(x+1)", "write '*' before it", 1),
+        ("x(y+1)", "if x is a variable, write x*(...) to multiply", 1),
+        ("x y", "two terms side by side", 3),
+        ("3 sin(x)", "two terms side by side", 3),
+        ("sin x", "call functions with brackets (sin(x), not sin x)", 5),
+        ("x=2", "'=' cannot appear in a formula", 2),
+        ("f(x) = x**2", "'=' cannot appear in a formula", 6),
+        ("x == y", "comparisons: not allowed in a formula", 1),
+    ],
+)
+def test_slips_are_explained(text, reason, column):
+    names = {name: 1.0 for name in ("x", "y") if name in text.replace("sin", "")}
+    error = error_of(text, **names)
+    assert reason in error.reason
+    assert error.column == column
+
+
+def test_an_unknown_function_with_a_long_name_is_not_taken_for_a_variable():
+    assert error_of("tan(x)", x=1).reason == (
+        "unknown function 'tan' (known: exp, log, ln, tanh, sigmoid, σ, relu, leaky_relu, "
+        "sin, cos, sqrt, abs)"
+    )
+
+
+def test_missing_names_that_look_like_constants_or_latin_letters():
+    assert "for Euler's number write exp(1)" in error_of("e**x", x=1).reason
+    assert "write its value, 3.141592653589793" in error_of("2*pi*r", r=1).reason
+    cyrillic_a = "\u0430"
+    error = error_of(f"{cyrillic_a} + 1", a=1)
+    assert error.reason.startswith(f"no value for '{cyrillic_a}'")
+    assert f"'{cyrillic_a}' is CYRILLIC SMALL LETTER A" in error.reason
+    error = error_of("a + 1", **{cyrillic_a: 1})  # the other way round
+    assert f"'{cyrillic_a}' is CYRILLIC SMALL LETTER A" in error.reason
+    assert "check the spelling" not in error_of("a + b", a=1).reason  # nothing to suspect
+
+
+def test_two_values_for_the_same_name_are_refused():
+    fullwidth_x = "\uff58"  # Python reads it as x
+    error = error_of("x + 1", x=1, **{fullwidth_x: 2})
+    assert "values given for both 'x' and 'ｘ', which are the same name 'x'" in error.reason
+
+
+def test_a_very_long_name_is_shortened_in_messages():
+    name = "w" * 9000
+    error = error_of(f"{name} + 1")
+    assert error.reason == f"no value for '{'w' * 29}…' — give {'w' * 29}…=<number>"
+    assert len(str(error)) < 300

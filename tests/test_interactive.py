@@ -176,3 +176,26 @@ def test_slider_range_spans_the_value(value):
     assert high - value == pytest.approx(value - low)
     assert high - low >= 4.0
     assert 40 <= (high - low) / step <= 400
+
+
+def test_bad_starting_values_name_the_variable():
+    with pytest.raises(ValueError, match="the value for 'y' is NaN"):
+        explore(E1, x=2, y=float("nan"), z=2)
+    with pytest.raises(TypeError, match="the value for 'z' must be a real number"):
+        explore(E1, x=2, y=-3, z="2")
+    with pytest.raises(ValueError, match="the value for 'x': a slider cannot start at 1e"):
+        explore("x - y", x=1e308, y=0)  # x ± 2|x| is beyond the largest float
+
+
+def test_explore_draws_without_the_system_graphviz(tmp_path, monkeypatch):
+    from microgradx.drawing import renderer
+
+    monkeypatch.delenv("MICROGRADX_DOT", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` on PATH: graphviz-pure draws
+    assert renderer().kind == "graphviz-pure"
+    explorer = explore(E1, x=2, y=-3, z=2)
+    explorer.sliders["z"].value = 3.0  # f = (2 - 3)·9 = -9, ∂f/∂z = 2·3·(-1) = -6
+    shown = html.unescape(explorer.view.value)
+    assert shown.count("<svg") == 1 and ">-9<" in shown and ">-6<" in shown
+    explorer.mode.value = "forward"
+    assert ">-6<" not in html.unescape(explorer.svg())
