@@ -250,6 +250,7 @@ def write_steps(root: Value, directory: Path, options: dict) -> list[Path]:
     """
     from microgradx.drawing import backward_steps, slideshow_html
 
+    slideshow = check_slideshow_folder(directory)
     frames = backward_steps(root, **options)
     images = [render(frame, "svg") for frame in frames]
     page = slideshow_html(frames, theme=options.get("theme", "light")).encode("utf-8")
@@ -262,9 +263,28 @@ def write_steps(root: Value, directory: Path, options: dict) -> list[Path]:
     for stale in directory.glob("frame_*.svg"):  # frames of an earlier, longer graph
         if re.fullmatch(r"frame_\d+\.svg", stale.name) and stale not in written:
             stale.unlink()
-    slideshow = directory / "index.html"
     write_file(slideshow, page)
     return [*written, slideshow]
+
+
+def check_slideshow_folder(directory: Path) -> Path:
+    """The slideshow's path in ``directory``, unless that would overwrite someone else's page."""
+    slideshow = directory / "index.html"
+    if slideshow.exists() and not _is_slideshow(slideshow):
+        raise UsageError(
+            f"{directory} already has an index.html that is not a microgradx slideshow: "
+            "give --steps a new or empty folder, so that it is not overwritten"
+        )
+    return slideshow
+
+
+def _is_slideshow(path: Path) -> bool:
+    """True if ``path`` is a slideshow microgradx wrote (its style names microgradx early on)."""
+    try:
+        with path.open("rb") as file:
+            return b"microgradx" in file.read(8192)
+    except OSError:
+        return False
 
 
 # ----------------------------------------------------------------------
@@ -294,6 +314,8 @@ def run_draw(args: argparse.Namespace) -> int:
     if args.output is not None and not args.output.strip():
         raise UsageError("-o needs a file name, e.g. -o graph.svg")
     steps = output_folder(args.steps, "--steps") if args.steps is not None else None
+    if steps is not None:
+        check_slideshow_folder(steps)
     output = Path(args.output) if args.output else None
     if output is None and steps is None:
         output = Path("graph.svg")

@@ -484,3 +484,18 @@ def test_ctrl_c_while_reading_the_command_line(monkeypatch, capsys):
     monkeypatch.setattr(cli, "build_parser", interrupted)
     assert cli.main(["grad", "x", "x=1"]) == 130
     assert capsys.readouterr().err.strip() == "microgradx: interrupted"
+
+
+def test_steps_never_overwrite_a_page_microgradx_did_not_write(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<h1>my course page</h1>")
+    result = run("draw", *E1, "-o", str(tmp_path / "g.svg"), "--steps", str(site))
+    assert_user_error(result, "already has an index.html that is not a microgradx slideshow")
+    assert (site / "index.html").read_text() == "<h1>my course page</h1>"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["index.html", "site"]  # nothing new
+    # a slideshow microgradx wrote is replaced by the new one
+    ours = tmp_path / "ours"
+    assert run("draw", "x*y", "x=1", "y=2", "--steps", str(ours)).returncode == 0
+    assert run("draw", *E1, "--steps", str(ours)).returncode == 0
+    assert len(list(ours.glob("frame_*.svg"))) == len(e1_frames())
