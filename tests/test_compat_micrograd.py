@@ -614,6 +614,59 @@ def test_the_lectures_own_trace_and_draw_dot_still_work():
     assert "{ a | data 2.0000 | grad 6.0000 }" in source
 
 
+def micrograd_draw_dot(root, format="svg", rankdir="LR"):
+    """micrograd's trace_graph.ipynb draw_dot, verbatim but for its name."""
+    assert rankdir in ["LR", "TB"]
+    nodes, edges = lecture_trace(root)
+    dot = graphviz.Digraph(format=format, graph_attr={"rankdir": rankdir})
+    for n in nodes:
+        dot.node(
+            name=str(id(n)),
+            label="{ data %.4f | grad %.4f }" % (n.data, n.grad),  # noqa: UP031
+            shape="record",
+        )
+        if n._op:
+            dot.node(name=str(id(n)) + n._op, label=n._op)
+            dot.edge(str(id(n)) + n._op, str(id(n)))
+    for n1, n2 in edges:
+        dot.edge(str(id(n1)), str(id(n2)) + n2._op)
+    return dot
+
+
+def test_micrograd_module_paths_work_with_the_prefix():
+    """micrograd's trace_graph.ipynb, its imports prefixed with microgradx.compat."""
+    from microgradx.compat.micrograd import nn
+    from microgradx.compat.micrograd.engine import Value as EngineValue
+    from microgradx.compat.micrograd.nn import MLP as NnMLP
+
+    assert EngineValue is Value and NnMLP is MLP and nn.Neuron is Neuron
+
+    x = EngineValue(1.0)
+    y = (x * 2 + 1).relu()
+    y.backward()
+    assert (y.data, x.grad) == (3.0, 2.0)
+    assert micrograd_draw_dot(y).source.count("shape=record") == 6  # x, 2, x*2, 1, x*2+1, y
+
+    random.seed(1337)
+    n = nn.Neuron(2)
+    x = [EngineValue(1.0), EngineValue(-2.0)]
+    y = n(x)
+    y.backward()
+    random.seed(1337)
+    w0, w1 = random.uniform(-1, 1), random.uniform(-1, 1)
+    z = w0 * 1.0 + w1 * -2.0
+    assert y.data == pytest.approx(max(z, 0.0), abs=1e-15)
+    assert [xi.grad for xi in x] == ([w0, w1] if z > 0 else [0.0, 0.0])
+    assert "relu" in micrograd_draw_dot(y).source
+
+
+def test_mlp_refuses_layer_sizes_that_are_not_a_list():
+    with pytest.raises(TypeError, match=r"list of layer sizes, e.g. MLP\(2, \[16, 16, 1\]\)"):
+        MLP(2, 16)
+    with pytest.raises(TypeError, match="list of layer sizes"):
+        MLP(2, [])
+
+
 def test_microgradx_tools_work_on_micrograd_models():
     import pickle
 
