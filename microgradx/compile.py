@@ -20,7 +20,6 @@ unchanged. Every leaf that is not an input is a parameter (or constant); its cur
 
 from __future__ import annotations
 
-import operator
 import sys
 import types
 from collections.abc import Callable, Sequence
@@ -40,11 +39,9 @@ from microgradx.compiler.program import (
     quick_finite,
     trace,
 )
-from microgradx.engine import Value, _name
+from microgradx.engine import Value, _name, topological_order
 
 __all__ = ["compile", "Compiled", "compile_loss", "CompiledLoss"]
-
-_data = operator.attrgetter("data")
 
 # A batch size seen this many times keeps its buffers; more sizes than this start afresh.
 _MAX_BUFFERED_SIZES = 8
@@ -84,11 +81,11 @@ class Compiled:
 
     # ------------------------------------------------------------------
 
-    def __call__(self, batch: Any) -> Any:
+    def __call__(self, batch: Any) -> float | np.ndarray:
         """The same as ``step(batch)``."""
         return self.step(batch)
 
-    def step(self, batch: Any) -> Any:
+    def step(self, batch: Any) -> float | np.ndarray:
         """Mean of the root over the batch's rows; adds its gradient to every parameter's grad.
 
         ``batch`` has shape (B, len(inputs)): row r holds one example, column i the value
@@ -155,7 +152,7 @@ class Compiled:
         rows[: len(self.inputs)] = array.T
         scalars = self._scalars
         n_parameters = len(self.parameters)
-        scalars[:n_parameters, 0] = np.fromiter(map(_data, self.parameters), float, n_parameters)
+        scalars[:n_parameters, 0] = [parameter.data for parameter in self.parameters]
         if not quick_finite(scalars[:n_parameters]):
             self._check_parameters()
         with np.errstate(all="ignore"):
@@ -184,12 +181,7 @@ class Compiled:
     def _check_batch(self, batch: Any) -> np.ndarray:
         n = len(self.inputs)
         shape_hint = f"(rows, {n}): one row per example, one column per input"
-        raw = np.asarray(batch)
-        if raw.dtype.kind not in "biuf":
-            raise TypeError(
-                f"the batch must hold real numbers, got an array of {raw.dtype} "
-                f"(shape {raw.shape}); give a float array of shape {shape_hint}"
-            )
+        raw = _real_array(batch, "the batch", shape_hint)
         if raw.ndim != 2 or raw.shape[1] != n:
             fix = " (a single column: batch.reshape(-1, 1))" if raw.ndim == 1 and n == 1 else ""
             raise ValueError(
@@ -215,6 +207,23 @@ class Compiled:
                     f"parameter {_name(parameter)} is {parameter.data}: a parameter must be a "
                     "finite number (if training diverged, lower the learning rate)"
                 )
+
+
+def _real_array(data: Any, what: str, shape_hint: str) -> np.ndarray:
+    """``data`` as a numpy array of real numbers, or an error saying what it is instead."""
+    try:
+        array = np.asarray(data)
+    except ValueError:  # rows of different lengths
+        raise ValueError(
+            f"{what} must be a rectangular array of shape {shape_hint}, but its rows have "
+            "different lengths"
+        ) from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{what} must hold real numbers, got an array of {array.dtype} "
+            f"(shape {array.shape}); give a float array of shape {shape_hint}"
+        )
+    return array
 
 
 def _columns(slots: list[tuple[bool, int]], rows: np.ndarray, scalars: np.ndarray) -> np.ndarray:
@@ -270,6 +279,13 @@ def compile(root: Value | Sequence[Value], inputs: Sequence[Value]) -> Compiled:
             )
     if len(set(inputs)) != len(inputs):
         raise ValueError("inputs lists the same Value twice: give each input leaf once")
+    graph = {node for r in roots for node in topological_order(r)}
+    for x in inputs:
+        if x not in graph:
+            raise ValueError(
+                f"input {_name(x)} is not part of the graph: pass the very leaf Values the "
+                "graph was built from (a new Value with the same label is another node)"
+            )
     return Compiled(roots, inputs, single)
 
 
@@ -298,10 +314,12 @@ class CompiledLoss:
         xs = [Value(0.0, f"x{i}") for i in range(n_features)]
         outputs = model(xs)
         output_list = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+        if not output_list or not all(isinstance(output, Value) for output in output_list):
+            raise TypeError(f"the model must return a Value or a list of Values, got {outputs!r}")
         self.targets = None if targets is None else list(targets)
         if self.targets is None:
             target = Value(1.0, "y")  # traced at 1.0: in the domain of more ops than 0.0 (log, 1/y)
-            example_loss = loss(outputs, target)
+            example_loss = _loss_value(loss(outputs, target))
             label_inputs = [target]
         else:
             if not self.targets or len(set(self.targets)) != len(self.targets):
@@ -309,9 +327,8 @@ class CompiledLoss:
             # [y = c] · loss(output, c), summed over the labels c: one-hot columns select
             # each row's own label, so one graph serves every row.
             label_inputs = [Value(0.0, f"[y={c}]") for c in self.targets]
-            example_loss = functional.dot(label_inputs, [loss(outputs, c) for c in self.targets])
-        if not isinstance(example_loss, Value):
-            raise TypeError(f"the loss must return a Value, got {example_loss!r}")
+            per_label = [_loss_value(loss(outputs, c)) for c in self.targets]
+            example_loss = functional.dot(label_inputs, per_label)
         if self.targets is None and label_inputs[0] not in example_loss.topological_order():
             raise ValueError(
                 "the loss used the target as a plain number, so it cannot vary per row: pass "
@@ -323,9 +340,9 @@ class CompiledLoss:
         roots = [example_loss] if penalty is None else [example_loss, penalty]
         # The loss graph also keeps the model's outputs, so a training step can report them.
         self.loss_graph = Compiled(roots, xs + label_inputs, False, watch=output_list)
-        self.loss_graph_width = len(xs) + len(label_inputs)
+        self._batch_width = len(xs) + len(label_inputs)
         self._target_row = None if targets is None else np.asarray(self.targets)[None, :]
-        self.output_graph = compile(output_list, inputs=xs)
+        self.output_graph = Compiled(output_list, xs, False)
         self._single_output = not isinstance(outputs, (list, tuple))
         self.parameters = self.loss_graph.parameters
 
@@ -355,15 +372,15 @@ class CompiledLoss:
 
     def batch(self, X: Any, y: Any) -> np.ndarray:
         """X with the labels appended as the loss graph's input columns."""
-        X = np.asarray(X, dtype=float)
-        y = np.asarray(y)
+        X = _real_array(X, "X", f"(rows, {self.n_features}), one row per example")
+        y = _real_array(y, "y", "(rows,), one label per row of X")
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(
                 f"X must have shape (rows, {self.n_features}), one row per example, got {X.shape}"
             )
         if y.shape != (X.shape[0],):
             raise ValueError(f"y must hold one label per row of X ({X.shape[0]}), got {y.shape}")
-        batch = np.empty((X.shape[0], self.loss_graph_width))
+        batch = np.empty((X.shape[0], self._batch_width))
         batch[:, : self.n_features] = X
         if self.targets is None:
             batch[:, self.n_features] = y
@@ -379,6 +396,12 @@ class CompiledLoss:
 
     def __repr__(self) -> str:
         return f"CompiledLoss({self.n_features} features; loss {self.loss_graph!r})"
+
+
+def _loss_value(value: Any) -> Value:
+    if not isinstance(value, Value):
+        raise TypeError(f"the loss must return a Value, got {value!r}")
+    return value
 
 
 def compile_loss(

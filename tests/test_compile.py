@@ -532,6 +532,26 @@ def test_compile_loss_errors():
         compiled.step(np.zeros((2, 3)), np.array([1, 1]))
     with pytest.raises(ValueError, match="targets="):
         compile_loss(model, losses.hinge, 2)  # hinge reads the label's number: give the labels
+    with pytest.raises(TypeError, match="y must hold real numbers"):
+        compiled.step(np.zeros((2, 2)), np.array(["a", "b"]))
+    with pytest.raises(TypeError, match="X must hold real numbers"):
+        compiled.step([["a", "b"]], [1])
+    with pytest.raises(ValueError, match="rows have different lengths"):
+        compiled.step([[1.0, 2.0], [1.0]], [1, 1])
+    with pytest.raises(TypeError, match=r"the loss must return a Value, got 1\.0"):
+        compile_loss(model, lambda out, label: 1.0, 2, targets=[-1, 1])
+    with pytest.raises(TypeError, match="the model must return a Value or a list of Values"):
+        compile_loss(lambda xs: 1.0, losses.hinge, 2, targets=[-1, 1])
+
+
+def test_compile_loss_with_a_model_that_ignores_a_feature():
+    """v·x0 with two features; squared error. Rows (x0, y) = (1, 1), (2, 0): losses 0.25 and 1,
+    mean 0.625; ∂/∂v = 2(v·x0 − y)·x0 = −1 and 4, mean 1.5. Column x1 is simply not read."""
+    v = Value(0.5, "v")
+    compiled = compile_loss(lambda xs: v * xs[0], lambda out, t: (out - t) ** 2, 2)
+    assert compiled.step(np.array([[1.0, 5.0], [2.0, -3.0]]), [1.0, 0.0]) == 0.625
+    assert v.grad == 1.5
+    np.testing.assert_array_equal(compiled.predict([[2.0, 7.0]]), [1.0])
 
 
 # ----------------------------------------------------------------------
@@ -660,6 +680,7 @@ def test_parameter_only_errors_say_so():
         (np.array([[1.0, 2.0], [np.inf, 0]]), ValueError, r"inf in row 1, column 0"),
         ([["a", "b"]], TypeError, "real numbers"),
         ([[1 + 2j, 0]], TypeError, "real numbers"),
+        ([[1.0, 2.0], [3.0]], ValueError, "rows have different lengths"),
     ],
 )
 def test_bad_batches_are_rejected_clearly(batch, error, pattern):

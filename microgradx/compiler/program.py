@@ -92,6 +92,8 @@ def _family(value: Value) -> tuple[str, Any]:
 def trace(roots: Sequence[Value], inputs: Sequence[Value]) -> tuple[list[_Node], list[int]]:
     """The graph below ``roots`` as planner nodes (inputs first) and the roots' indices.
 
+    Every input gets a node, read by the graph or not (a model may ignore a feature).
+
     A node that repeats an earlier one — the same op on the same inputs, such as the
     logsumexp that cross-entropy recomputes for every class — is merged into it.
     """
@@ -102,12 +104,6 @@ def trace(roots: Sequence[Value], inputs: Sequence[Value]) -> tuple[list[_Node],
             if value not in seen:
                 seen.add(value)
                 order.append(value)
-    for x in inputs:
-        if x not in seen:
-            raise ValueError(
-                f"input {_name(x)} is not part of the graph: pass the very leaf Values the "
-                "graph was built from (a new Value with the same label is another node)"
-            )
     is_input = set(inputs)
     index: dict[Value, int] = {x: i for i, x in enumerate(inputs)}
     nodes = [_Node(x, "", None, [], True) for x in inputs]
