@@ -64,7 +64,7 @@ def make_circles(
 ) -> tuple[np.ndarray, np.ndarray]:
     """A circle of radius 1 (class 0) around a circle of radius ``factor`` (class 1), shuffled."""
     n = _count(n_samples, "n_samples", minimum=2)
-    if not 0.0 < float(factor) < 1.0:
+    if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not 0.0 < factor < 1.0:
         raise ValueError(f"make_circles: factor (inner radius) must be in (0, 1), got {factor!r}")
     rng = _generator(seed)
     n_outer = n // 2
@@ -96,7 +96,8 @@ def make_blobs(
     rng = _generator(seed)
     if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
         k = _count(centers, "centers")
-        centre_points = rng.uniform(box[0], box[1], size=(k, 2))
+        low, high = _box(box)
+        centre_points = rng.uniform(low, high, size=(k, 2))
     else:
         centre_points = np.asarray(centers, dtype=float)
         if centre_points.ndim != 2 or centre_points.shape[1] != 2 or len(centre_points) == 0:
@@ -104,6 +105,8 @@ def make_blobs(
                 f"make_blobs: centers must be a number of classes or a (k, 2) array of "
                 f"points, got an array of shape {centre_points.shape}"
             )
+        if not np.isfinite(centre_points).all():
+            raise ValueError("make_blobs: every centre must be a finite point, got NaN or inf")
     y = _even_classes(n, len(centre_points))
     return _noisy_shuffled(centre_points[y], y, cluster_std, rng)
 
@@ -153,6 +156,11 @@ class Batches:
         self.shuffle = shuffle
         self.drop_last = drop_last
         self.rng = _generator(seed)
+        if drop_last and len(self.X) < self.batch_size:
+            raise ValueError(
+                f"drop_last with batch_size {self.batch_size} and only {len(self.X)} examples "
+                "leaves no batch at all: use a smaller batch_size or drop_last=False"
+            )
 
     def __len__(self) -> int:
         n = len(self.X)
@@ -190,7 +198,11 @@ def train_test_split(
     Returns ``X_train, X_test, y_train, y_test`` (scikit-learn's order).
     """
     X, y = _paired(X, y)
-    if not 0.0 < float(test_fraction) < 1.0:
+    if (
+        isinstance(test_fraction, bool)
+        or not isinstance(test_fraction, numbers.Real)
+        or not 0.0 < test_fraction < 1.0
+    ):
         raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction!r}")
     n = len(X)
     n_test = round(n * float(test_fraction))
@@ -262,7 +274,20 @@ def _noisy_shuffled(
 
 def _even_classes(n: int, k: int) -> np.ndarray:
     """Class labels for n samples shared out over k classes (the first n mod k get one more)."""
+    if n < k:
+        raise ValueError(f"{n} samples cannot cover {k} classes: give n_samples ≥ {k}")
     return np.repeat(np.arange(k), [n // k + (j < n % k) for j in range(k)])
+
+
+def _box(box: object) -> tuple[float, float]:
+    """(low, high) with low < high, both finite: the range the blob centres are drawn from."""
+    try:
+        low, high = (float(v) for v in box)
+    except (TypeError, ValueError):
+        raise ValueError(f"make_blobs: box must be a pair (low, high), got {box!r}") from None
+    if not (np.isfinite([low, high]).all() and low < high):
+        raise ValueError(f"make_blobs: box must be (low, high) with low < high, got {box!r}")
+    return low, high
 
 
 def _paired(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:

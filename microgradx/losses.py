@@ -54,7 +54,7 @@ def hinge(score: Any, y: Any) -> Value:
     """
 
     def one(s: Any, label: Any) -> Value:
-        return (1 - _sign_label(label, "hinge") * _as_value(s)).relu()
+        return (1 - _sign_label(label, "hinge") * _score(s, "hinge")).relu()
 
     return _reduce(one, score, y, "hinge", "scores", "labels")
 
@@ -67,7 +67,7 @@ def logistic(score: Any, y: Any) -> Value:
     """
 
     def one(s: Any, label: Any) -> Value:
-        t = _sign_label(label, "logistic") * _as_value(s)
+        t = _sign_label(label, "logistic") * _score(s, "logistic")
         magnitude = t.abs()
         return (magnitude - t) * 0.5 + (1 + (-magnitude).exp()).log()
 
@@ -85,7 +85,7 @@ def binary_cross_entropy(p: Any, y: Any) -> Value:
     """
 
     def one(prob: Any, label: Any) -> Value:
-        prob = _as_value(prob)
+        prob = _score(prob, "binary_cross_entropy")
         if not 0.0 <= prob.data <= 1.0:
             raise ValueError(
                 f"binary_cross_entropy needs a probability in [0, 1], got {prob.data:g}: "
@@ -136,8 +136,22 @@ def _cross_entropy_one(logits: Any, target_index: Any) -> Value:
             f"cross_entropy needs a list of logits (one score per class), got {logits!r}"
         )
     zs = [_as_value(z) for z in _as_list(logits)]
+    if not zs:
+        raise ValueError("cross_entropy needs at least one logit (one score per class), got none")
+    if _is_vector(target_index):
+        raise TypeError(
+            f"cross_entropy got one list of {len(zs)} scores and a list of targets. For a batch, "
+            "give one list of logits per example — a model with one output per class, e.g. "
+            "MLP(2, [16, 2]) for two classes — and their class indices; for one example, give "
+            "its class index as an int (not a one-hot list: use its argmax)"
+        )
     if isinstance(target_index, bool) or not isinstance(target_index, numbers.Integral):
-        raise TypeError(f"cross_entropy needs the true class as an int index, got {target_index!r}")
+        hint = ""
+        if isinstance(target_index, numbers.Real) and float(target_index).is_integer():
+            hint = ": class indices are ints, e.g. y.astype(int)"
+        raise TypeError(
+            f"cross_entropy needs the true class as an int index, got {target_index!r}{hint}"
+        )
     if not 0 <= target_index < len(zs):
         raise ValueError(
             f"cross_entropy: class index {target_index} is out of range for {len(zs)} logits "
@@ -158,6 +172,17 @@ def _is_vector(x: Any) -> bool:
 
 def _as_list(x: Any) -> list[Any]:
     return x.tolist() if hasattr(x, "tolist") and hasattr(x, "ndim") else list(x)
+
+
+def _score(s: Any, name: str) -> Value:
+    """One example's single output as a Value (a list there means a model with several)."""
+    if _is_vector(s):
+        raise ValueError(
+            f"{name} takes one score per example, got {len(_as_list(s))} outputs for one "
+            "example: give the model one output (e.g. MLP(2, [16, 1])), or use "
+            "losses.cross_entropy for several classes"
+        )
+    return _as_value(s)
 
 
 def _check_lengths(preds: list[Any], targets: list[Any], name: str, what: str, of: str) -> None:

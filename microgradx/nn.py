@@ -155,7 +155,12 @@ class Neuron(Module):
     def __call__(self, x: Inputs) -> Value:
         """act(Σᵢ wᵢ·xᵢ + b) for one input vector x (numbers, Values or a 1-D numpy array)."""
         xs = _inputs(x, self.nin, self)
-        return _activate(functional.dot(self.w, xs) + self.b, self.activation)
+        try:
+            z = functional.dot(self.w, xs)
+        except (TypeError, ValueError):
+            _check_entries(xs, self)  # names the bad input, if that was the trouble
+            raise
+        return _activate(z + self.b, self.activation)
 
     def __repr__(self) -> str:
         return f"Neuron({self.nin} inputs, {self.activation})"
@@ -197,7 +202,7 @@ class Layer(Module):
 
     def __call__(self, x: Inputs) -> list[Value]:
         """[neuron(x) for each neuron]; the inputs become Values once, shared by all neurons."""
-        xs = [_as_value(xi) for xi in _inputs(x, self.nin, self)]
+        xs = _input_values(x, self.nin, self)
         return [neuron(xs) for neuron in self.neurons]
 
     def __repr__(self) -> str:
@@ -221,6 +226,8 @@ class MLP(Module):
         seed: int | random.Random | None = None,
     ) -> None:
         _check_count(nin, "nin", "MLP")
+        if hasattr(nouts, "ndim") and hasattr(nouts, "tolist"):  # a numpy array of sizes
+            nouts = nouts.tolist()
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise TypeError(
                 f"MLP needs nouts, a non-empty list of layer sizes such as [16, 16, 1], "
@@ -253,7 +260,7 @@ class MLP(Module):
 
     def __call__(self, x: Inputs) -> Value | list[Value]:
         """The last layer's outputs: one Value if it has one neuron, else a list."""
-        out: list[Value] = list(_inputs(x, self.nin, self))
+        out = _input_values(x, self.nin, self)
         for layer in self.layers:
             out = layer(out)
         return out[0] if len(out) == 1 else out
@@ -330,6 +337,29 @@ def _activate(z: Value, activation: str) -> Value:
     if activation == "leaky_relu":
         return z.leaky_relu()
     return z  # "linear"
+
+
+def _check_entries(xs: Sequence[Any], module: Module) -> None:
+    """Each input must be a Value or a finite real number; the error names the first that is not.
+
+    Called after an op refused an input: the error replaces that op's (``from None``).
+    """
+    for i, xi in enumerate(xs):
+        if not isinstance(xi, Value):
+            try:
+                check_number(xi, f"{module!r}: input {i}")
+            except (TypeError, ValueError) as error:
+                raise error from None
+
+
+def _input_values(x: object, nin: int, module: Module) -> list[Value]:
+    """One input vector as a list of Values (numbers become constant leaves)."""
+    xs = _inputs(x, nin, module)
+    try:
+        return [_as_value(xi) for xi in xs]
+    except (TypeError, ValueError):
+        _check_entries(xs, module)  # names the bad input
+        raise
 
 
 def _inputs(x: object, nin: int, module: Module) -> Sequence[Value | float]:

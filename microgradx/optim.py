@@ -145,7 +145,8 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        if len(betas) != 2 or not all(0.0 <= _non_negative(b, "beta") < 1.0 for b in betas):
+        pair = isinstance(betas, (tuple, list)) and len(betas) == 2
+        if not pair or not all(0.0 <= _non_negative(b, "beta") < 1.0 for b in betas):
             raise ValueError(f"Adam needs betas = (β₁, β₂), each in [0, 1), got {betas!r}")
         self.betas = (float(betas[0]), float(betas[1]))
         self.eps = _non_negative(eps, "eps")

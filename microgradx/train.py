@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -28,10 +29,10 @@ from typing import Any
 
 import numpy as np
 
-import microgradx.compile as batched
 from microgradx import data as data_module
 from microgradx import functional, losses
 from microgradx.compile import CompiledLoss, compile_loss
+from microgradx.compile import compile as compile_graph
 from microgradx.engine import Value, no_grad
 from microgradx.nn import Module
 from microgradx.optim import LRScheduler, Optimizer
@@ -172,38 +173,47 @@ def fit(
             (to rounding).
     """
     X, y = _check_data(X, y, model)
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+    _check_setup(model, loss, optimizer)
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
         raise ValueError(f"fit: epochs must be a whole number ≥ 1, got {epochs!r}")
-    if not math.isfinite(l2) or l2 < 0:
-        raise ValueError(f"fit: l2 must be a number ≥ 0, got {l2!r}")
+    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not 0 <= l2 < math.inf:
+        raise ValueError(f"fit: l2 must be a number ≥ 0 (e.g. 1e-4), got {l2!r}")
     if schedule is not None and not (isinstance(schedule, LRScheduler) or callable(schedule)):
         raise TypeError(f"fit: schedule must be a scheduler or a function k ↦ lr, got {schedule!r}")
     if validation is not None:
-        validation = _check_data(*validation, model)
+        if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
+            raise TypeError(
+                f"fit: validation must be a pair (X_val, y_val), got {type(validation).__name__}"
+            )
+        validation = _check_data(*validation, model, names=("X_val", "y_val"))
     size = len(X) if batch_size is None else batch_size
     loader = data_module.batches(X, y, size, shuffle=shuffle, seed=seed)
     threshold = _threshold(loss)
     classify = _is_classification(y)
-    start = time.perf_counter()  # the time to compile counts too
-    program = _compile_for_fit(model, loss, optimizer, X, y, l2, validation, compiled)
-    if program is None:
-        step_on = functools.partial(train_step, model, loss, optimizer, l2=l2)
-        evaluate_on = functools.partial(evaluate, model, loss)
-    else:
-        step_on = functools.partial(compiled_step, program, optimizer)
-        evaluate_on = functools.partial(_evaluate_compiled, program, threshold)
-
-    history = History(compiled=program is not None)
-    bar = _progress_bar(epochs, progress)
+    history = History()
+    bar = None
     step = 0
+    start = time.perf_counter()  # the time to compile counts too
     try:
+        program = _compile_for_fit(model, loss, optimizer, X, y, l2, validation, compiled)
+        history.compiled = program is not None
+        if program is None:
+            step_on = functools.partial(train_step, model, loss, optimizer, l2=l2)
+            evaluate_on = functools.partial(evaluate, model, loss)
+        else:
+            step_on = functools.partial(compiled_step, program, optimizer)
+            evaluate_on = functools.partial(_evaluate_compiled, program, threshold)
+        bar = _progress_bar(epochs, progress)
         for epoch in bar:
             loss_sum, correct = 0.0, 0
             for X_batch, y_batch in loader:
                 if schedule is not None and not isinstance(schedule, LRScheduler):
-                    optimizer.lr = schedule(step)
+                    _set_lr(optimizer, schedule, step)
                 used_lr = optimizer.lr
-                batch_loss, outputs = step_on(X_batch, y_batch)
+                try:
+                    batch_loss, outputs = step_on(X_batch, y_batch)
+                except OverflowError as error:
+                    raise OverflowError(_diverged(error, epoch, used_lr)) from error
                 if isinstance(schedule, LRScheduler):
                     schedule.step()
                 step += 1
@@ -225,7 +235,8 @@ def fit(
         history.interrupted = True
         _trim(history)
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
         history.seconds = time.perf_counter() - start
     return history
 
@@ -248,8 +259,13 @@ def accuracy(outputs: Any, y: Any, threshold: float = 0.0) -> float:
     ``outputs``: scores of shape (n,) — class = score > threshold, with labels −1/+1 or
     0/1 — or of shape (n, k) — class = the index of the largest score. (Values or numbers.)
     """
-    y = np.asarray(y)
-    return _count_correct(list(outputs), y, threshold) / len(y)
+    outputs, y = list(outputs), np.asarray(y)
+    if y.ndim != 1 or len(y) != len(outputs) or not len(y):
+        raise ValueError(
+            f"accuracy needs one label per output: got {len(outputs)} outputs and labels of "
+            f"shape {y.shape}"
+        )
+    return _count_correct(outputs, y, threshold) / len(y)
 
 
 def evaluate(model: Module, loss: Loss, X: Any, y: Any) -> tuple[float, float | None]:
@@ -385,15 +401,29 @@ def _compile_for_fit(
     try:
         program = compile_loss(model, loss, X.shape[1], targets=targets, penalty=penalty)
         _check_against_scalar(program, model, loss, X[:_CHECKED_ROWS], y[:_CHECKED_ROWS])
+        return program
     except _CANNOT_COMPILE as error:
-        if compiled:
-            raise type(error)(f"fit(compiled=True): {error}; use compiled=False") from error
-        warnings.warn(
-            f"fit: training on the scalar engine, the loss could not be compiled ({error})",
-            stacklevel=3,
-        )
-        return None
-    return program
+        reason = error
+    # A label the loss refuses (0 for hinge, say) is the data's fault, not compile's: raise
+    # the loss's own error, as the scalar engine would at the first step.
+    if validation is not None:
+        X, y = np.concatenate([X, validation[0]]), labels
+    _check_examples(model, loss, X, y)
+    if compiled:
+        raise type(reason)(f"fit(compiled=True): {reason}; use compiled=False") from reason
+    warnings.warn(
+        f"fit: training on the scalar engine, the loss could not be compiled ({reason})",
+        stacklevel=3,
+    )
+    return None
+
+
+def _check_examples(model: Module, loss: Loss, X: np.ndarray, y: np.ndarray) -> None:
+    """Run the scalar engine on the first rows and on one row of every label (up to a
+    limit), so a label or row the model or loss refuses raises its own error."""
+    _, first_of_each = np.unique(y, return_index=True)
+    rows = np.union1d(np.arange(min(len(y), _CHECKED_ROWS)), first_of_each[:_MAX_TRACED_LABELS])
+    _scalar_loss_and_outputs(model, loss, X[rows], y[rows])
 
 
 def _check_against_scalar(
@@ -418,7 +448,7 @@ def _compiled_forward(model: Module, X_check: np.ndarray) -> Callable[[Any], Any
     xs = [Value(0.0, f"x{i}") for i in range(X_check.shape[1])]
     try:
         outputs = model(xs)
-        forward = batched.compile(outputs, inputs=xs).forward
+        forward = compile_graph(outputs, inputs=xs).forward
         agrees = np.allclose(forward(X_check), predict(model, X_check), rtol=1e-9, atol=1e-12)
     except _CANNOT_COMPILE:
         return None
@@ -440,16 +470,86 @@ def _evaluate_compiled(
 # ----------------------------------------------------------------------
 
 
-def _check_data(X: Any, y: Any, model: Module) -> tuple[np.ndarray, np.ndarray]:
-    X, y = np.asarray(X, dtype=float), np.asarray(y)
+def _check_data(
+    X: Any, y: Any, model: Module, names: tuple[str, str] = ("X", "y")
+) -> tuple[np.ndarray, np.ndarray]:
+    """X as a 2-D float array and y as a 1-D array of numbers, or a clear error."""
+    x_name, y_name = names
+    try:
+        X = np.asarray(X, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{x_name} must hold numbers, one row per example ({error})") from None
+    y = np.asarray(y)
+    if y.dtype == bool:
+        y = y.astype(int)  # True/False are the classes 1/0
+    if X.ndim >= 1 and len(X) == 0:
+        raise ValueError(f"{x_name} is empty: give at least one example")
     if X.ndim != 2:
-        raise ValueError(f"X must be a 2-D array, one example per row; got shape {X.shape}")
+        raise ValueError(f"{x_name} must be a 2-D array, one example per row; got shape {X.shape}")
     if y.ndim != 1 or len(y) != len(X):
-        raise ValueError(f"y must hold one target per row of X ({len(X)}), got shape {y.shape}")
+        raise ValueError(
+            f"{y_name} must hold one target per row of {x_name} ({len(X)}), got shape {y.shape}"
+        )
+    if not np.issubdtype(y.dtype, np.number):
+        odd = next((v for v in y.tolist() if not isinstance(v, numbers.Real)), y[0])
+        raise TypeError(
+            f"{y_name} must hold numbers (class indices 0…k−1, labels ±1 or real targets), "
+            f"got {odd!r}: number the classes first, e.g. np.unique({y_name}, "
+            "return_inverse=True)[1]"
+        )
+    for name, values in ((x_name, X), (y_name, y)):
+        finite = np.isfinite(values)
+        if not finite.all():
+            rows = np.flatnonzero(~finite.reshape(len(values), -1).all(axis=1))
+            raise ValueError(
+                f"{name} has NaN or infinite values in {len(rows)} of its rows (the first is row "
+                f"{rows[0]}): drop or fill them before training"
+            )
     nin = getattr(model, "nin", X.shape[1])
     if X.shape[1] != nin:
-        raise ValueError(f"{model!r} takes {nin} inputs but X has {X.shape[1]} columns")
+        raise ValueError(f"{model!r} takes {nin} inputs but {x_name} has {X.shape[1]} columns")
     return X, y
+
+
+def _check_setup(model: Any, loss: Any, optimizer: Any) -> None:
+    """fit's model, loss and optimizer must be what it expects and belong together."""
+    if not callable(model):
+        raise TypeError(f"fit: model must be callable on one example, e.g. nn.MLP, got {model!r}")
+    if not callable(loss):
+        example = (
+            f"losses.{loss}" if isinstance(loss, str) and hasattr(losses, loss) else "losses.hinge"
+        )
+        raise TypeError(
+            f"fit: loss must be a function of (outputs, targets) such as {example}, got {loss!r}"
+        )
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"fit: optimizer must be an optimizer such as optim.SGD(model.parameters(), lr=0.1), "
+            f"got {optimizer!r}"
+        )
+    own = {id(p) for p in model.parameters()} if isinstance(model, Module) else set()
+    if own and not any(id(p) in own for p in optimizer.params):
+        raise ValueError(
+            "fit: the optimizer holds none of the model's parameters, so training would change "
+            "nothing: make it from this model, optim.SGD(model.parameters(), ...) (a model made "
+            "again, e.g. by re-running a notebook cell, has new parameters)"
+        )
+
+
+def _set_lr(optimizer: Optimizer, schedule: Callable[[int], float], step: int) -> None:
+    lr = schedule(step)
+    try:
+        optimizer.lr = lr
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"fit: schedule({step}) gave lr = {lr!r}: {error}") from None
+
+
+def _diverged(error: OverflowError, epoch: int, lr: float) -> str:
+    return (
+        f"fit: training diverged in epoch {epoch + 1}, the numbers grew until one overflowed "
+        f"({error}); train again with a smaller learning rate (this step used lr = {lr:g}) "
+        "or with inputs scaled to about −1…1"
+    )
 
 
 def _numbers(outputs: list[Any]) -> np.ndarray:

@@ -84,6 +84,23 @@ def test_generator_errors():
         data.make_blobs(10, centers=[1.0, 2.0, 3.0])
     with pytest.raises(TypeError, match="seed must be an int"):
         data.make_spiral(10, seed="zero")
+    with pytest.raises(ValueError, match="factor"):
+        data.make_circles(10, factor="half")
+    with pytest.raises(ValueError, match=r"box must be \(low, high\) with low < high"):
+        data.make_blobs(10, box=(5.0, -5.0))
+    with pytest.raises(ValueError, match=r"box must be a pair \(low, high\)"):
+        data.make_blobs(10, box="ab")
+    with pytest.raises(ValueError, match="every centre must be a finite point"):
+        data.make_blobs(10, centers=[[np.nan, 0.0], [1.0, 1.0]])
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: data.make_blobs(10, centers=20), lambda: data.make_spiral(2, n_classes=3)]
+)
+def test_every_class_needs_a_sample(make):
+    """Class indices 0…k−1 all occur, so a model with k outputs sees every class."""
+    with pytest.raises(ValueError, match=r"samples cannot cover \d+ classes: give n_samples ≥"):
+        make()
 
 
 # ----------------------------------------------------------------------
@@ -129,6 +146,8 @@ def test_batches_errors():
         data.batches(np.zeros((3, 2)), [0, 1], 2)
     with pytest.raises(ValueError, match="batch_size must be a whole number ≥ 1"):
         data.batches(np.zeros((3, 2)), [0, 1, 0], 0)
+    with pytest.raises(ValueError, match="drop_last with batch_size 4 and only 3 examples"):
+        data.batches(np.zeros((3, 2)), [0, 1, 0], 4, drop_last=True)
 
 
 def test_train_test_split_partitions_the_data():
@@ -142,6 +161,8 @@ def test_train_test_split_partitions_the_data():
     np.testing.assert_array_equal(again[3], y_test)
     with pytest.raises(ValueError, match="test_fraction"):
         data.train_test_split(X, y, test_fraction=1.0)
+    with pytest.raises(ValueError, match="test_fraction must be between 0 and 1, got 'a'"):
+        data.train_test_split(X, y, test_fraction="a")
 
 
 # ----------------------------------------------------------------------

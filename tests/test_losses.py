@@ -248,6 +248,35 @@ def test_batch_length_mismatch_and_empty_batch():
         losses.logistic([1.0, 2.0], 1)
 
 
+@pytest.mark.parametrize(
+    ("loss", "label"),
+    [(losses.hinge, 1), (losses.logistic, -1), (losses.binary_cross_entropy, 1)],
+)
+def test_one_score_losses_refuse_several_outputs_per_example(loss, label):
+    """A model with two outputs (MLP(2, [16, 2])) under hinge: say so, and name the fix."""
+    outputs = [[Value(0.5), Value(0.25)], [Value(0.1), Value(0.2)]]
+    with pytest.raises(ValueError, match=r"one score per example, got 2 outputs.*cross_entropy"):
+        loss(outputs, [label, label])
+
+
+def test_cross_entropy_of_one_score_per_example_says_what_it_needs():
+    """A one-output model's scores with class indices, or a one-hot target: both are lists
+    where cross_entropy needs one list of logits per example and an int per example."""
+    with pytest.raises(TypeError, match=r"one list of logits per example.*MLP\(2, \[16, 2\]\)"):
+        losses.cross_entropy([Value(1.0), Value(-1.0), Value(0.5)], [0, 1, 1])
+    with pytest.raises(TypeError, match="not a one-hot list: use its argmax"):
+        losses.cross_entropy([1.0, 2.0, 3.0], [0, 0, 1])
+
+
+def test_cross_entropy_needs_logits_and_an_int_class():
+    with pytest.raises(ValueError, match="at least one logit"):
+        losses.cross_entropy([], 0)
+    with pytest.raises(TypeError, match=r"int index, got 1.0: class indices are ints.*astype"):
+        losses.cross_entropy([1.0, 2.0], 1.0)
+    with pytest.raises(TypeError, match=r"int index, got 0.5$"):
+        losses.cross_entropy([1.0, 2.0], 0.5)
+
+
 # ----------------------------------------------------------------------
 # PyTorch agrees (when installed).
 # ----------------------------------------------------------------------

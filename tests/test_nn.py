@@ -333,6 +333,33 @@ def test_wrong_input_length_says_expected_and_got():
         nn.Neuron(2, seed="zero")
 
 
+@pytest.mark.parametrize(
+    ("make", "who"),
+    [
+        (lambda: nn.MLP(2, [3, 1], seed=0), r"MLP\(2 → 3 relu"),
+        (lambda: nn.Layer(2, 3, seed=0), r"Layer\(2 → 3, relu\)"),
+        (lambda: nn.Neuron(2, seed=0), r"Neuron\(2 inputs, relu\)"),
+    ],
+)
+def test_a_bad_input_is_named_by_its_position(make, who):
+    module = make()
+    with pytest.raises(TypeError, match=who + r".*input 1 must be a real number.*got None"):
+        module([0.5, None])
+    with pytest.raises(TypeError, match=who + r".*input 0 must be a real number.*got '1'"):
+        module(["1", 2.0])
+    with pytest.raises(ValueError, match=who + r".*input 1 is NaN"):
+        module([0.5, float("nan")])
+    with pytest.raises(ValueError, match=who + r".*input 0 is inf"):
+        module(np.array([np.inf, 1.0]))
+
+
+def test_layer_sizes_may_be_a_numpy_array():
+    from_array = nn.MLP(2, np.array([4, 1]), seed=0)
+    from_list = nn.MLP(2, [4, 1], seed=0)
+    assert [p.data for p in from_array.parameters()] == [p.data for p in from_list.parameters()]
+    assert repr(from_array) == repr(from_list)
+
+
 def test_mlp_matches_torch_forward_and_backward():
     torch = pytest.importorskip("torch")
     mlp = nn.MLP(3, [5, 2], activation="tanh", seed=0)

@@ -153,6 +153,8 @@ def test_bad_arguments():
         optim.SGD([p], lr=0.1, nesterov=True)
     with pytest.raises(ValueError, match="betas"):
         optim.Adam([p], betas=(0.9, 1.0))
+    with pytest.raises(ValueError, match=r"betas = \(β₁, β₂\), each in \[0, 1\), got 0.9"):
+        optim.Adam([p], betas=0.9)
 
 
 # ----------------------------------------------------------------------
