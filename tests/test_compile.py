@@ -226,6 +226,12 @@ def test_every_op_agrees_with_the_scalar_engine(name, build, batch):
     assert_agrees(lambda xs: build(xs, P), P, batch)
 
 
+def test_a_tiny_divisor_has_the_engines_finite_gradient():
+    """x / w at x = w = 1e-200: ∂/∂w = −x/w² = −1e200, finite, though w² underflows to 0."""
+    w = Value(1e-200, "w")
+    assert_agrees(lambda x: x[0] / w, [w], [[1e-200], [2e-200]])
+
+
 def test_kinks_take_the_engines_side_at_zero():
     """relu, leaky_relu and abs at exactly 0: derivative 0, slope and 0, as the engine."""
     build = lambda x: (x[0] * P[0]).relu() + (x[0] * P[1]).leaky_relu(0.3) + (x[0] * P[2]).abs()  # noqa: E731

@@ -84,8 +84,8 @@ def _div(out, p, x, y):
 
 
 def _div_back(g, out, s, p, need, x, y):
-    """∂(x/y)/∂x = 1/y, ∂/∂y = −x/y²."""
-    return (g / y if need[0] else None), (g * (-x / (y * y)) if need[1] else None)
+    """∂(x/y)/∂x = 1/y, ∂/∂y = −x/y² = −(x/y)/y  (y² would underflow to 0 for |y| < 1e-154)."""
+    return (g / y if need[0] else None), (g * (-out / y) if need[1] else None)
 
 
 def _pow_domain(p, x, n):
