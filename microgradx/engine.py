@@ -315,6 +315,10 @@ def topological_order(root: Value) -> list[Value]:
     nodes deep works; inputs are visited in operand order, so the order is the same
     on every run.
     """
+    if not isinstance(root, Value):
+        raise TypeError(
+            f"topological_order needs a Value, got {root!r} of type {type(root).__name__}"
+        )
     order: list[Value] = []
     visited: set[Value] = set()
     stack: list[Value | None] = [root]

@@ -56,9 +56,12 @@ def numerical_grad(
             except (ValueError, OverflowError) as error:
                 if index is None or type(error) not in (ValueError, OverflowError):
                     raise
+                f_at(points)  # an error at the point itself is passed on as it is
+                below = shifted[index] < points[index]  # forward differences only step up
                 raise type(error)(
                     f"{error} (while numerical_grad evaluated f with input {index} moved to "
-                    f"{shifted[index]:g}; try a smaller eps, or method='forward')"
+                    f"{shifted[index]:g}; try a smaller eps"
+                    + (", or method='forward')" if below else ")")
                 ) from error
         return _output(out).data
 

@@ -455,6 +455,11 @@ def test_topological_order_of_e1_is_inputs_first_in_operand_order():
     assert f.topological_order() == topological_order(f)
 
 
+def test_topological_order_of_something_else_is_a_type_error():
+    with pytest.raises(TypeError, match=r"needs a Value, got \[1.0\] of type list"):
+        topological_order([1.0])
+
+
 def test_topological_order_is_deterministic_and_each_node_follows_its_inputs():
     def signature():
         root = _mixed_graph()

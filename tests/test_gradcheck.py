@@ -76,9 +76,13 @@ def test_forward_differences_evaluate_f_once_more_than_the_inputs():
     assert len(calls) == 3 + 1
 
 
-def test_an_error_at_the_point_itself_is_passed_on_unchanged():
-    with pytest.raises(ValueError, match=r"^log of -1 \(a constant\) is undefined"):
-        numerical_grad(lambda v: v[0].log(), [-1.0], method="forward")
+@pytest.mark.parametrize("method", ["forward", "central"])
+def test_an_error_at_the_point_itself_is_passed_on_unchanged(method):
+    """Central differences never evaluate f at the point, but blaming eps would mislead."""
+    with pytest.raises(ValueError, match=r"^log of -1 \(a constant\) is undefined[^(]*$"):
+        numerical_grad(lambda v: v[0].log(), [-1.0], method=method)
+    with pytest.raises(ValueError, match=r"^log of -2 \(node 'y'\) is undefined[^(]*$"):
+        gradcheck(lambda v: v[0] * v[1].log(), [1.0, Value(-2.0, "y")], method=method)
 
 
 @pytest.mark.parametrize(
@@ -138,6 +142,10 @@ def test_a_domain_error_at_a_shifted_point_says_where_it_happened():
         numerical_grad(lambda v: v[0].log(), [1e-7])
     message = str(raised.value)
     assert "log of" in message and "input 0" in message and "smaller eps" in message
+    assert "method='forward'" in message  # the step down failed; forward differences step up
+    with pytest.raises(OverflowError) as raised:
+        numerical_grad(lambda v: v[0].exp(), [709.78], eps=0.1, method="forward")
+    assert "moved to 709.88; try a smaller eps)" in str(raised.value)
     # The forward difference does not step below the point:
     assert numerical_grad(lambda v: v[0].log(), [1e-3], method="forward") == pytest.approx(
         [1e3], rel=1e-3
