@@ -268,7 +268,8 @@ def _as_dual(x: Dual | float) -> Dual:
 
 
 def _dual(value: float, derivative: float, op: str, *operands: Dual) -> Dual:
-    """The result of ``op``, refusing an infinite or NaN value rather than carrying it on."""
+    """The result of ``op``, refusing an infinite or NaN value or derivative rather than
+    carrying it on (as ``Value.backward`` refuses an infinite gradient)."""
     if value - value != 0.0:
         shown = ", ".join(f"{x.value:g} ({x!r})" for x in operands)
         raise OverflowError(
@@ -277,9 +278,9 @@ def _dual(value: float, derivative: float, op: str, *operands: Dual) -> Dual:
     if derivative - derivative != 0.0:  # inf or NaN, refused as Value.backward refuses them
         shown = ", ".join(repr(x) for x in operands)
         raise ValueError(
-            f"{op} of {shown} gives the derivative {derivative}, not a finite number: a local "
-            "derivative on the way is infinite (the vertical slope of sqrt or a fractional "
-            "power at 0), or the product overflowed, or ∞·0; move the inputs away from that point"
+            f"{op} of {shown} gives the derivative {derivative}, not a finite number: the slope "
+            "here is infinite (the vertical slope of sqrt or a fractional power at 0) or too "
+            "large for a float; move the inputs away from that point"
         )
     return Dual._make(value, derivative)
 
