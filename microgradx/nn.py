@@ -120,6 +120,9 @@ class Module:
     def __call__(self, x: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define __call__(self, x)")
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.num_parameters()} parameters)"
+
 
 class Neuron(Module):
     """One neuron: act(w · x + b) with ``nin`` weights and a bias.

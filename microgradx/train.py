@@ -174,12 +174,7 @@ def fit(
     """
     X, y = _check_data(X, y, model)
     _check_setup(model, loss, optimizer)
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
-        raise ValueError(f"fit: epochs must be a whole number ≥ 1, got {epochs!r}")
-    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not 0 <= l2 < math.inf:
-        raise ValueError(f"fit: l2 must be a number ≥ 0 (e.g. 1e-4), got {l2!r}")
-    if schedule is not None and not (isinstance(schedule, LRScheduler) or callable(schedule)):
-        raise TypeError(f"fit: schedule must be a scheduler or a function k ↦ lr, got {schedule!r}")
+    _check_options(epochs, l2, schedule)
     if validation is not None:
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
             raise TypeError(
@@ -534,6 +529,15 @@ def _check_setup(model: Any, loss: Any, optimizer: Any) -> None:
             "nothing: make it from this model, optim.SGD(model.parameters(), ...) (a model made "
             "again, e.g. by re-running a notebook cell, has new parameters)"
         )
+
+
+def _check_options(epochs: Any, l2: Any, schedule: Any) -> None:
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
+        raise ValueError(f"fit: epochs must be a whole number ≥ 1, got {epochs!r}")
+    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not 0 <= l2 < math.inf:
+        raise ValueError(f"fit: l2 must be a number ≥ 0 (e.g. 1e-4), got {l2!r}")
+    if schedule is not None and not (isinstance(schedule, LRScheduler) or callable(schedule)):
+        raise TypeError(f"fit: schedule must be a scheduler or a function k ↦ lr, got {schedule!r}")
 
 
 def _set_lr(optimizer: Optimizer, schedule: Callable[[int], float], step: int) -> None:

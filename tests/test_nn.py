@@ -218,6 +218,7 @@ def test_custom_module_finds_its_parameters():
             return self.scale * x
 
     model = Affine()
+    assert repr(model) == "Affine(7 parameters)"
     names = [name for name, _ in model.named_parameters()]
     assert names == [
         "scale",
