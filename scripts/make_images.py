@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from microgradx import nn
+from microgradx import Value, data, functional, losses, nn
 from microgradx.drawing import (
     ENV_VAR,
     backward_steps,
@@ -25,6 +25,19 @@ from microgradx.drawing import (
 from microgradx.lectures import e1, e3
 
 IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
+
+
+def moons_loss() -> Value:
+    """micrograd's demo loss: MLP(2, [16, 16, 1]) on 20 moons, hinge loss + 1e-4·Σp², after
+    backward."""
+    X, y = data.make_moons(20, noise=0.1, seed=0)
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    scores = [model(list(x)) for x in X]
+    penalty = 1e-4 * functional.sum([p * p for p in model.parameters()])
+    loss = losses.hinge(scores, list(2 * y - 1)) + penalty
+    loss.label = "loss"
+    loss.backward()
+    return loss
 
 
 def images() -> dict[str, str]:
@@ -40,6 +53,7 @@ def images() -> dict[str, str]:
     e.backward()
     pictures["e3_paths.svg"] = draw(e, local_grads=True)
     pictures["network.svg"] = draw_network(nn.MLP(2, [8, 8, 1], seed=1))
+    pictures["moons_by_neuron.svg"] = draw(moons_loss(), group="neuron")
     return {name: render_svg(graph) for name, graph in pictures.items()}
 
 

@@ -44,11 +44,11 @@ def nodes(graph: graphviz.Digraph) -> dict[str, str]:
 
 
 def edges(graph: graphviz.Digraph) -> list[tuple[str, str, str]]:
-    """(tail, head, attributes) for every edge, in the order they were added."""
+    """(tail, head, attributes) for every visible edge, in the order they were added."""
     found = []
     for line in graph.body:
         match = re.match(r"\s*(\w+) -> (\w+)(?: \[(.*)\])?\s*$", line, re.DOTALL)
-        if match:
+        if match and "style=invis" not in line:
             found.append((match[1], match[2], match[3] or ""))
     return found
 
@@ -280,6 +280,9 @@ def test_dark_theme_and_bad_options():
         draw(nn.Neuron(2, seed=0))
     with pytest.raises(ValueError, match="group must be None or 'neuron'"):
         draw(v["f"], group="layer")
+    for bad in ["600", 0, True]:
+        with pytest.raises(ValueError, match="max_nodes must be a positive int"):
+            draw(v["f"], max_nodes=bad)
 
 
 def test_digits_and_highlight_options():
@@ -313,24 +316,68 @@ def test_max_nodes_guard_says_what_to_do():
     assert len(draw(loss, grads=False, max_nodes=10**6).body) > 1000  # allowed when asked
 
 
+def text_positions(svg: str) -> dict[str, tuple[float, float]]:
+    """Where each text of a rendered SVG is drawn: text → (x, y), y growing downwards."""
+    root = ET.fromstring(svg)
+    return {
+        "".join(t.itertext()).strip(): (float(t.get("x")), float(t.get("y")))
+        for t in root.iter(f"{SVG}text")
+    }
+
+
 def test_group_by_neuron_draws_one_box_per_neuron():
     model, loss = moons_loss()
     loss.backward()
     graph = draw(loss, group="neuron")
     source = graph.source
-    names = [
-        f"L{k}.N{j}" for k, layer in enumerate(model.layers) for j in range(len(layer.neurons))
+    layers = [
+        [f"L{k}.N{j}" for j in range(len(layer.neurons))] for k, layer in enumerate(model.layers)
     ]
-    for name in names:
+    every = [name for names in layers for name in names]
+    for name in every:
         assert source.count(f"<b>{name}</b>") == 1, name
-    assert "subgraph cluster_L0" in source and "subgraph cluster_L2" in source
-    assert "×20" in source  # the per-example part of the batch, merged
-    assert "parameters" in source and "×337" in source  # the weight-decay branch
-    assert len(nodes(graph)) < 60  # from thousands of nodes
+    assert len(nodes(graph)) < 70  # from 6,000 nodes
     assert "ReLU(w·x + b)" in source and "17 parameters" in source
     assert "no gradients yet" not in source
-    svg = render_svg(graph)
-    assert "L1.N15" in " ".join(svg_texts(svg))
+    # each neuron's box shows the size of its parameters' gradient, sqrt(Σ (∂loss/∂p)²)
+    neuron = model.layers[1].neurons[3]
+    norm = math.sqrt(sum(p.grad**2 for p in [*neuron.w, neuron.b]))
+    assert f"‖grad‖ {format_number(norm)}<" in nodes(graph)[node_id(graph, "L1.N3")]
+
+    # the per-example parts of the batch are one op circle each, marked ×20, with no box
+    assert "×20</font>>" in source and "values" not in source
+    assert "parameters</b>" in source and "×337" in source  # the weight-decay branch
+    # constants are boxed by where they go: the 40 inputs, the 20 targets, the 20 ones of
+    # 1 + (−y)·score, and the single 1e-4 of the weight decay (shown with its value)
+    assert "<b>constants</b> <font" in source and ">×40<" in source
+    assert "<b>1</b> <font" in source
+    assert any(cells(a)[:3] == ["data", "0.0001", "grad"] for a in nodes(graph).values())
+
+    # every L0 neuron feeds every L1 neuron: 16 + 16 edges through one junction, not 256
+    (junction,) = [k for k, attrs in nodes(graph).items() if "shape=point" in attrs]
+    ids = {name: node_id(graph, name) for name in every}
+    pairs = [(t, h) for t, h, _ in edges(graph)]
+    assert sorted(t for t, h in pairs if h == junction) == sorted(ids[n] for n in layers[0])
+    assert sorted(h for t, h in pairs if t == junction) == sorted(ids[n] for n in layers[1])
+    assert not {(ids[a], ids[b]) for a in layers[0] for b in layers[1]} & set(pairs)
+
+    # rendered: each layer a column, its neurons in order from the top, under its heading
+    where = text_positions(render_svg(graph))
+    for k, names in enumerate(layers):
+        xs = {round(where[name][0]) for name in names}
+        ys = [where[name][1] for name in names]
+        assert max(xs) - min(xs) < 20 and ys == sorted(ys), (k, ys)
+        assert where[f"layer {k}"][1] < ys[0]
+    assert where["L0.N0"][0] < where["L1.N0"][0] < where["L2.N0"][0]
+
+
+def test_group_by_neuron_top_to_bottom_keeps_the_order_left_to_right():
+    model, loss = moons_loss(4)
+    where = text_positions(render_svg(draw(loss, group="neuron", rankdir="TB", grads=False)))
+    for k, layer in enumerate(model.layers):
+        xs = [where[f"L{k}.N{j}"][0] for j in range(len(layer.neurons))]
+        assert xs == sorted(xs)
+    assert where["L0.N0"][1] < where["L1.N0"][1] < where["L2.N0"][1]
 
 
 def test_draw_network_colours_and_widths_follow_the_weights():
@@ -347,6 +394,30 @@ def test_draw_network_colours_and_widths_follow_the_weights():
         assert width == pytest.approx(0.4 + 3.6 * abs(w.data) / largest, abs=0.01)
     assert "layer 0 · ReLU" in graph.source and "layer 1 · linear" in graph.source
     assert ET.fromstring(render_svg(graph)).tag == f"{SVG}svg"
+
+
+def test_draw_network_columns_keep_the_neurons_in_order():
+    model = nn.MLP(2, [16, 16, 1], seed=1)
+    graph = draw_network(model, input_labels=["x₁", "x₂"])
+    assert len(edges(graph)) == 2 * 16 + 16 * 16 + 16  # one per weight
+    svg = ET.fromstring(render_svg(graph))
+    centre = {}  # node id → the centre of its circle
+    for node in svg.iter(f"{SVG}g"):
+        circle = node.find(f"{SVG}ellipse")
+        if node.get("class") == "node" and circle is not None:
+            centre[node.find(f"{SVG}title").text] = (
+                float(circle.get("cx")),
+                float(circle.get("cy")),
+            )
+    columns = [["in0", "in1"]] + [[f"L{k}N{j}" for j in range(16)] for k in (0, 1)] + [["L2N0"]]
+    for ids in columns:
+        assert len({round(centre[i][0]) for i in ids}) == 1  # one column
+        heights = [centre[i][1] for i in ids]
+        assert heights == sorted(heights), ids  # N0 at the top, then N1, …
+    assert [centre[ids[0]][0] for ids in columns] == sorted(centre[ids[0]][0] for ids in columns)
+    where = text_positions(ET.tostring(svg, encoding="unicode"))
+    assert where["layer 0 · ReLU"][1] < centre["L0N0"][1]  # the heading above its column
+    assert where["x₁"][1] < where["x₂"][1]
 
 
 def test_draw_network_by_gradient():
@@ -378,7 +449,7 @@ def test_group_by_neuron_on_a_hand_built_neuron():
     neuron = next(k for k, attrs in boxes.items() if "<b>neuron</b>" in attrs)
     assert "3 parameters" in boxes[neuron]
     norm = math.sqrt(w0.grad**2 + w1.grad**2 + b.grad**2)
-    assert f"‖∇‖ {format_number(norm)}" in boxes[neuron]
+    assert f"‖grad‖ {format_number(norm)}" in boxes[neuron]
     sigma = next(k for k, attrs in boxes.items() if "label=<σ>" in attrs)
     assert (neuron, sigma) in [(t, h) for t, h, _ in edges(graph)]
     assert cells(boxes[node_id(graph, "a")]) == ["a", "data", "0.7311", "∂a/∂a", "1"]

@@ -71,6 +71,14 @@ def test_graphviz_pure_without_system_dot(no_system_dot):
     assert dot_command.DOT_BINARY.name == "dot"  # the graphviz package is left as it was
 
 
+def test_png_resolution(no_system_dot):
+    sharp, plain = render_png(graph()), render_png(graph(), dpi=96)  # 192 dpi by default
+    width = lambda png: int.from_bytes(png[16:20], "big")  # noqa: E731  (the PNG header)
+    assert abs(width(sharp) - 2 * width(plain)) <= 2
+    with pytest.raises(ValueError, match="dpi must be a number"):
+        render_png(graph(), dpi="high")
+
+
 def test_render_to_file_without_system_dot(no_system_dot, tmp_path):
     out = graph().render(outfile=tmp_path / "g.png")
     assert Path(out).read_bytes().startswith(b"\x89PNG")

@@ -6,6 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
+import graphviz
 import pytest
 
 from microgradx import Value, lectures
@@ -196,6 +197,41 @@ def test_save_frames_as_svg_png_and_dot(tmp_path):
     assert dots[1].read_text("utf-8") == frames[1].source
     with pytest.raises(ValueError, match="format"):
         save_frames(frames, tmp_path, format="bmp")
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """(width, height) from a PNG's IHDR chunk."""
+    assert data.startswith(b"\x89PNG")
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_save_frames_resolution_and_plain_digraphs(tmp_path):
+    frames = backward_steps(e3()["e"])[:1]
+    (low,) = save_frames(frames, tmp_path / "low", format="png", dpi=96)
+    (high,) = save_frames(frames, tmp_path / "high", format="png")  # 192 dpi by default
+    (w1, h1), (w2, h2) = png_size(low.read_bytes()), png_size(high.read_bytes())
+    assert abs(w2 - 2 * w1) <= 2 and abs(h2 - 2 * h1) <= 2
+    assert "dpi" not in frames[0].source  # the frame itself is left as it was
+    plain = graphviz.Digraph()  # any graphviz graph, not only microgradx's drawings
+    plain.node("n", "plain")
+    (path,) = save_frames([plain], tmp_path / "plain", format="png")
+    assert png_size(path.read_bytes())[0] > 0
+    with pytest.raises(ValueError, match="dpi"):
+        save_frames(frames, tmp_path, format="png", dpi=0)
+
+
+def test_bad_arguments_say_what_was_wrong():
+    with pytest.raises(TypeError, match="backward_steps needs a microgradx Value"):
+        backward_steps(3.0)
+    with pytest.raises(TypeError, match="chain_rule_table needs a microgradx Value"):
+        chain_rule_table([e1()["f"]])
+    for seed in ["1", float("nan"), True]:
+        with pytest.raises(ValueError, match="seed"):
+            backward_steps(e1()["f"], seed=seed)
+    with pytest.raises(ValueError, match="max_nodes must be a positive int"):
+        backward_steps(e1()["f"], max_nodes="10")
+    frames = backward_steps(e1()["f"], seed=2.0)  # a seed other than 1 scales every gradient
+    assert grad_text(frames[-1], "z") == "-8" and grad_text(frames[-1], "x") == "8"
 
 
 def test_pdf_needs_the_system_graphviz(tmp_path):

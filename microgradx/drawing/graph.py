@@ -9,8 +9,9 @@ input → op edge carries the local derivative ∂out/∂in the engine recorded 
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from microgradx.drawing.render import Drawing
@@ -139,11 +140,14 @@ class Scene:
         return format_number(x, self.digits)
 
 
-def _check_options(rankdir: str, digits: int) -> None:
+def check_options(rankdir: str, digits: int, max_nodes: int = DEFAULT_MAX_NODES) -> None:
+    """Raise a ValueError that names the option when rankdir, digits or max_nodes is wrong."""
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
         raise ValueError(f"digits must be an int from 1 to 17 (significant digits), got {digits!r}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
 
 
 def new_drawing(scene: Scene, *, ordered: bool = True) -> Drawing:
@@ -173,6 +177,22 @@ def new_drawing(scene: Scene, *, ordered: bool = True) -> Drawing:
             fontcolor=theme.muted,
         )
     return graph
+
+
+@contextlib.contextmanager
+def column(graph: Drawing, heading: str, ids: list[str], theme: Theme) -> Iterator[None]:
+    """One column of the diagram: a heading over nodes ``ids``, kept in this order.
+
+    The nodes share one rank, and invisible edges heading → first → second → … fix their
+    order (Graphviz ignores the order of nodes inside a cluster, so columns are not clusters).
+    """
+    top = f"{ids[0]}_heading"
+    graph.node(top, f"<<b>{escape(heading)}</b>>", shape="plaintext", fontcolor=theme.muted)
+    yield
+    with graph.subgraph() as same_rank:
+        same_rank.attr(rank="same")
+        for before, after in zip([top, *ids], ids):
+            same_rank.edge(before, after, style="invis")
 
 
 def _grad_tag(node: Value, root: Value, scene: Scene) -> str:
@@ -314,11 +334,12 @@ def check_size(count: int, max_nodes: int, *, grouped: bool) -> None:
         )
 
 
-def nodes_of(root: Value) -> list[Value]:
+def nodes_of(root: Value, caller: str = "draw") -> list[Value]:
+    """The nodes of ``root``'s graph, inputs first; a clear TypeError if it is not a Value."""
     if not isinstance(root, Value):
         raise TypeError(
-            f"draw needs a microgradx Value (the root of a graph), got {type(root).__name__}; "
-            "for a model's diagram use draw_network(model)"
+            f"{caller} needs a microgradx Value (the root of a graph), got "
+            f"{type(root).__name__}; for a model's diagram use draw_network(model)"
         )
     return topological_order(root)
 
@@ -365,7 +386,7 @@ def draw(
     Colours by role: inputs sky blue, parameters orange, the output bluish green, op circles
     yellow; gradients blue when positive, vermillion when negative (Okabe–Ito palette).
     """
-    _check_options(rankdir, digits)
+    check_options(rankdir, digits, max_nodes)
     scene = Scene(
         theme=get_theme(theme),
         rankdir=rankdir,

@@ -1,15 +1,21 @@
 """``draw(root, group="neuron")``: a whole network's loss graph, small enough to read.
 
-An MLP's loss over a batch has tens of thousands of nodes, but only a few kinds of them.
-Two steps fold it:
+An MLP's loss over a batch has thousands of nodes, but only a few kinds of them.
+Three steps fold it:
 
 1. Every neuron becomes one box. ``nn`` labels parameters "L{l}.N{j}.w{i}" and "L{l}.N{j}.b",
    so the text before the last "." names the neuron. An op node belongs to a neuron when it
    uses that neuron's parameters (its ``dot``, its ``+ b``, a weight-decay term), or when it
    is an activation applied to the neuron's output.
 2. The nodes that remain are merged when they do the same thing to the same groups: the
-   per-example parts of a batch (``y·score``, ``1 − …``, ``ReLU``) each become one node
-   marked "×100". Unlabelled constants (the data) merge into one box.
+   per-example parts of a batch (``y·score``, ``1 − …``, ``ReLU``) each become one op circle
+   marked "×100".
+3. Unlabelled constants (the data, the 1 of ``1 − y·score``) are merged by where they go:
+   one box for the examples fed to the first layer, one for the targets, and so on.
+
+Each layer is a column with its neurons in order, top to bottom (left to right for "TB").
+When every neuron of one layer feeds every neuron of the next, the edges meet in one
+junction point instead of crossing as a solid band.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from dataclasses import dataclass, field
 from microgradx.drawing.graph import (
     Scene,
     check_size,
+    column,
     infer_parameters,
     new_drawing,
     no_gradients_yet,
@@ -41,16 +48,27 @@ def neuron_name(label: str) -> str:
     return label.rsplit(".", 1)[0] if "." in label else "neuron"
 
 
+def layer_name(neuron: str) -> str:
+    """The layer of a neuron: "L1.N3" → "L1"; "" for a neuron outside any layer."""
+    return neuron.split(".", 1)[0] if "." in neuron else ""
+
+
 @dataclass
 class _Group:
-    """A set of nodes drawn as one: a neuron, or nodes doing the same thing ×count."""
+    """A set of nodes drawn as one: a neuron, constants, or nodes doing the same thing ×count."""
 
-    kind: str  # "neuron", "leaf" or "op"
+    kind: str  # "neuron", "constants", "leaf" or "op"
     first: Value
     count: int = 0
     parameters: list[Value] = field(default_factory=list)
     activation: str = ""
     name: str = ""
+    values: set[float] = field(default_factory=set)  # the data of merged constants
+
+    @property
+    def has_box(self) -> bool:
+        """Merged unlabelled op nodes are drawn as their op circle alone ("× ×100")."""
+        return not (self.kind == "op" and self.count > 1 and not self.first.label)
 
 
 def _neurons(order: list[Value], parameters: set[Value]) -> dict[Value, str]:
@@ -84,55 +102,111 @@ def _neurons(order: list[Value], parameters: set[Value]) -> dict[Value, str]:
     return neuron_of
 
 
+class _Folding:
+    """The groups of a graph and the edges between them (see the module docstring)."""
+
+    def __init__(self, order: list[Value], root: Value, parameters: set[Value]) -> None:
+        self.parameters = parameters
+        self.neuron_of = _neurons(order, parameters)
+        self.groups: list[_Group] = []
+        self.group_of: dict[Value, int] = {}
+        self._keys: dict[object, int] = {}
+        for node in order:
+            if self._is_constant(node, root):
+                continue  # grouped below, by where it goes
+            self._join(self._key(node, root), node)
+        self._group_constants(order, root)
+        self.edges: dict[tuple[int, int], int] = {}
+        for node in order:
+            target = self.group_of[node]
+            in_neuron = self.groups[target].kind == "neuron"
+            for child in node.inputs:
+                origin = self._source(child, in_neuron)
+                if origin != target:
+                    self.edges[(origin, target)] = self.edges.get((origin, target), 0) + 1
+
+    def _is_constant(self, node: Value, root: Value) -> bool:
+        return (
+            node is not root
+            and not node.inputs
+            and not node.op
+            and not node.label
+            and node not in self.parameters
+        )
+
+    def _index(self, key: object, node: Value, kind: str) -> int:
+        index = self._keys.get(key)
+        if index is None:
+            index = self._keys[key] = len(self.groups)
+            self.groups.append(_Group(kind, node, name=self.neuron_of.get(node, "")))
+        return index
+
+    def _source(self, child: Value, consumer_in_neuron: bool) -> int:
+        # A parameter used outside its neuron (weight decay, say) is drawn coming from one
+        # "parameters" box, so a regularizer does not tie every neuron to one node.
+        if child in self.parameters and not consumer_in_neuron:
+            index = self._index(("parameters",), child, "leaf")
+            self.groups[index].name = "parameters"
+            return index
+        return self.group_of[child]
+
+    def _key(self, node: Value, root: Value) -> tuple[object, ...]:
+        if node is root:  # the output keeps its own box, with its data and gradient
+            return ("root",)
+        if node in self.neuron_of:
+            return ("neuron", self.neuron_of[node])
+        if not node.inputs:
+            return ("leaf", node.label)
+        operands = tuple(
+            "constant" if self._is_constant(child, root) else self._source(child, False)
+            for child in node.inputs
+        )
+        return ("op", node.op, node.label, operands)
+
+    def _join(self, key: tuple[object, ...], node: Value) -> None:
+        kind = "neuron" if key[0] == "neuron" else ("op" if node.inputs else "leaf")
+        index = self._index(key, node, kind)
+        self.group_of[node] = index
+        group = self.groups[index]
+        group.count += 1
+        if group.kind == "neuron":
+            if node in self.parameters:
+                group.parameters.append(node)
+            elif node.op.startswith(_ACTIVATIONS):
+                group.activation = op_symbol(node.op)
+
+    def _group_constants(self, order: list[Value], root: Value) -> None:
+        users: dict[Value, set[int]] = {}
+        for node in order:
+            for child in node.inputs:
+                if self._is_constant(child, root):
+                    users.setdefault(child, set()).add(self.group_of[node])
+        for constant, groups in users.items():
+            index = self._index(("constants", frozenset(groups)), constant, "constants")
+            self.group_of[constant] = index
+            self.groups[index].count += 1
+            self.groups[index].values.add(constant.data)
+        if ("parameters",) in self._keys:
+            used_outside = {
+                child
+                for node in order
+                if node not in self.neuron_of
+                for child in node.inputs
+                if child in self.parameters
+            }
+            self.groups[self._keys[("parameters",)]].count = len(used_outside)
+
+
 def draw_grouped(
     root: Value, order: list[Value], scene: Scene, *, group: str, max_nodes: int
 ) -> Drawing:
+    """``draw(root, group="neuron")``: neurons as boxes, repeated parts merged (see above)."""
     if group != "neuron":
         raise ValueError(f"group must be None or 'neuron', got {group!r}")
     parameters = scene.parameters or infer_parameters(order)
     scene.parameters = parameters
-    neuron_of = _neurons(order, set(parameters))
-
-    keys: dict[object, int] = {}
-    groups: list[_Group] = []
-    group_of: dict[Value, int] = {}
-
-    def group_index(key: object, node: Value, kind: str) -> int:
-        index = keys.get(key)
-        if index is None:
-            index = keys[key] = len(groups)
-            groups.append(_Group(kind, node, name=neuron_of.get(node, "")))
-        return index
-
-    def source(child: Value, consumer_in_neuron: bool) -> int:
-        # A parameter used outside its neuron (weight decay, say) is drawn coming from one
-        # "parameters" box, so a regularizer does not tie every neuron to one node.
-        if child in parameters and not consumer_in_neuron:
-            return group_index(("parameters",), child, "leaf")
-        return group_of[child]
-
-    for node in order:
-        if node is root:  # the output keeps its own box, with its data and gradient
-            key: object = ("root",)
-        elif node in neuron_of:
-            key = ("neuron", neuron_of[node])
-        elif not node.inputs:
-            key = ("leaf", node.label) if node.label else ("constant",)
-        else:
-            key = ("op", node.op, node.label, tuple(source(c, False) for c in node.inputs))
-        kind = "neuron" if key[0] == "neuron" else ("op" if node.inputs else "leaf")
-        g = groups[index := group_index(key, node, kind)]
-        g.count += 1
-        group_of[node] = index
-        if g.kind == "neuron":
-            if node in parameters:
-                g.parameters.append(node)
-            elif node.op.startswith(_ACTIVATIONS):
-                g.activation = op_symbol(node.op)
-    if ("parameters",) in keys:
-        g = groups[keys[("parameters",)]]
-        g.name = "parameters"
-        g.count = len({c for n in order if n not in neuron_of for c in n.inputs if c in parameters})
+    folding = _Folding(order, root, set(parameters))
+    groups = folding.groups
 
     check_size(len(groups), max_nodes, grouped=True)
     if scene.show_grads and no_gradients_yet(order):
@@ -141,44 +215,79 @@ def draw_grouped(
         scene.title = f"{scene.title}  ({note})" if scene.title else note
 
     graph = new_drawing(scene, ordered=False)  # merged nodes have many operands, in any order
+    graph.attr(ranksep="0.6")  # room for the edges fanning in and out between layers
     layers: dict[str, list[int]] = {}
     for index, g in enumerate(groups):
-        if g.kind == "neuron" and "." in g.name:
-            layers.setdefault(g.name.split(".", 1)[0], []).append(index)
+        if g.kind == "neuron" and layer_name(g.name):
+            layers.setdefault(layer_name(g.name), []).append(index)
         else:
             _add_group(graph, index, g, root, scene)
     for layer, members in layers.items():
-        with graph.subgraph(name=f"cluster_{layer}") as cluster:
-            cluster.attr(
-                label=f"<<b>layer {escape(layer)}</b>>",
-                style="rounded,filled",
-                fillcolor=scene.theme.cluster,
-                color=scene.theme.border,
-                fontcolor=scene.theme.muted,
-                fontsize="12",
-            )
-            for index in members:
-                _add_group(cluster, index, groups[index], root, scene)
-
-    edges: dict[tuple[int, int], int] = {}
-    for node in order:
-        target = group_of[node]
-        in_neuron = groups[target].kind == "neuron"
-        for child in node.inputs:
-            origin = source(child, in_neuron)
-            if origin != target:
-                edges[(origin, target)] = edges.get((origin, target), 0) + 1
-    between_neurons = {"penwidth": "0.7", "arrowsize": "0.5"}
-    for (origin, target), count in edges.items():
-        head = f"g{target}op" if groups[target].kind == "op" else f"g{target}"
-        thin = groups[origin].kind == "neuron" and groups[target].kind == "neuron"
-        graph.edge(
-            f"g{origin}",
-            head,
-            tooltip=f"{count} edge{'s' if count > 1 else ''}",
-            **(between_neurons if thin else {}),
-        )
+        _add_layer(graph, layer, members, groups, root, scene)
+    _add_edges(graph, folding.edges, groups, scene)
     return graph
+
+
+def _add_layer(
+    graph: Drawing, layer: str, members: list[int], groups: list[_Group], root: Value, scene: Scene
+) -> None:
+    """A layer's neurons in one column, in order (N0 first), under the heading "layer 0"."""
+    number = layer[1:] if layer[1:].isdigit() else layer
+    with column(graph, f"layer {number}", [f"g{index}" for index in members], scene.theme):
+        for index in members:
+            _add_group(graph, index, groups[index], root, scene)
+
+
+def _tail(index: int, g: _Group) -> str:
+    return f"g{index}" if g.has_box else f"g{index}op"
+
+
+def _head(index: int, g: _Group) -> str:
+    return f"g{index}op" if g.kind == "op" else f"g{index}"
+
+
+def _add_edges(
+    graph: Drawing, edges: dict[tuple[int, int], int], groups: list[_Group], scene: Scene
+) -> None:
+    """The edges between groups; layer-to-layer edges that connect every neuron of one layer
+    to every neuron of the next go through a junction point."""
+    thin = {"penwidth": "0.7", "arrowsize": "0.5"}
+    between_layers: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for origin, target in edges:
+        a, b = groups[origin], groups[target]
+        if a.kind == b.kind == "neuron" and layer_name(a.name) and layer_name(b.name):
+            between_layers.setdefault((layer_name(a.name), layer_name(b.name)), []).append(
+                (origin, target)
+            )
+    bundled = set()
+    for k, ((tail_layer, head_layer), pairs) in enumerate(between_layers.items()):
+        origins = list(dict.fromkeys(origin for origin, _ in pairs))
+        targets = list(dict.fromkeys(target for _, target in pairs))
+        if len(origins) < 2 or len(targets) < 2 or len(pairs) < len(origins) * len(targets):
+            continue
+        junction = f"junction{k}"
+        graph.node(
+            junction,
+            shape="point",
+            width="0.08",
+            color=scene.theme.edge,
+            tooltip=f"every neuron of {tail_layer} feeds every neuron of {head_layer}",
+        )
+        for origin in origins:
+            graph.edge(f"g{origin}", junction, arrowhead="none", **thin)
+        for target in targets:
+            graph.edge(junction, f"g{target}", **thin)
+        bundled.update(pairs)
+    for (origin, target), count in edges.items():
+        if (origin, target) in bundled:
+            continue
+        a, b = groups[origin], groups[target]
+        graph.edge(
+            _tail(origin, a),
+            _head(target, b),
+            tooltip=f"{count} edge{'s' if count > 1 else ''}",
+            **(thin if a.kind == b.kind == "neuron" else {}),
+        )
 
 
 def _add_group(graph: Drawing, index: int, g: _Group, root: Value, scene: Scene) -> None:
@@ -194,6 +303,8 @@ def _add_group(graph: Drawing, index: int, g: _Group, root: Value, scene: Scene)
             attributes["label"] = f'<{escape(symbol)}<br/><font point-size="9">×{g.count:,}</font>>'
             attributes["shape"] = "ellipse"
         graph.node(f"{node_id}op", **attributes)
+        if not g.has_box:
+            return
         graph.edge(f"{node_id}op", node_id)
     if g.count == 1:
         role = node_role(g.first, root, scene.parameters)
@@ -201,12 +312,12 @@ def _add_group(graph: Drawing, index: int, g: _Group, root: Value, scene: Scene)
         return
     if g.name == "parameters":
         what, fill = "parameters", theme.parameter
-    elif g.first.label:
-        what, fill = escape(g.first.label), theme.intermediate
-    elif g.kind == "leaf":
-        what, fill = "constants", theme.constant
+    elif g.kind == "constants":
+        # constants that are all the same number (the 1 of 1 − y·score) show that number
+        what = scene.number(next(iter(g.values))) if len(g.values) == 1 else "constants"
+        fill = theme.constant
     else:
-        what, fill = "values", theme.intermediate
+        what, fill = escape(g.first.label), theme.intermediate
     graph.node(
         node_id,
         f'<<table border="1" cellborder="0" cellspacing="0" cellpadding="5" color="{theme.border}">'
@@ -223,7 +334,7 @@ def _neuron_label(g: _Group, scene: Scene) -> str:
     details = f"{n} parameter{'s' if n != 1 else ''}"
     if scene.show_grads:
         norm = sum(p.grad * p.grad for p in g.parameters) ** 0.5
-        details += f" · ‖∇‖ {scene.number(norm)}"
+        details += f" · ‖grad‖ {scene.number(norm)}"
     return (
         f'<<table border="1" cellborder="0" cellspacing="0" cellpadding="4" color="{theme.border}">'
         f'<tr><td bgcolor="{theme.parameter}"><b>{escape(g.name)}'

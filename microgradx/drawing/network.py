@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from microgradx.drawing.graph import _check_options
+from microgradx.drawing.graph import check_options, column
 from microgradx.drawing.render import Drawing
 from microgradx.drawing.style import Theme, escape, format_number, get_theme
 
@@ -64,7 +64,7 @@ def draw_network(
     """
     if show not in ("weight", "grad"):
         raise ValueError(f"show must be 'weight' or 'grad', got {show!r}")
-    _check_options(rankdir, digits)
+    check_options(rankdir, digits)
     colours = get_theme(theme)
     layers = _layers(model)
     nin = len(layers[0][0].w)
@@ -80,6 +80,7 @@ def draw_network(
     )
 
     graph = Drawing(name="network", format="svg")
+    widest = max(nin, *(len(layer) for layer in layers))
     graph.attr(
         rankdir=rankdir,
         bgcolor=colours.background,
@@ -87,31 +88,27 @@ def draw_network(
         fontcolor=colours.text,
         pad="0.3",
         nodesep="0.12",
-        ranksep="1.3",
+        # wider gaps for taller columns, so edges do not run steeply across other neurons
+        ranksep=f"{max(1.3, 0.2 * widest):.2f}",
         splines="line",
-        ordering="out",
+        outputorder="edgesfirst",  # neurons are drawn over the edges, their text stays legible
     )
     graph.attr("node", fontname=colours.font, fontcolor=colours.text, fontsize="11")
     graph.attr("edge", arrowhead="none")
     symbol = "w" if show == "weight" else "∂L/∂w"
     legend = (
-        f'<font color="{colours.positive}"><b>━</b> {symbol} &gt; 0</font>   '
-        f'<font color="{colours.negative}"><b>━</b> {symbol} &lt; 0</font>   '
-        f'<font color="{colours.muted}">width ∝ |{symbol}|</font>'
+        f'<font color="{colours.positive}"><b>▬</b> {symbol} &gt; 0</font>   '
+        f'<font color="{colours.negative}"><b>▬</b> {symbol} &lt; 0</font>   '
+        f'<font color="{colours.muted}">thicker: larger |{symbol}|</font>'
     )
     heading = f'<font point-size="15">{escape(title)}</font><br/>' if title else ""
     graph.attr(label=f"<{heading}{legend}>", labelloc="b", fontsize="12")
 
-    with graph.subgraph(name="cluster_inputs") as inputs:
-        inputs.attr(
-            label="<<b>inputs</b>>",
-            labelloc="t",
-            color=colours.background,
-            fontcolor=colours.muted,
-        )
+    previous = [f"in{i}" for i in range(nin)]
+    with column(graph, "inputs", previous, colours):
         for i, name in enumerate(names):
-            inputs.node(
-                f"in{i}",
+            graph.node(
+                previous[i],
                 f"<<b>{escape(name)}</b>>",
                 shape="circle",
                 style="filled",
@@ -120,31 +117,20 @@ def draw_network(
                 width="0.5",
                 fixedsize="true",
             )
-
-    previous = [f"in{i}" for i in range(nin)]
     for depth, layer in enumerate(layers):
         activation = getattr(layer[0], "activation", "")
         heading = f"layer {depth}" + (
             f" · {_ACTIVATION_NAMES.get(activation, activation)}" if activation else ""
         )
         current = [f"L{depth}N{j}" for j in range(len(layer))]
-        with graph.subgraph(name=f"cluster_L{depth}") as cluster:
-            cluster.attr(
-                label=f"<<b>{escape(heading)}</b>>",
-                labelloc="t",
-                style="rounded,filled",
-                fillcolor=colours.cluster,
-                color=colours.border,
-                fontcolor=colours.muted,
-            )
+        with column(graph, heading, current, colours):
             for j, neuron in enumerate(layer):
-                bias = amount(neuron.b)
                 tag = "b" if show == "weight" else "∂b"
                 fill = colours.output if depth == len(layers) - 1 else colours.parameter
-                cluster.node(
+                graph.node(
                     current[j],
                     f'<<b>N{j}</b><br/><font point-size="9" color="{colours.muted}">'
-                    f"{tag} {format_number(bias, digits)}</font>>",
+                    f"{tag} {format_number(amount(neuron.b), digits)}</font>>",
                     shape="circle",
                     style="filled",
                     fillcolor=fill,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import graphviz
 
-from microgradx.drawing.render import Drawing, render_svg, renderer
+from microgradx.drawing.render import render_image, render_svg, renderer
 from microgradx.drawing.style import Theme, get_theme
 
 __all__ = ["save_slideshow", "save_frames", "slideshow_html", "frames_html"]
@@ -123,11 +123,13 @@ def save_frames(
     *,
     format: str = "svg",
     prefix: str = "step",
+    dpi: float = 192,
 ) -> list[Path]:
     """Write each frame as its own image, ``step_00.svg``, ``step_01.svg``, … in ``directory``.
 
     ``format`` is "svg" or "png" with either renderer, "pdf" only with the system Graphviz
-    (graphviz-pure writes no PDF), or "dot" for the Graphviz source. Returns the paths.
+    (graphviz-pure writes no PDF), or "dot" for the Graphviz source. ``dpi`` is the
+    resolution of PNG and JPEG images. Returns the paths.
     """
     frames = _check_frames(frames)
     format = format.lower().lstrip(".")
@@ -143,9 +145,8 @@ def save_frames(
         path = directory / f"{prefix}_{i:0{width}d}.{format}"
         if format in ("dot", "gv"):
             path.write_text(frame.source, encoding="utf-8")
-        elif isinstance(frame, Drawing):
-            path.write_bytes(frame.pipe(format=format))
         else:
-            path.write_bytes(Drawing.pipe(frame, format=format))
+            raster = format in ("png", "jpeg", "jpg")
+            path.write_bytes(render_image(frame, format, dpi=dpi if raster else None))
         paths.append(path)
     return paths

@@ -14,6 +14,7 @@ The frames are computed here from ``inputs`` and ``local_grads`` with the same l
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -21,8 +22,8 @@ from microgradx.drawing.graph import (
     DEFAULT_MAX_NODES,
     GradCell,
     Scene,
-    _check_options,
     add_graph,
+    check_options,
     check_size,
     infer_parameters,
     new_drawing,
@@ -215,15 +216,22 @@ def _walk(order: list[Value], seed: float, names: dict[Value, str]) -> tuple[lis
     return steps, grads
 
 
+def _check_seed(seed: float) -> float:
+    """The seed ∂f/∂f as a float, or a ValueError saying why it cannot be one."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, float)) or not math.isfinite(seed):
+        raise ValueError(f"seed (∂f/∂f at the root) must be a finite number, got {seed!r}")
+    return float(seed)
+
+
 def chain_rule_table(root: Value, *, seed: float = 1.0, digits: int = 4) -> ChainRuleTable:
     """Every multiplication of the backward pass from ``root``, in the order reverse mode
     does them: node, upstream ∂f/∂node, local ∂node/∂input, contribution, running total.
 
     The user's ``grad`` fields are not touched.
     """
-    order = nodes_of(root)
+    order = nodes_of(root, "chain_rule_table")
     names = node_names(order)
-    steps, _ = _walk(order, float(seed), names)
+    steps, _ = _walk(order, _check_seed(seed), names)
     return ChainRuleTable(
         [row for step in steps for row in step.rows], root=names[root], digits=digits
     )
@@ -256,11 +264,11 @@ def backward_steps(
     The result is a list (``Frames``) that a notebook shows as every step, one under the
     other, and that ``save_slideshow`` turns into a slideshow.
     """
-    _check_options(rankdir, digits)
-    order = nodes_of(root)
+    check_options(rankdir, digits, max_nodes)
+    order = nodes_of(root, "backward_steps")
     check_size(len(order), max_nodes, grouped=False)
     names = node_names(order)
-    seed = float(seed)
+    seed = _check_seed(seed)
     steps, final = _walk(order, seed, names)
     f = names[root]
     number = lambda x: format_number(x, digits)  # noqa: E731
