@@ -281,6 +281,12 @@ lesson(
 
         from microgradx import Value, draw, gradcheck, nn
         """),
+        md(r"""
+        ## Forward
+
+        Weights, inputs and the bias are leaves; the weighted sum $z$ is built from `*` and
+        `+` nodes, and the sigmoid is one more node on top.
+        """),
         code("""
         w0, x0 = Value(2.0, "w0"), Value(-1.0, "x0")
         w1, x1 = Value(-3.0, "w1"), Value(-2.0, "x1")
@@ -291,8 +297,6 @@ lesson(
         a.label = "a"
         """),
         md(r"""
-        ## Forward
-
         $z = 2\cdot(-1) + (-3)\cdot(-2) + (-3) = 1$ and $a = \sigma(1) = 0.7310585786$.
         """),
         code("""
@@ -339,20 +343,20 @@ lesson(
         Nothing forces us to treat $\sigma$ as one node. Written out,
         $\sigma(z) = 1 / (1 + e^{-z})$ is a negation, an `exp`, a `+` and a division — four nodes,
         each with its own simple local derivative. The graph is bigger, but the chain rule through
-        it must give **exactly** the same gradients as the single "sigmoid gate" with local
-        derivative $\sigma(1-\sigma)$.
+        it must give the same gradients as the single "sigmoid gate" with local
+        derivative $\sigma(1-\sigma)$ (to the last digit or so: the two do their floating-point
+        arithmetic in a different order).
+
+        We hang the composed $\sigma$ on the same $z$ and run a second backward pass from it,
+        after setting the first pass's gradients back to zero.
         """),
         code("""
-        p0, q0 = Value(2.0, "w0"), Value(-1.0, "x0")
-        p1, q1 = Value(-3.0, "w1"), Value(-2.0, "x1")
-        c = Value(-3.0, "b")
-        z2 = p0 * q0 + p1 * q1 + c
-        z2.label = "z"
-        a2 = 1 / (1 + (-z2).exp())
+        a.zero_grad()  # grad = 0 on a and every node it depends on: the leaves and z
+        a2 = 1 / (1 + (-z).exp())
         a2.label = "a"
         a2.backward()
 
-        composed = [leaf.grad for leaf in (p0, q0, p1, q1, c)]
+        composed = [leaf.grad for leaf in leaves]
         assert [node.op for node in a2.topological_order()][-4:] == ["neg", "exp", "+", "/"]
         assert abs(a2.data - a.data) < 1e-15
         for g_gate, g_composed in zip(gradients, composed):
@@ -665,16 +669,30 @@ lesson(
         assert (b.grad, a.grad) == (2.0, 4.0)
         """),
         md(r"""
-        That loop is, line for line, what `Value.backward()` does (it also avoids recursion while
-        sorting, so graphs a million nodes deep work):
+        That loop is the heart of `Value.backward()`. The real method adds a little around it:
+        it sorts without recursion (so graphs a million nodes deep work), keeps gradients left
+        by an earlier call out of this pass (so a second call adds exactly one more
+        $\partial c/\partial\text{node}$ to every node), and stops with an error if a
+        gradient comes out infinite:
         """),
         code("""
         c.zero_grad()
         c.backward()
         assert (c.grad, b.grad, a.grad) == (1.0, 2.0, 4.0)
+        c.backward()  # a second call: every gradient once more
+        assert (c.grad, b.grad, a.grad) == (2.0, 4.0, 8.0)
+        """),
+        md(r"""
+        The backward pass of $c$ step by step: $b$ passes its gradient on once, when both
+        of $c$'s edges have delivered their share and it is complete ($2$), so $a$ gets
+        $1 \cdot 2 + 1 \cdot 2 = 4$.
+        """),
+        code("""
         frames = backward_steps(c, local_grads=True)
         for frame in frames[1:-1]:
             print(frame.caption)
+        step_b = frames[2].table.rows  # b's step: one row per edge to a
+        assert [(row.upstream, row.local, row.contribution) for row in step_b] == [(2, 1, 2)] * 2
         frames[-1]
         """),
     ],
@@ -834,28 +852,49 @@ lesson(
         print(X.shape, np.bincount(y01))
         """),
         md(r"""
-        The model is a single neuron without activation, $s = \mathbf{w}^\top\mathbf{x} + b$.
-        `train.fit` runs the loop: average the loss over the batch — here the whole data set,
-        so this is plain (full-batch) gradient descent — backpropagate, update.
+        The model is a single neuron without activation, $s = w_0 x_0 + w_1 x_1 + b$
+        (`nn.Neuron` numbers its weights from 0). So that there is something to learn, we
+        start it on the wrong foot: $\mathbf{w} = (-1, 1)$, $b = 0$ puts the boundary
+        $s = 0$ across the two blobs instead of between them, and only about a third of
+        the points lie on the correct side.
         """),
         code("""
-        neuron = nn.Neuron(2, activation="linear", seed=0)
+        neuron = nn.Neuron(2, activation="linear")
+        neuron.w[0].data, neuron.w[1].data, neuron.b.data = -1.0, 1.0, 0.0
+        start_accuracy = train.accuracy(train.predict(neuron, X), y)
+        print(f"accuracy before training: {start_accuracy:.1%}")
+        assert 0.3 < start_accuracy < 0.4
+        train.plot_decision_boundary(neuron, X, y01, title="Before training")
+        """),
+        md(r"""
+        `train.fit` runs the loop: average the loss over the batch — here the whole data set,
+        so this is plain (full-batch) gradient descent — backpropagate, update. 40 steps with
+        learning rate $\alpha = 0.5$:
+        """),
+        code("""
         optimizer = optim.SGD(neuron.parameters(), lr=0.5)
         history = train.fit(neuron, losses.logistic, optimizer, X, y, epochs=40, progress=False)
         print(history)
-        assert history.loss[-1] < history.loss[0]
-        assert history.accuracy[-1] >= 0.95
+        assert history.accuracy[0] == start_accuracy  # measured before the first step
+        assert history.loss[-1] < history.loss[0] / 10
+        assert train.accuracy(train.predict(neuron, X), y) >= 0.95
+        """),
+        md(r"""
+        The loss falls fastest in the first steps, where its gradient is largest, and the
+        accuracy climbs from about a third to over 95%:
         """),
         code("""
+        drops = [before - after for before, after in zip(history.loss, history.loss[1:])]
+        assert min(drops) > 0 and drops[0] == max(drops)
         train.plot_history(history)
         """),
         md(r"""
-        The learned boundary is the line $w_0 x_0 + w_1 x_1 + b = 0$:
+        The learned boundary is the line $w_0 x_0 + w_1 x_1 + b = 0$, now between the blobs:
         """),
         code("""
         w, b = [p.data for p in neuron.w], neuron.b.data
         print(f"boundary: {w[0]:.3f}·x0 + {w[1]:.3f}·x1 + {b:.3f} = 0")
-        train.plot_decision_boundary(neuron, X, y01)
+        train.plot_decision_boundary(neuron, X, y01, title="After 40 steps")
         """),
     ],
 )
@@ -1229,6 +1268,17 @@ lesson(
         assert len(example_loss.topological_order()) > 337
         draw(example_loss, group="neuron")
         """),
+        code("""
+        inputs, switched_off = list(X[0]), 0
+        for layer in model.layers[:-1]:  # the hidden layers, one at a time
+            outputs = layer(inputs)
+            for neuron, out in zip(layer.neurons, outputs):
+                if out.data == 0.0:  # ReLU off: w·x + b ≤ 0
+                    switched_off += 1
+                    assert all(p.grad == 0.0 for p in neuron.parameters())
+            inputs = [out.data for out in outputs]
+        print(switched_off, "of 32 hidden neurons are off for this input, and get no gradient")
+        """),
         md(r"""
         ## The graph is the program: run it over the whole batch at once
 
@@ -1306,8 +1356,10 @@ lesson(
         gradient. **Momentum** keeps a running direction,
         $\mathbf{v} \leftarrow \mu\mathbf{v} + \nabla\mathcal{L}$,
         $\theta \leftarrow \theta - \alpha\mathbf{v}$, which smooths the noise and speeds up
-        progress along consistent directions. **Nesterov momentum** takes the gradient one
-        momentum step ahead, $\theta \leftarrow \theta - \alpha(\nabla\mathcal{L} + \mu\mathbf{v})$,
+        progress along consistent directions. **Nesterov momentum** looks one step ahead: after
+        updating $\mathbf{v}$ it steps along $\nabla\mathcal{L} + \mu\mathbf{v}$, the
+        direction momentum is about to take,
+        $\theta \leftarrow \theta - \alpha(\nabla\mathcal{L} + \mu\mathbf{v})$,
         which often corrects an overshoot a step earlier.
 
         Same network, same start, same learning rate $\alpha = 0.1$, 40 epochs each:
@@ -1354,6 +1406,7 @@ lesson(
         accuracies = [accuracy for _, _, accuracy in runs.values()]
         assert accuracies[0] < 1.0 and accuracies[1:] == [1.0, 1.0, 1.0]
         assert max(momentum, nesterov) < sgd < gd
+        assert 40 * len(list(data.batches(X, y, batch_size=10))) == 400  # mini-batch steps
         """),
         code("""
         fig, axes = plt.subplots(1, 4, figsize=(14, 3.3))
@@ -1426,7 +1479,8 @@ lesson(
         $$\mathcal{L}(\theta) = \frac{1}{I}\sum_{i=1}^{I}
           \lVert f(\theta, \mathbf{x}_i) - \mathbf{y}_i\rVert^2 .$$
 
-        For the slide's output $(0.2, 0, 0.3, 0.2, 0.2, 0.9, 0, \dots)$ on an image of a 5 that is
+        For the slide's output $(0.2, 0, 0.3, 0.2, 0.2, 0.9, 0, \dots)$ on an image of a 5,
+        taking the entries the slide hides behind the dots as 0, that is
         $0.2^2 + 0.3^2 + 0.2^2 + 0.2^2 + 0.1^2 = 0.22$.
         """),
         code("""
