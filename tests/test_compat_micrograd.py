@@ -387,6 +387,17 @@ def test_layer_of_one_neuron_returns_a_value_as_micrograd():
     assert type(Layer(3, 2)([1.0, 2.0, 3.0])) is list
 
 
+def test_domain_errors_at_the_op_where_micrograd_goes_on_or_misleads():
+    with pytest.raises(ValueError, match="division by zero"):
+        Value(1.0) / 0  # micrograd: "0.0 cannot be raised to a negative power"
+    with pytest.raises(ValueError, match="negative base needs an integer exponent"):
+        Value(-8.0) ** 0.5  # micrograd: a complex number in data
+    with pytest.raises(OverflowError, match="gives inf"):
+        Value(1e200) * Value(1e200)  # micrograd: Value(data=inf)
+    with pytest.raises(ValueError, match="inf"):
+        Value(float("inf"))  # micrograd: accepted, and inf * 0 is NaN
+
+
 def test_wrong_number_of_inputs_is_an_error_not_a_silent_zip():
     random.seed(0)
     with pytest.raises(ValueError, match="expects 3 inputs, got 2"):

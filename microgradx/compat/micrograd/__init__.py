@@ -44,8 +44,11 @@ What gets better (micrograd's bugs, fixed by the engine underneath)
       also accepts a single Value or number as a one-element input, so it works.
     * Calling a neuron with the wrong number of inputs: micrograd's ``zip`` silently
       drops the extra weights or inputs; here it is a ``ValueError`` naming both counts.
-    * Errors at the op that fails (log of 0, 0 ** -1, overflow), naming the operands,
-      instead of a NaN or a ``ZeroDivisionError`` far downstream.
+    * Errors that say what went wrong, at the op that fails, naming its operands: ``1 / 0``
+      is a division by zero (micrograd: "0.0 cannot be raised to a negative power", as it
+      divides by way of ``** -1``); ``(-8) ** 0.5`` is refused (micrograd: a complex number
+      in ``data``); a product that overflows, or an inf or NaN given as data, is an error
+      (micrograd carries inf and NaN on silently).
 
 Differences you may notice
     * The graph has one node per operation: ``a - b`` is one ``-`` node, ``a / b`` one
