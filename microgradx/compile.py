@@ -43,7 +43,7 @@ from microgradx.engine import Value, _name, topological_order
 
 __all__ = ["compile", "Compiled", "compile_loss", "CompiledLoss"]
 
-# A batch size seen this many times keeps its buffers; more sizes than this start afresh.
+# Buffers are kept for up to this many batch sizes; one size more and they start afresh.
 _MAX_BUFFERED_SIZES = 8
 
 

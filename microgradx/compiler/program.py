@@ -1,10 +1,15 @@
 """From a Value graph to a flat program of vectorised instructions, and running it.
 
+An instruction is one numpy operation: an op, the slots it reads (its operands) and the
+consecutive slots it writes, one per node it computes; each slot holds that node's value
+for every row of the batch. ``Compiled.program()`` prints the list.
+
 Planning (once, at compile time):
 1. Trace: every node reachable from the roots, inputs before the nodes that use them
    (a node repeating an earlier one, same op on the same inputs, is merged into it).
    The ``inputs`` leaves vary per row; every other leaf (a parameter or constant) is one
-   number per call. A node is *per-row* if it depends on an input, else *scalar*.
+   number per call. A node is *per-row* if it depends on an input, else *scalar*: a
+   scalar node, such as an L2 penalty Σ p², is computed once per call, not once per row.
 2. Flatten: a chain of ``+`` nodes, each used once, becomes one n-ary ``sum``.
 3. Level: a node's level is 1 + the highest level of its inputs (leaves: 0). Nodes on
    the same level do not depend on each other, so all nodes of one level with the same
@@ -56,7 +61,6 @@ class _Node:
         self.slot = -1
 
 
-_BINARY_OPS = frozenset(BINARY)
 _NARY_OPS = frozenset(NARY) | {"dot"}
 
 
@@ -72,19 +76,19 @@ def _family(value: Value) -> tuple[str, Any]:
     else:
         family, param = op, None
     if family in UNARY:
-        expected_ok = arity == 1
-    elif family in _BINARY_OPS:
-        expected_ok = arity == 2
+        arity_ok = arity == 1
+    elif family in BINARY:
+        arity_ok = arity == 2
     elif family == "dot":
-        expected_ok = arity >= 2 and arity % 2 == 0
+        arity_ok = arity >= 2 and arity % 2 == 0
     elif family in NARY:
-        expected_ok = arity >= 1 and (param is None or param < arity)
+        arity_ok = arity >= 1 and (param is None or param < arity)
     else:
         raise ValueError(
             f"compile does not know the op {op!r} ({_name(value)}): it runs the engine's ops "
             "and functional's sum, mean, dot, logsumexp, softmax and log_softmax"
         )
-    if not expected_ok:
+    if not arity_ok:
         raise ValueError(f"node {op!r} ({_name(value)}) has {arity} inputs, which {op} cannot")
     return family, param
 
