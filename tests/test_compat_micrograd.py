@@ -315,6 +315,8 @@ def test_node_without_backward_function_is_refused_then_accepted():
 def test_bad_constructor_arguments_and_backward_functions():
     with pytest.raises(TypeError, match="_children must be Values"):
         Value(1.0, (2.0,), "+")
+    with pytest.raises(TypeError, match=r"_children must be a tuple of Values, got 2\.0"):
+        Value(1.0, 2.0, "+")
     with pytest.raises(TypeError, match="_children must be Values"):
         Value(1.0, ([Value(1.0)],), "+")
     with pytest.raises(TypeError, match="label='x'"):

@@ -71,7 +71,10 @@ class Value(EngineValue):
                 f"Value(data, {_children!r}): micrograd's second argument is _children, a tuple "
                 f"of Values; give the label by name: Value(data, label={_children!r})"
             )
-        children = tuple(_children)
+        try:
+            children = tuple(_children)
+        except TypeError:
+            raise TypeError(f"_children must be a tuple of Values, got {_children!r}") from None
         for child in children:
             if not isinstance(child, EngineValue):
                 raise TypeError(
