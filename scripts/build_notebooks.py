@@ -555,7 +555,7 @@ lesson(
         """),
         code("""
         a, b, c, d, e = lecture_graph(2.0, 3.0)
-        assert e.data == 20.0
+        assert (c.data, d.data, e.data) == (5.0, 4.0, 20.0)
         assert gradient_by_paths(e, a) == 4.0
         assert gradient_by_paths(e, b, show=True) == 9.0
         e.backward()
