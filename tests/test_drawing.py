@@ -371,6 +371,37 @@ def test_group_by_neuron_draws_one_box_per_neuron():
     assert where["L0.N0"][0] < where["L1.N0"][0] < where["L2.N0"][0]
 
 
+def test_group_by_neuron_on_micrograds_graph():
+    """Neurons written as micrograd writes them, b + w0·x0 + w1·x1 + …, with the inputs
+    wrapped anew for every product, fold into the same picture as nn's dot nodes."""
+    model, folded = moons_loss(5)
+
+    def forward(x):
+        for layer in model.layers:
+            outputs = []
+            for neuron in layer.neurons:
+                total = neuron.b
+                for w, xi in zip(neuron.w, x):
+                    total = total + w * xi
+                outputs.append(total.relu() if neuron.activation == "relu" else total)
+            x = outputs
+        return x[0]
+
+    xs = [[math.cos(i), math.sin(2 * i)] for i in range(5)]
+    ys = [1 if i % 2 else -1 for i in range(5)]
+    losses = [(1 + -y * forward(x)).relu() for x, y in zip(xs, ys)]
+    loss = functional.mean(losses) + 1e-4 * functional.sum([p * p for p in model.parameters()])
+    loss.label = "loss"
+    assert len(loss.topological_order()) > 3 * len(folded.topological_order())
+    graph = draw(loss, group="neuron", grads=False)
+    assert sorted(nodes(graph)) == sorted(nodes(draw(folded, group="neuron", grads=False)))
+    # the 2 inputs × 16 neurons × 5 examples: 160 constants in one box, feeding all of L0
+    (inputs,) = [k for k, attrs in nodes(graph).items() if ">×160<" in attrs]
+    fed = {h for t, h, _ in edges(graph) if t == inputs}
+    assert fed == {node_id(graph, f"L0.N{j}") for j in range(16)}
+    assert re.findall(r"\d+ parameters", graph.source).count("17 parameters") == 17
+
+
 def test_group_by_neuron_top_to_bottom_keeps_the_order_left_to_right():
     model, loss = moons_loss(4)
     where = text_positions(render_svg(draw(loss, group="neuron", rankdir="TB", grads=False)))

@@ -176,13 +176,19 @@ class _Folding:
                 group.activation = op_symbol(node.op)
 
     def _group_constants(self, order: list[Value], root: Value) -> None:
-        users: dict[Value, set[int]] = {}
+        # Where a constant goes: the groups using it, or their layer when they are neurons,
+        # so inputs fed to each neuron separately (micrograd's w·x) still make one box.
+        users: dict[Value, set[object]] = {}
         for node in order:
+            if not node.inputs:
+                continue
+            group = self.groups[self.group_of[node]]
+            where = layer_name(group.name) if group.kind == "neuron" else ""
             for child in node.inputs:
                 if self._is_constant(child, root):
-                    users.setdefault(child, set()).add(self.group_of[node])
-        for constant, groups in users.items():
-            index = self._index(("constants", frozenset(groups)), constant, "constants")
+                    users.setdefault(child, set()).add(where or self.group_of[node])
+        for constant, goes_to in users.items():
+            index = self._index(("constants", frozenset(goes_to)), constant, "constants")
             self.group_of[constant] = index
             self.groups[index].count += 1
             self.groups[index].values.add(constant.data)
