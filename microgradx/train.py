@@ -156,7 +156,9 @@ def fit(
         loss: a function of (outputs, targets) giving the batch-mean loss, e.g.
             ``losses.hinge`` or ``losses.cross_entropy``.
         optimizer: e.g. ``optim.SGD(model.parameters(), lr=0.1)``.
-        X, y: the examples (one row each) and their targets.
+        X, y: the examples (one row each) and their targets: one per example (a class
+            index, a label ±1 or a number), or a row of k numbers for a model with k outputs
+            (e.g. one-hot rows with ``losses.mse``; these train on the scalar engine).
         epochs: passes over the data.
         batch_size: examples per step; None for the whole set (full-batch gradient descent).
         shuffle, seed: a new order of the examples every epoch, reproducibly.
@@ -181,6 +183,11 @@ def fit(
                 f"fit: validation must be a pair (X_val, y_val), got {type(validation).__name__}"
             )
         validation = _check_data(*validation, model, names=("X_val", "y_val"))
+        if validation[1].shape[1:] != y.shape[1:]:
+            raise ValueError(
+                f"fit: y_val's rows have shape {validation[1].shape[1:]} but y's have "
+                f"{y.shape[1:]}: give the validation targets in the form of the training ones"
+            )
     size = len(X) if batch_size is None else batch_size
     loader = data_module.batches(X, y, size, shuffle=shuffle, seed=seed)
     threshold = _threshold(loss)
@@ -255,7 +262,7 @@ def accuracy(outputs: Any, y: Any, threshold: float = 0.0) -> float:
     0/1 — or of shape (n, k) — class = the index of the largest score. (Values or numbers.)
     """
     outputs, y = list(outputs), np.asarray(y)
-    if y.ndim != 1 or len(y) != len(outputs) or not len(y):
+    if y.ndim not in (1, 2) or len(y) != len(outputs) or not len(y):
         raise ValueError(
             f"accuracy needs one label per output: got {len(outputs)} outputs and labels of "
             f"shape {y.shape}"
@@ -327,7 +334,8 @@ def plot_decision_boundary(
     """The class the model predicts over the plane, with the data points on top.
 
     For a 2-input model: a grid of ``resolution``² points around X is classified (a score
-    above ``threshold`` is the positive class; several outputs: the largest wins) and
+    above ``threshold`` is the positive class — use 0.5 for a model whose output is a
+    probability; several outputs: the largest wins) and
     shaded; the points are coloured by their label y. The grid runs through the model's
     compiled graph when it can (default resolution 200), else through the scalar engine
     (default 60). Draws on ``ax`` if given (e.g. one of several side by side), else on a
@@ -353,7 +361,9 @@ def plot_decision_boundary(
     if own_figure:
         fig, ax = plt.subplots(figsize=(5, 4.5))
     ax.contourf(grid_x, grid_y, classes.reshape(grid_x.shape), alpha=0.3, cmap="coolwarm")
-    ax.scatter(X[:, 0], X[:, 1], c=y, s=25, cmap="coolwarm", edgecolors="k", linewidths=0.5)
+    ax.scatter(
+        X[:, 0], X[:, 1], c=_classes(y), s=25, cmap="coolwarm", edgecolors="k", linewidths=0.5
+    )
     ax.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), title=title)
     if not own_figure:  # the caller's figure: theirs to lay out, show and close
         if path is not None:
@@ -390,10 +400,14 @@ def _compile_for_fit(
         return None
     labels = y if validation is None else np.concatenate([y, validation[1]])
     targets = None  # a regression target: a Value input of its own
-    if _is_classification(labels) and len(np.unique(labels)) <= _MAX_TRACED_LABELS:
+    if y.ndim == 1 and _is_classification(labels) and len(np.unique(labels)) <= _MAX_TRACED_LABELS:
         targets = [int(label) for label in np.unique(labels)]
     penalty = l2 * functional.sum([p * p for p in optimizer.params]) if l2 else None
     try:
+        if y.ndim == 2:
+            raise ValueError(
+                f"compile_loss takes one target per example, y has {y.shape[1]} per example"
+            )
         program = compile_loss(model, loss, X.shape[1], targets=targets, penalty=penalty)
         _check_against_scalar(program, model, loss, X[:_CHECKED_ROWS], y[:_CHECKED_ROWS])
         return program
@@ -416,7 +430,7 @@ def _compile_for_fit(
 def _check_examples(model: Module, loss: Loss, X: np.ndarray, y: np.ndarray) -> None:
     """Run the scalar engine on the first rows and on one row of every label (up to a
     limit), so a label or row the model or loss refuses raises its own error."""
-    _, first_of_each = np.unique(y, return_index=True)
+    _, first_of_each = np.unique(y, axis=0, return_index=True)
     rows = np.union1d(np.arange(min(len(y), _CHECKED_ROWS)), first_of_each[:_MAX_TRACED_LABELS])
     _scalar_loss_and_outputs(model, loss, X[rows], y[rows])
 
@@ -481,9 +495,12 @@ def _check_data(
         raise ValueError(f"{x_name} is empty: give at least one example")
     if X.ndim != 2:
         raise ValueError(f"{x_name} must be a 2-D array, one example per row; got shape {X.shape}")
-    if y.ndim != 1 or len(y) != len(X):
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]  # a column of targets: one per row all the same
+    if y.ndim not in (1, 2) or len(y) != len(X):
         raise ValueError(
-            f"{y_name} must hold one target per row of {x_name} ({len(X)}), got shape {y.shape}"
+            f"{y_name} must hold one target per row of {x_name}, shape ({len(X)},) — or "
+            f"({len(X)}, k) for k outputs — got shape {y.shape}"
         )
     if not np.issubdtype(y.dtype, np.number):
         odd = next((v for v in y.tolist() if not isinstance(v, numbers.Real)), y[0])
@@ -564,8 +581,16 @@ def _numbers(outputs: list[Any]) -> np.ndarray:
 
 
 def _is_classification(y: np.ndarray) -> bool:
-    """Targets that are whole numbers are class labels; anything else is regression."""
+    """Targets that are whole numbers are class labels, rows of targets that are one-hot
+    vectors are classes too; anything else is regression."""
+    if y.ndim == 2:
+        return bool(np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=1) == 1))
     return bool(len(y)) and bool(np.all(np.equal(np.mod(y, 1), 0)))
+
+
+def _classes(y: np.ndarray) -> np.ndarray:
+    """Class labels: y itself, or the position of the 1 in each one-hot row."""
+    return y.argmax(axis=1) if y.ndim == 2 else y
 
 
 def _threshold(loss: Loss) -> float:
@@ -574,6 +599,7 @@ def _threshold(loss: Loss) -> float:
 
 
 def _count_correct(outputs: Sequence[Any], y: np.ndarray, threshold: float) -> int:
+    y = _classes(y)
     negative = -1 if np.any(y < 0) else 0
     if isinstance(outputs, np.ndarray):  # numbers from the compiled graph: the same rule
         if outputs.ndim == 2:

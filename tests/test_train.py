@@ -127,6 +127,43 @@ def test_regression_targets_have_no_accuracy():
     assert (w, b) == pytest.approx((0.5, 0.3), abs=0.01)
 
 
+def test_vector_targets_train_with_mse_and_count_one_hot_accuracy():
+    """E8's loss (1/I) Σᵢ ‖f(θ, xᵢ) − yᵢ‖² with one-hot rows yᵢ: epoch 1 (full batch) is
+    measured on the initial model, so its loss and accuracy are numpy's on its outputs."""
+    X, y = data.make_spiral(60, 3, seed=0)
+    one_hot = np.eye(3)[y]
+    model = nn.MLP(2, [8, 3], activation="tanh", seed=0)
+    before = train.predict(model, X)
+    with pytest.warns(UserWarning, match="one target per example, y has 3 per example"):
+        history = train.fit(
+            model, losses.mse, optim.SGD(model, lr=0.2), X, one_hot, epochs=30, progress=False
+        )
+    assert not history.compiled
+    assert history.loss[0] == pytest.approx(np.mean(np.sum((before - one_hot) ** 2, axis=1)))
+    assert history.accuracy[0] == np.mean(before.argmax(axis=1) == y)
+    assert history.loss[-1] < 0.6 * history.loss[0]
+    assert train.accuracy(train.predict(model, X), one_hot) == train.accuracy(
+        train.predict(model, X), y
+    )
+    with pytest.raises(ValueError, match=r"fit\(compiled=True\).*one target per example"):
+        train.fit(model, losses.mse, optim.SGD(model, lr=0.2), X, one_hot, epochs=1,
+                  compiled=True)  # fmt: skip
+    with pytest.raises(ValueError, match="y_val's rows have shape"):
+        train.fit(model, losses.mse, optim.SGD(model, lr=0.2), X, one_hot, epochs=1,
+                  validation=(X, y), compiled=False)  # fmt: skip
+
+
+def test_a_column_of_targets_is_one_target_per_row():
+    X, y = data.make_moons(30, seed=0)
+    runs = []
+    for labels in (2 * y - 1, (2 * y - 1)[:, None]):
+        model = nn.MLP(2, [4, 1], seed=0)
+        history = train.fit(model, losses.hinge, optim.SGD(model, lr=0.1), X, labels, epochs=3,
+                            progress=False)  # fmt: skip
+        runs.append((history.loss, history.accuracy, [p.data for p in model.parameters()]))
+    assert runs[0] == runs[1]
+
+
 def test_accuracy_for_each_kind_of_label():
     assert train.accuracy([0.5, -0.2, 0.1], [1, -1, -1]) == pytest.approx(2 / 3)
     assert train.accuracy([Value(0.5), Value(-0.2)], [1, 0]) == 1.0
@@ -400,9 +437,11 @@ def with_bad_value(X, row, column, value):
         (lambda X, y: (X, np.where(y > 0, "yes", "no")), TypeError,
          r"y must hold numbers .* got '(yes|no)'.*np.unique"),
         (lambda X, y: ([["a", "b"]] * len(y), y), TypeError, "X must hold numbers"),
-        (lambda X, y: (X.T, y), ValueError, r"y must hold one target per row of X \(2\)"),
+        (lambda X, y: (X.T, y), ValueError, r"one target per row of X, shape \(2,\)"),
         (lambda X, y: (X[:, 0], y), ValueError, r"X must be a 2-D array.*shape \(20,\)"),
-        (lambda X, y: (X, y[:, None]), ValueError, r"one target per row of X \(20\).*\(20, 1\)"),
+        (lambda X, y: (X, y[:, None, None]), ValueError,
+         r"one target per row of X, shape \(20,\).*got shape \(20, 1, 1\)"),
+        (lambda X, y: (X, y[:10]), ValueError, r"one target per row of X.*got shape \(10,\)"),
         (lambda X, y: (np.zeros((0, 2)), []), ValueError, "X is empty"),
         (lambda X, y: ([], []), ValueError, "X is empty"),
     ],
