@@ -279,12 +279,16 @@ NARY_OPS = {
     "logsumexp": lambda args: functional.logsumexp(args),
     "softmax": lambda args: functional.softmax(args)[len(args) // 2],
     "log_softmax": lambda args: functional.log_softmax(args)[-1],
-    "dot": lambda args: (
-        functional.dot(args[: len(args) // 2 or 1], args[len(args) // 2 :][:1])
-        if len(args) < 2
-        else functional.dot(args[: len(args) // 2], args[len(args) // 2 : 2 * (len(args) // 2)])
-    ),
+    "dot": lambda args: _dot_of_halves(args),
 }
+
+
+def _dot_of_halves(args: Sequence[Value]) -> Value:
+    """The first half of args · the last half ([a]·[a] for a single argument)."""
+    half = max(1, len(args) // 2)
+    return functional.dot(args[:half], args[-half:])
+
+
 N_INPUTS, N_PARAMS = 3, 3
 
 
