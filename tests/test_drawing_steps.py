@@ -177,6 +177,15 @@ def test_slideshow_is_one_self_contained_file(tmp_path):
     assert "Step 2 of 3: b = z²" in html and "microgradx-chain-rule" in html
 
 
+def test_slideshow_page_takes_the_theme_of_its_frames(tmp_path):
+    dark = save_slideshow(backward_steps(e3()["e"], theme="dark"), tmp_path / "dark.html")
+    assert "--bg: #16181D" in dark.read_text("utf-8")
+    light = save_slideshow(backward_steps(e3()["e"]), tmp_path / "light.html")
+    assert "--bg: #FFFFFF" in light.read_text("utf-8")
+    chosen = save_slideshow(backward_steps(e3()["e"]), tmp_path / "chosen.html", theme="dark")
+    assert "--bg: #16181D" in chosen.read_text("utf-8")
+
+
 def test_slideshow_rejects_bad_frames(tmp_path):
     with pytest.raises(ValueError, match="no frames"):
         save_slideshow([], tmp_path / "x.html")

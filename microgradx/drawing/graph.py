@@ -155,6 +155,7 @@ def new_drawing(scene: Scene, *, ordered: bool = True) -> Drawing:
     each op's operands in order (the same expression, the same picture)."""
     theme = scene.theme
     graph = Drawing(name="microgradx", format="svg")
+    graph.theme = theme
     graph.attr(
         rankdir=scene.rankdir,
         bgcolor=theme.background,

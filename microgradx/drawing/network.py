@@ -80,6 +80,7 @@ def draw_network(
     )
 
     graph = Drawing(name="network", format="svg")
+    graph.theme = colours
     widest = max(nin, *(len(layer) for layer in layers))
     graph.attr(
         rankdir=rankdir,

@@ -153,11 +153,13 @@ class Drawing(graphviz.Digraph):
 
     Everything a Digraph does still works (``.source``, ``.save``, ``.pipe``, ``.render``,
     notebook display); only the program run is chosen for you. ``caption`` says what a
-    backward-pass frame shows, and ``table`` holds its chain-rule table (see ``steps``).
+    backward-pass frame shows, ``table`` holds its chain-rule table (see ``steps``), and
+    ``theme`` is the Theme it was drawn with.
     """
 
     caption: str = ""
     table: Any = None
+    theme: Any = None  # the Theme it was drawn with (a slideshow page takes its colours)
 
     def pipe(self, format: str | None = None, *args: Any, **kwargs: Any) -> Any:
         program = renderer()

@@ -76,10 +76,12 @@ def slideshow_html(
     frames: Sequence[graphviz.Digraph],
     *,
     title: str = "Backward pass, step by step",
-    theme: str | Theme = "light",
+    theme: str | Theme | None = None,
 ) -> str:
     """The slideshow of ``frames`` as one HTML document (see ``save_slideshow``)."""
     frames = _check_frames(frames)
+    if theme is None:  # the page takes the colours the frames were drawn with
+        theme = getattr(frames[0], "theme", None) or "light"
     colours = get_theme(theme)
     slides = [
         slide.replace('<section class="slide"', '<section hidden class="slide"', 1)
@@ -104,13 +106,14 @@ def save_slideshow(
     path: str | os.PathLike[str],
     *,
     title: str = "Backward pass, step by step",
-    theme: str | Theme = "light",
+    theme: str | Theme | None = None,
 ) -> Path:
     """Write ``frames`` (e.g. ``backward_steps(root)``) as one self-contained HTML file.
 
     Every frame is inlined as SVG with its caption and chain-rule table; ◀ ▶ buttons, the
     arrow keys, space, Home and End move between frames. No network access is needed.
-    Use the same ``theme`` as the frames so the page matches them. Returns the path.
+    The page takes the frames' theme (light or dark) unless ``theme`` says otherwise.
+    Returns the path.
     """
     path = Path(path)
     path.write_text(slideshow_html(frames, title=title, theme=theme), encoding="utf-8")

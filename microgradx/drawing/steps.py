@@ -13,6 +13,7 @@ The frames are computed here from ``inputs`` and ``local_grads`` with the same l
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 from collections.abc import Iterable
@@ -80,7 +81,7 @@ class ChainRuleTable:
             "contribution",
             f"∂{f}/∂input",
         ]
-        n = lambda x: format_number(x, self.digits)  # noqa: E731
+        n = functools.partial(format_number, digits=self.digits)
         body = []
         for row in self.rows:
             total = (
@@ -271,8 +272,12 @@ def backward_steps(
     seed = _check_seed(seed)
     steps, final = _walk(order, seed, names)
     f = names[root]
-    number = lambda x: format_number(x, digits)  # noqa: E731
-    factor = lambda x: f"({number(x)})" if number(x).startswith("-") else number(x)  # noqa: E731
+    number = functools.partial(format_number, digits=digits)
+
+    def factor(x: float) -> str:
+        """A number in a product: negative ones in parentheses, "4 × (-1)"."""
+        return f"({number(x)})" if x < 0 else number(x)
+
     base = dict(
         theme=get_theme(theme),
         rankdir=rankdir,
