@@ -172,6 +172,20 @@ def test_e2_sigmoid_neuron_rounds_to_significant_digits():
     assert "0.1966" in re.sub(r"<[^>]*>", "", graph.source)  # σ'(z) on the σ edge
 
 
+def test_e2_composed_sigmoid_draws_the_same_gradients():
+    """σ built from its parts, 1 / (1 + exp(−z)): more nodes, the same gradients as one gate."""
+    gate, composed = lectures.e2(), lectures.e2(composed=True)
+    gate.backward()
+    composed.backward()
+    one, parts = draw(gate, local_grads=True), draw(composed, local_grads=True)
+    for name in ["w0", "x0", "w1", "x1", "b", "z", "a"]:
+        assert cells(nodes(one)[node_id(one, name)]) == cells(nodes(parts)[node_id(parts, name)])
+    assert cells(nodes(parts)[node_id(parts, "x1")])[-1] == "-0.5898"
+    symbols = set(re.findall(r"label=<([^<>]*)> color", parts.source))
+    assert {"neg", "exp", "+", "÷"} <= symbols and "σ" not in symbols
+    assert "0.3679" in re.sub(r"<[^>]*>", "", parts.source)  # ∂exp(u)/∂u = e⁻¹ on its edge
+
+
 def test_one_edge_per_operand():
     a = Value(3.0, "a")
     s = a + a
@@ -240,7 +254,7 @@ def test_notebook_display_returns_svg():
     assert ET.fromstring(bundle["image/svg+xml"]).tag == f"{SVG}svg"
 
 
-HOSTILE = 'a|b{c}<d>"e"&f\\g σ∂²w₁ ]]> \\n'
+HOSTILE = 'a|b{c}<d>"e"&f\\g σ∂²w₁ ]]> \\n 🙂'
 
 
 def test_hostile_labels_are_escaped_and_render_exactly():
@@ -393,6 +407,8 @@ def test_group_by_neuron_on_micrograds_graph():
     loss = functional.mean(losses) + 1e-4 * functional.sum([p * p for p in model.parameters()])
     loss.label = "loss"
     assert len(loss.topological_order()) > 3 * len(folded.topological_order())
+    before = draw(loss, group="neuron").source  # backward() has not run
+    assert "no gradients yet" in before and "‖grad‖" not in before
     graph = draw(loss, group="neuron", grads=False)
     assert sorted(nodes(graph)) == sorted(nodes(draw(folded, group="neuron", grads=False)))
     # the 2 inputs × 16 neurons × 5 examples: 160 constants in one box, feeding all of L0

@@ -188,7 +188,16 @@ def column(graph: Drawing, heading: str, ids: list[str], theme: Theme) -> Iterat
     order (Graphviz ignores the order of nodes inside a cluster, so columns are not clusters).
     """
     top = f"{ids[0]}_heading"
-    graph.node(top, f"<<b>{escape(heading)}</b>>", shape="plaintext", fontcolor=theme.muted)
+    graph.node(
+        top,
+        f"<<b>{escape(heading)}</b>>",
+        shape="plaintext",
+        fontcolor=theme.muted,
+        style="filled",  # opaque, so edges running behind the heading do not cross its text
+        fillcolor=theme.background,
+        margin="0.02",
+        height="0.2",
+    )
     yield
     with graph.subgraph() as same_rank:
         same_rank.attr(rank="same")
