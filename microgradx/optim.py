@@ -39,6 +39,11 @@ class Optimizer:
     def __init__(self, params: Iterable[Value] | Any, lr: float) -> None:
         if hasattr(params, "parameters"):  # a Module: take its parameters
             params = params.parameters()
+        if callable(params):
+            raise TypeError(
+                f"{type(self).__name__} needs the list of parameters: call the method, "
+                "model.parameters() (with the parentheses)"
+            )
         self.params: list[Value] = list(params)
         if not self.params:
             raise ValueError(f"{type(self).__name__} got no parameters to optimize")
@@ -184,6 +189,8 @@ class LRScheduler:
     def __init__(self, optimizer: Optimizer, factor: Callable[[int], float]) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"a scheduler needs an optimizer such as SGD, got {optimizer!r}")
+        if not callable(factor):
+            raise TypeError(f"the schedule's factor must be a function of k, got {factor!r}")
         self.optimizer = optimizer
         self.base_lr = optimizer.lr
         self.factor = factor

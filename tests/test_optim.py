@@ -145,6 +145,10 @@ def test_bad_arguments():
         sgd.lr = "fast"
     with pytest.raises(ValueError, match="no parameters"):
         optim.SGD([], lr=0.1)
+    with pytest.raises(TypeError, match=r"call the method, model.parameters\(\)"):
+        optim.SGD(nn.MLP(2, [3, 1]).parameters, lr=0.1)
+    with pytest.raises(TypeError, match=r"factor must be a function of k, got 0\.9"):
+        optim.LambdaLR(optim.SGD([p], lr=0.1), 0.9)
     with pytest.raises(TypeError, match=r"parameter 1 is 2\.0, not a Value"):
         optim.SGD([p, 2.0], lr=0.1)
     with pytest.raises(ValueError, match="appears twice"):
