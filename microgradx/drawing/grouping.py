@@ -106,16 +106,17 @@ class _Folding:
     """The groups of a graph and the edges between them (see the module docstring)."""
 
     def __init__(self, order: list[Value], root: Value, parameters: set[Value]) -> None:
+        self.root = root
         self.parameters = parameters
         self.neuron_of = _neurons(order, parameters)
         self.groups: list[_Group] = []
         self.group_of: dict[Value, int] = {}
         self._keys: dict[object, int] = {}
         for node in order:
-            if self._is_constant(node, root):
-                continue  # grouped below, by where it goes
-            self._join(self._key(node, root), node)
-        self._group_constants(order, root)
+            if not self._is_constant(node):  # constants are grouped below, by where they go
+                self._join(self._key(node), node)
+        self._group_constants(order)
+        self._count_parameters_used_outside(order)
         self.edges: dict[tuple[int, int], int] = {}
         for node in order:
             target = self.group_of[node]
@@ -125,9 +126,9 @@ class _Folding:
                 if origin != target:
                     self.edges[(origin, target)] = self.edges.get((origin, target), 0) + 1
 
-    def _is_constant(self, node: Value, root: Value) -> bool:
+    def _is_constant(self, node: Value) -> bool:
         return (
-            node is not root
+            node is not self.root
             and not node.inputs
             and not node.op
             and not node.label
@@ -150,15 +151,15 @@ class _Folding:
             return index
         return self.group_of[child]
 
-    def _key(self, node: Value, root: Value) -> tuple[object, ...]:
-        if node is root:  # the output keeps its own box, with its data and gradient
+    def _key(self, node: Value) -> tuple[object, ...]:
+        if node is self.root:  # the output keeps its own box, with its data and gradient
             return ("root",)
         if node in self.neuron_of:
             return ("neuron", self.neuron_of[node])
         if not node.inputs:
             return ("leaf", node.label)
         operands = tuple(
-            "constant" if self._is_constant(child, root) else self._source(child, False)
+            "constant" if self._is_constant(child) else self._source(child, False)
             for child in node.inputs
         )
         return ("op", node.op, node.label, operands)
@@ -175,7 +176,7 @@ class _Folding:
             elif node.op.startswith(_ACTIVATIONS):
                 group.activation = op_symbol(node.op)
 
-    def _group_constants(self, order: list[Value], root: Value) -> None:
+    def _group_constants(self, order: list[Value]) -> None:
         # Where a constant goes: the groups using it, or their layer when they are neurons,
         # so inputs fed to each neuron separately (micrograd's w·x) still make one box.
         users: dict[Value, set[object]] = {}
@@ -185,13 +186,15 @@ class _Folding:
             group = self.groups[self.group_of[node]]
             where = layer_name(group.name) if group.kind == "neuron" else ""
             for child in node.inputs:
-                if self._is_constant(child, root):
+                if self._is_constant(child):
                     users.setdefault(child, set()).add(where or self.group_of[node])
         for constant, goes_to in users.items():
             index = self._index(("constants", frozenset(goes_to)), constant, "constants")
             self.group_of[constant] = index
             self.groups[index].count += 1
             self.groups[index].values.add(constant.data)
+
+    def _count_parameters_used_outside(self, order: list[Value]) -> None:
         if ("parameters",) in self._keys:
             used_outside = {
                 child
