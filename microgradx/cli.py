@@ -18,6 +18,7 @@ import json
 import math
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import traceback
@@ -36,6 +37,7 @@ EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as for other tools whose reader went away
 
 FORMATS = ("svg", "png", "pdf", "dot")
+RENDER_SECONDS = 60.0  # a lecture graph takes well under a second
 E1 = ("(x+y)*z**2", {"x": 2.0, "y": -3.0, "z": 2.0})
 
 
@@ -225,21 +227,42 @@ def output_format(path: Path) -> str:
 
 
 def render(graph: object, format: str) -> bytes:
-    """The drawing as file contents: DOT source for "dot", else laid out by Graphviz."""
-    import graphviz
+    """The drawing as file contents: DOT source for "dot", else laid out by the program
+    ``microgradx.drawing.renderer()`` picks, stopped after ``RENDER_SECONDS`` (some graphs,
+    such as x+x+…+x with hundreds of terms, take a layout program many minutes or crash it).
+    """
+    from microgradx.drawing import renderer
 
+    source = graph.source.encode("utf-8")  # type: ignore[attr-defined]
     if format == "dot":
-        return graph.source.encode("utf-8")  # type: ignore[attr-defined]
+        return source
+    program = renderer()
+    program.check(format)
+    name = Path(program.path).name
     try:
-        return graph.pipe(format=format)  # type: ignore[attr-defined]
-    except graphviz.CalledProcessError as error:
-        detail = (error.stderr or b"").decode("utf-8", "replace").strip()
-        program = Path(str(error.cmd[0])).name if error.cmd else "Graphviz"
+        done = subprocess.run(
+            [program.path, "-Kdot", f"-T{format}"],
+            input=source,
+            capture_output=True,
+            timeout=RENDER_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
         raise UsageError(
-            f"{program} failed to draw the graph as {format} (exit status {error.returncode}"
+            f"{name} took more than {RENDER_SECONDS:g} s to lay out the graph, so it was stopped: "
+            "a variable used very many times (x+x+…+x) is slow to lay out; draw a shorter "
+            "formula, or write .dot and lay it out elsewhere"
+        ) from None
+    if done.returncode != 0:
+        detail = shortened(done.stderr.decode("utf-8", "replace").strip(), 300)
+        status = done.returncode
+        how = f"stopped by signal {-status}" if status < 0 else f"exit status {status}"
+        raise UsageError(
+            f"{name} failed to draw the graph as {format} ({how}"
             + (f": {detail}" if detail else "")
-            + "); check the Graphviz installation, or write .dot and render it elsewhere"
-        ) from error
+            + "); draw a smaller formula, check the Graphviz installation, or write .dot "
+            "and render it elsewhere"
+        )
+    return done.stdout
 
 
 def write_steps(root: Value, directory: Path, options: dict) -> list[Path]:
@@ -308,7 +331,7 @@ def run_grad(args: argparse.Namespace) -> int:
 
 
 def run_draw(args: argparse.Namespace) -> int:
-    from microgradx.drawing import draw
+    from microgradx.drawing import GraphTooLargeError, draw
 
     values = parse_assignments(args.values)
     if args.output is not None and not args.output.strip():
@@ -324,17 +347,24 @@ def run_draw(args: argparse.Namespace) -> int:
     if not args.forward_only:
         root.backward()
     style = dict(local_grads=args.local_grads, rankdir=args.rankdir, theme=args.theme)
-    if output is not None:
-        image = render(draw(root, grads=not args.forward_only, **style), format)
-        write_file(output, image)
-        what = "forward pass" if args.forward_only else "forward and backward pass"
-        print(f"wrote {output.resolve()} ({what} of {args.formula})")
-    if steps is not None:
-        written = write_steps(root, steps, style)
-        print(
-            f"wrote {len(written) - 1} frames of the backward pass and the slideshow "
-            f"{written[-1].resolve()}"
-        )
+    try:
+        if output is not None:
+            image = render(draw(root, grads=not args.forward_only, **style), format)
+            write_file(output, image)
+            what = "forward pass" if args.forward_only else "forward and backward pass"
+            print(f"wrote {output.resolve()} ({what} of {args.formula})")
+        if steps is not None:
+            written = write_steps(root, steps, style)
+            print(
+                f"wrote {len(written) - 1} frames of the backward pass and the slideshow "
+                f"{written[-1].resolve()}"
+            )
+    except GraphTooLargeError:  # its advice is for Python code; this is for the command
+        raise UsageError(
+            f"the graph of this formula has {len(root.topological_order()):,} nodes, too many to "
+            "draw readably: draw a shorter formula (microgradx grad prints the value and "
+            "gradients of a formula of any size)"
+        ) from None
     return EXIT_OK
 
 

@@ -499,3 +499,25 @@ def test_steps_never_overwrite_a_page_microgradx_did_not_write(tmp_path):
     assert run("draw", "x*y", "x=1", "y=2", "--steps", str(ours)).returncode == 0
     assert run("draw", *E1, "--steps", str(ours)).returncode == 0
     assert len(list(ours.glob("frame_*.svg"))) == len(e1_frames())
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the stand-in layout program is a sh script")
+def test_a_layout_that_takes_too_long_is_stopped(tmp_path, monkeypatch, capsys):
+    slow = tmp_path / "slow-dot"
+    slow.write_text("#!/bin/sh\nexec sleep 30\n")
+    slow.chmod(0o755)
+    monkeypatch.setenv("MICROGRADX_DOT", str(slow))
+    monkeypatch.setattr(cli, "RENDER_SECONDS", 0.5)
+    target = tmp_path / "g.svg"
+    assert cli.main(["draw", *E1, "-o", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert "slow-dot took more than 0.5 s to lay out the graph, so it was stopped" in err
+    assert not target.exists()
+
+
+def test_a_graph_too_large_to_draw_gets_advice_for_the_command(tmp_path):
+    formula = "+".join(["x"] * 700)  # 700 nodes: one x and 699 additions
+    result = run("draw", formula, "x=1", "-o", str(tmp_path / "g.svg"))
+    assert_user_error(result, "the graph of this formula has 700 nodes, too many to draw")
+    assert "max_nodes" not in result.stderr  # a Python argument the command does not have
+    assert table_rows(run("grad", formula, "x=1").stdout)["∂f/∂x"] == 700.0
