@@ -582,6 +582,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=40,
         help="training epochs (default: 40; 0 skips training)",
     )
+    parser.commands = commands.choices  # type: ignore[attr-defined]
     return parser
 
 
@@ -619,8 +620,9 @@ def _shield_minus(argv: Sequence[str]) -> tuple[list[str], set[str]]:
     """Let a formula start with a minus sign: ``grad "-log(x)" x=2``.
 
     argparse reads any word starting with "-" as an option; a word after ``draw`` or ``grad``
-    that starts with "-" and is not one of their options (-h, -o, --...) gets a leading space,
-    which makes it a positional argument. Returns the words and the shielded ones.
+    that starts with "-" and is not one of their short options (``_SHORT_OPTIONS``) nor a long
+    one (--...) gets a leading space, which makes it a positional argument. Returns the words
+    and the shielded ones.
     """
     words: list[str] = []
     shielded: set[str] = set()
@@ -628,7 +630,7 @@ def _shield_minus(argv: Sequence[str]) -> tuple[list[str], set[str]]:
     for index, word in enumerate(argv):
         if word == "--":
             return words + list(argv[index:]), shielded
-        if command in ("draw", "grad") and _is_formula_with_minus(word):
+        if command in _SHORT_OPTIONS and _is_formula_with_minus(word, command):
             shielded.add(" " + word)
             word = " " + word
         elif command is None and not word.startswith("-"):
@@ -637,9 +639,15 @@ def _shield_minus(argv: Sequence[str]) -> tuple[list[str], set[str]]:
     return words, shielded
 
 
-def _is_formula_with_minus(word: str) -> bool:
+_SHORT_OPTIONS = {"draw": ("-h", "-o"), "grad": ("-h",)}
+
+
+def _is_formula_with_minus(word: str, command: str) -> bool:
     return (
-        word.startswith("-") and len(word) > 1 and word[1] != "-" and word[:2] not in ("-h", "-o")
+        word.startswith("-")
+        and len(word) > 1
+        and word[1] != "-"
+        and word[:2] not in _SHORT_OPTIONS[command]
     )
 
 
@@ -658,7 +666,14 @@ def read_arguments(argv: Sequence[str]) -> argparse.Namespace:
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     words, shielded = _shield_minus(argv)
-    args = build_parser().parse_args(words)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(words)
+    if unknown:  # said by the command's own parser, whose usage line is the one that helps
+        command = parser.commands[args.command]  # type: ignore[attr-defined]
+        command.error(
+            f"unrecognized arguments: {' '.join(unknown)} "
+            f"(see microgradx {args.command} --help for its options)"
+        )
     if getattr(args, "formula", None) in shielded:
         args.formula = args.formula[1:]
     return args

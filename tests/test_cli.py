@@ -521,3 +521,12 @@ def test_a_graph_too_large_to_draw_gets_advice_for_the_command(tmp_path):
     assert_user_error(result, "the graph of this formula has 700 nodes, too many to draw")
     assert "max_nodes" not in result.stderr  # a Python argument the command does not have
     assert table_rows(run("grad", formula, "x=1").stdout)["∂f/∂x"] == 700.0
+
+
+def test_an_unknown_option_is_named_with_the_command_s_usage():
+    result = run("grad", *E1, "--jsn")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("usage: microgradx grad [-h] [--json]")
+    assert "unrecognized arguments: --jsn (see microgradx grad --help" in result.stderr
+    # grad has no -o, so "-o" there is a formula: f = -o
+    assert table_rows(run("grad", "-o", "o=2").stdout) == {"f": -2.0, "∂f/∂o": -1.0}
