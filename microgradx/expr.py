@@ -245,8 +245,12 @@ def _to_python_notation(text: str) -> tuple[str, list[int]]:
         elif ch in _SUBSCRIPTS:
             new = _SUBSCRIPTS[ch]
         elif unicodedata.category(ch).startswith("C"):
+            name = unicodedata.name(ch, "a control character")
             raise ExpressionError(
-                f"the character U+{ord(ch):04X} cannot appear in a formula", text, i + 1
+                f"the character U+{ord(ch):04X} ({name.lower()}, often invisible) cannot appear "
+                "in a formula: delete it, or type the formula again by hand",
+                text,
+                i + 1,
             )
         else:
             new = ch

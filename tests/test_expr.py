@@ -226,6 +226,7 @@ def test_bad_values_are_rejected():
         ("x < 1", "comparisons", 1),
         ("x, x", "tuples", 1),
         ("x\x00", "U+0000", 2),
+        ("x\u200b+ 1", "U+200B (zero width space, often invisible)", 2),
         ("éé + (x", "'(' was never closed", 6),
         ("x·y·(x−", "'(' was never closed", 5),
         ("   ", "empty formula", None),
