@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -75,11 +76,15 @@ def fresh_venv(where: Path) -> Path:
     return where / "bin"
 
 
-def lower_bounds() -> list[str]:
-    """The run-time dependencies pinned to the lowest versions pyproject.toml allows."""
+def lower_bounds(*extras: str) -> list[str]:
+    """The dependencies (run-time, and those of the extras named) pinned to the lowest
+    versions pyproject.toml allows."""
     with open(ROOT / "pyproject.toml", "rb") as file:
-        dependencies = tomllib.load(file)["project"]["dependencies"]
-    return [requirement.replace(">=", "==") for requirement in dependencies]
+        project = tomllib.load(file)["project"]
+    requirements = list(project["dependencies"])
+    for extra in extras:
+        requirements += project["optional-dependencies"][extra]
+    return [requirement.replace(">=", "==") for requirement in requirements]
 
 
 def check_metadata(wheel: Path) -> None:
@@ -144,12 +149,35 @@ def check_installed(bin_dir: Path, wheel: Path, workdir: Path) -> None:
     accuracy = float(training.split()[-1])
     check(accuracy >= 0.95, f"a short fit run on the moons learns: {training.strip()}")
 
-    run([python, "-m", "pip", "install", "--quiet", f"{wheel}[dev]"], cwd=workdir)
+    # Every extra, every dependency at its lowest allowed version: the whole test suite and
+    # the notebooks run against the installed wheel, from outside the source tree.
+    pins = lower_bounds("notebooks", "test")
+    print(f"  installing [dev] with the lowest allowed dependencies: {', '.join(pins)}")
+    run([python, "-m", "pip", "install", "--quiet", f"{wheel}[dev]", *pins], cwd=workdir)
     run(
         [python, "-c", "import matplotlib, ipywidgets, pytest, hypothesis, nbmake, micrograd"],
         cwd=workdir,
     )
     check(True, "the extras [dev] = [notebooks,test,bench] install and import")
+    shutil.copytree(ROOT / "tests", workdir / "tests")
+    shutil.copytree(ROOT / "notebooks", workdir / "notebooks")
+    tests = run([python, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider"], cwd=workdir)
+    check(True, f"the tests pass against the wheel: {tests.strip().splitlines()[-1]}")
+    lessons = run(
+        [
+            python,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--nbmake",
+            "--nbmake-kernel=python3",
+            "notebooks",
+        ],
+        cwd=workdir,
+    )
+    check(True, f"the notebooks run against the wheel: {lessons.strip().splitlines()[-1]}")
 
 
 TRAINING_SNIPPET = """
