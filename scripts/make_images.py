@@ -8,11 +8,14 @@ so regenerating them changes a file only when the drawing itself changed.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import sys
+import tempfile
 from pathlib import Path
 
-from microgradx import Value, data, functional, losses, nn
+from microgradx import Value, cli, data, functional, losses, nn
 from microgradx.drawing import (
     ENV_VAR,
     backward_steps,
@@ -54,7 +57,23 @@ def images() -> dict[str, str]:
     pictures["e3_paths.svg"] = draw(e, local_grads=True)
     pictures["network.svg"] = draw_network(nn.MLP(2, [8, 8, 1], seed=1))
     pictures["moons_by_neuron.svg"] = draw(moons_loss(), group="neuron")
-    return {name: render_svg(graph) for name, graph in pictures.items()}
+    svgs = {name: render_svg(graph) for name, graph in pictures.items()}
+    svgs["e1_cli.svg"] = cli_picture()
+    return svgs
+
+
+CLI_EXAMPLE = ["draw", "(x+y)*z**2", "x=2", "y=-3", "z=2", "--local-grads", "-o", "e1.svg"]
+
+
+def cli_picture() -> str:
+    """What the README's `microgradx draw` example writes, run in a temporary folder."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / CLI_EXAMPLE[-1]
+        with contextlib.redirect_stdout(io.StringIO()):
+            status = cli.main([*CLI_EXAMPLE[:-1], str(out)])
+        if status != 0:
+            raise RuntimeError(f"microgradx {' '.join(CLI_EXAMPLE)} failed with status {status}")
+        return out.read_text(encoding="utf-8")
 
 
 def main() -> int:
