@@ -18,7 +18,6 @@ import json
 import math
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import traceback
@@ -37,7 +36,6 @@ EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as for other tools whose reader went away
 
 FORMATS = ("svg", "png", "pdf", "dot")
-RENDER_SECONDS = 60.0  # a lecture graph takes well under a second
 E1 = ("(x+y)*z**2", {"x": 2.0, "y": -3.0, "z": 2.0})
 
 
@@ -228,41 +226,26 @@ def output_format(path: Path) -> str:
 
 def render(graph: object, format: str) -> bytes:
     """The drawing as file contents: DOT source for "dot", else laid out by the program
-    ``microgradx.drawing.renderer()`` picks, stopped after ``RENDER_SECONDS`` (some graphs,
-    such as x+x+…+x with hundreds of terms, take a layout program many minutes or crash it).
-    """
-    from microgradx.drawing import renderer
+    ``microgradx.drawing.renderer()`` picks, within its time limit."""
+    import graphviz
 
-    source = graph.source.encode("utf-8")  # type: ignore[attr-defined]
+    from microgradx.drawing import render_image, renderer
+
     if format == "dot":
-        return source
-    program = renderer()
-    program.check(format)
-    name = Path(program.path).name
+        return graph.source.encode("utf-8")  # type: ignore[attr-defined]
     try:
-        done = subprocess.run(
-            [program.path, "-Kdot", f"-T{format}"],
-            input=source,
-            capture_output=True,
-            timeout=RENDER_SECONDS,
-        )
-    except subprocess.TimeoutExpired:
-        raise UsageError(
-            f"{name} took more than {RENDER_SECONDS:g} s to lay out the graph, so it was stopped: "
-            "a variable used very many times (x+x+…+x) is slow to lay out; draw a shorter "
-            "formula, or write .dot and lay it out elsewhere"
-        ) from None
-    if done.returncode != 0:
-        detail = shortened(done.stderr.decode("utf-8", "replace").strip(), 300)
-        status = done.returncode
+        return render_image(graph, format)  # type: ignore[arg-type]
+    except graphviz.CalledProcessError as error:
+        name = Path(renderer().path).name
+        detail = shortened((error.stderr or b"").decode("utf-8", "replace").strip(), 300)
+        status = error.returncode
         how = f"stopped by signal {-status}" if status < 0 else f"exit status {status}"
         raise UsageError(
             f"{name} failed to draw the graph as {format} ({how}"
             + (f": {detail}" if detail else "")
             + "); draw a smaller formula, check the Graphviz installation, or write .dot "
             "and render it elsewhere"
-        )
-    return done.stdout
+        ) from None
 
 
 def write_steps(root: Value, directory: Path, options: dict) -> list[Path]:
@@ -606,9 +589,9 @@ def _user_errors() -> tuple[type[BaseException], ...]:
         OSError,
     ]
     if "microgradx.drawing" in sys.modules:
-        from microgradx.drawing.render import RendererNotFoundError
+        from microgradx.drawing.render import RendererNotFoundError, RenderTimeoutError
 
-        errors.append(RendererNotFoundError)
+        errors += [RendererNotFoundError, RenderTimeoutError]
     if "graphviz" in sys.modules:
         import graphviz
 

@@ -16,6 +16,7 @@ import pytest
 
 import microgradx
 from microgradx import cli
+from microgradx.drawing import render
 
 E1 = ["(x+y)*z**2", "x=2", "y=-3", "z=2"]
 E4 = ["-log(sigmoid(y*(w1*x1+w2*x2)))", "w1=-1", "x1=2", "w2=1", "x2=1", "y=1"]
@@ -507,7 +508,7 @@ def test_a_layout_that_takes_too_long_is_stopped(tmp_path, monkeypatch, capsys):
     slow.write_text("#!/bin/sh\nexec sleep 30\n")
     slow.chmod(0o755)
     monkeypatch.setenv("MICROGRADX_DOT", str(slow))
-    monkeypatch.setattr(cli, "RENDER_SECONDS", 0.5)
+    monkeypatch.setattr(render, "RENDER_SECONDS", 0.5)
     target = tmp_path / "g.svg"
     assert cli.main(["draw", *E1, "-o", str(target)]) == 2
     err = capsys.readouterr().err

@@ -121,3 +121,29 @@ def test_kernel_without_venv_bin_on_path(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["graphviz-pure", "</svg>"]
     assert done.stderr == ""  # graphviz-pure's warnings about non-ASCII widths are silenced
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the stand-in layout program is a sh script")
+def test_a_layout_that_takes_too_long_is_stopped_everywhere(tmp_path, monkeypatch):
+    """render_svg, pipe and the notebook's SVG all stop a layout program that hangs."""
+    slow = tmp_path / "slow-dot"
+    slow.write_text("#!/bin/sh\nexec sleep 30\n")
+    slow.chmod(0o755)
+    monkeypatch.setenv(render_module.ENV_VAR, str(slow))
+    monkeypatch.setattr(render_module, "RENDER_SECONDS", 0.3)
+    drawing = draw(Value(2.0, "x") * 3)
+    message = "slow-dot took more than 0.3 s to lay out the graph, so it was stopped"
+    with pytest.raises(render_module.RenderTimeoutError, match=message):
+        render_svg(drawing)
+    with pytest.raises(render_module.RenderTimeoutError, match=message):
+        drawing.pipe(format="svg", encoding="utf-8")  # what notebook display calls
+    with pytest.raises(render_module.RenderTimeoutError, match=message):
+        drawing._repr_image_svg_xml()
+
+
+def test_pipe_through_the_time_limited_path_gives_what_graphviz_gives():
+    drawing = graph()
+    by_graphviz = drawing.pipe(format="svg", renderer=None)  # any other argument: graphviz's pipe
+    assert drawing.pipe(format="svg") == by_graphviz
+    assert drawing.pipe(format="svg", encoding="utf-8") == by_graphviz.decode("utf-8")
+    assert render_svg(drawing) == by_graphviz.decode("utf-8")

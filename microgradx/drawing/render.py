@@ -11,6 +11,9 @@ looks for one in this order:
 
 Every drawing microgradx returns is a :class:`Drawing`: a ``graphviz.Digraph`` whose ``pipe``,
 ``render`` and notebook display run the program chosen here.
+
+A layout is stopped after ``RENDER_SECONDS``: a lecture graph takes well under a second, but
+some graphs (a variable used hundreds of times, x+x+…+x) take a layout program many minutes.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import importlib.metadata
 import os
 import pathlib
 import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +37,8 @@ __all__ = [
     "ENV_VAR",
     "Renderer",
     "RendererNotFoundError",
+    "RenderTimeoutError",
+    "RENDER_SECONDS",
     "Drawing",
     "renderer",
     "render_image",
@@ -41,6 +47,7 @@ __all__ = [
 ]
 
 ENV_VAR = "MICROGRADX_DOT"
+RENDER_SECONDS = 60.0  # the longest a layout may take before it is stopped
 
 # graphviz-pure's output formats (`graphviz-pure -T?`): no PDF or PostScript.
 _PURE_FORMATS = frozenset(
@@ -57,6 +64,10 @@ _INSTALL_HELP = (
 
 class RendererNotFoundError(RuntimeError):
     """No program to lay out and draw graphs was found, or it cannot write the asked format."""
+
+
+class RenderTimeoutError(RuntimeError):
+    """The layout program took longer than ``RENDER_SECONDS`` and was stopped."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +173,10 @@ class Drawing(graphviz.Digraph):
     theme: Any = None  # the Theme it was drawn with (a slideshow page takes its colours)
 
     def pipe(self, format: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        if not args and set(kwargs) <= {"encoding", "quiet"}:  # notebook display, and most calls
+            image = render_image(self, format or self.format)
+            encoding = kwargs.get("encoding")
+            return image.decode(encoding) if encoding else image
         program = renderer()
         program.check(format or self.format)
         if program.kind == "graphviz-pure":
@@ -191,7 +206,10 @@ def render_image(
     """Lay out ``graph`` (a drawing, or any graphviz graph) as ``format`` ("svg", "png",
     "jpeg", or "pdf" with the system Graphviz) and return the bytes.
 
-    ``dpi`` sets the resolution of a PNG or JPEG (Graphviz's default is 96).
+    ``dpi`` sets the resolution of a PNG or JPEG (Graphviz's default is 96). The program runs
+    with a time limit of ``RENDER_SECONDS`` (the graphviz package's own ``pipe`` has none):
+    ``RenderTimeoutError`` says when it was stopped, ``graphviz.CalledProcessError`` when it
+    failed.
     """
     program = renderer()
     program.check(format)
@@ -202,8 +220,25 @@ def render_image(
             raise TypeError("dpi needs a Digraph or Graph (from draw, backward_steps, ...)")
         graph = graph.copy()
         graph.attr(dpi=f"{dpi:g}")
-    with _running(program):
-        return graph.pipe(format=format, quiet=program.kind == "graphviz-pure")
+    command = [program.path, f"-K{graph.engine}", f"-T{format}"]
+    try:
+        done = subprocess.run(
+            command,
+            input=graph.source.encode("utf-8"),
+            capture_output=True,
+            timeout=RENDER_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        raise RenderTimeoutError(
+            f"{pathlib.Path(program.path).name} took more than {RENDER_SECONDS:g} s to lay out "
+            "the graph, so it was stopped: a node used very many times (x+x+…+x) is slow to "
+            "lay out; draw a smaller graph, or group a model's graph with group='neuron'"
+        ) from None
+    if done.returncode != 0:
+        raise graphviz.CalledProcessError(
+            done.returncode, command, output=done.stdout, stderr=done.stderr
+        )
+    return done.stdout
 
 
 def render_svg(graph: graphviz.Digraph | graphviz.Graph | graphviz.Source) -> str:
