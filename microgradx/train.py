@@ -190,7 +190,7 @@ def fit(
             )
     size = len(X) if batch_size is None else batch_size
     loader = data_module.batches(X, y, size, shuffle=shuffle, seed=seed)
-    threshold = _threshold(loss)
+    threshold = _threshold(loss, y)
     classify = _is_classification(y)
     history = History()
     bar = None
@@ -279,7 +279,7 @@ def evaluate(model: Module, loss: Loss, X: Any, y: Any) -> tuple[float, float | 
     mean_loss, outputs = _scalar_loss_and_outputs(model, loss, X, y)
     if not _is_classification(y):
         return mean_loss, None
-    return mean_loss, _count_correct(outputs, y, _threshold(loss)) / len(y)
+    return mean_loss, _count_correct(outputs, y, _threshold(loss, y)) / len(y)
 
 
 def _scalar_loss_and_outputs(
@@ -593,9 +593,16 @@ def _classes(y: np.ndarray) -> np.ndarray:
     return y.argmax(axis=1) if y.ndim == 2 else y
 
 
-def _threshold(loss: Loss) -> float:
-    """Probabilities (binary cross-entropy) split at 0.5; scores at 0."""
-    return 0.5 if loss is losses.binary_cross_entropy else 0.0
+def _threshold(loss: Loss, y: np.ndarray) -> float:
+    """Where one output splits two classes: probabilities (binary cross-entropy) at 0.5,
+    outputs fitted to the labels themselves (mse) halfway between the two labels, scores at 0."""
+    if loss is losses.binary_cross_entropy:
+        return 0.5
+    if loss is losses.mse and y.ndim == 1:
+        labels = np.unique(y)
+        if len(labels) == 2:
+            return float(labels.mean())
+    return 0.0
 
 
 def _count_correct(outputs: Sequence[Any], y: np.ndarray, threshold: float) -> int:

@@ -194,6 +194,22 @@ def test_binary_cross_entropy_accuracy_splits_probabilities_at_half():
     assert again.accuracy[0] == np.mean((trained > 0.5) == y)
 
 
+@pytest.mark.parametrize("compiled", [False, True])
+def test_mse_on_0_1_labels_counts_an_output_above_one_half_as_class_1(compiled):
+    """A model fitted with mse to labels 0 and 1 predicts class 1 where its output passes 0.5."""
+    X, y = data.make_moons(60, seed=3)
+    model = nn.MLP(2, [8, 1], seed=0)
+    sgd = optim.SGD(model.parameters(), lr=0.1)
+    train.fit(model, losses.mse, sgd, X, y, epochs=20, progress=False, compiled=compiled)
+    outputs = train.predict(model, X)
+    assert 0.2 < np.mean(outputs > 0.5) < 0.8  # both classes predicted: the cut matters
+    again = train.fit(model, losses.mse, sgd, X, y, epochs=1, progress=False, compiled=compiled)
+    assert again.accuracy[0] == np.mean((outputs > 0.5) == y)  # full batch: before the update
+    assert train.evaluate(model, losses.mse, X, y)[1] == np.mean(
+        (train.predict(model, X) > 0.5) == y
+    )
+
+
 def test_progress_bar_shows_loss_and_accuracy(capsys):
     X, y = data.make_moons(20, seed=0)
     model = nn.MLP(2, [4, 1], seed=0)
