@@ -129,6 +129,20 @@ def test_forward_slide_and_no_gradients_yet():
     assert "no gradients yet" not in after.source and "∂f/∂x" in after.source
 
 
+def test_gradients_summed_over_two_backward_calls_are_not_labelled_as_one_derivative():
+    """After two backward() calls x.grad is 8, which is not ∂f/∂x = 4: the tag says grad."""
+    v = e1()
+    v["f"].backward()
+    v["f"].backward()
+    twice = draw(v["f"])
+    assert "∂f/∂x" not in twice.source and ">grad<" in twice.source
+    assert "f.grad is 2, not 1" in twice.source and "f.zero_grad()" in twice.source
+    v["f"].zero_grad()
+    v["f"].backward()
+    once = draw(v["f"])
+    assert "∂f/∂x" in once.source and "not 1" not in once.source
+
+
 def test_e1_local_derivatives_on_edges():
     v = e1()
     v["f"].backward()

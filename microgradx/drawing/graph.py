@@ -135,6 +135,7 @@ class Scene:
     highlight: set[Value] = field(default_factory=set)
     display_names: dict[Value, str] = field(default_factory=dict)  # for unlabelled nodes
     active: Value | None = None  # the node whose gradient is being passed on (backward step)
+    summed: bool = False  # grads add up several backward() calls: not one ∂f/∂x
 
     def number(self, x: float) -> str:
         return format_number(x, self.digits)
@@ -206,10 +207,11 @@ def column(graph: Drawing, heading: str, ids: list[str], theme: Theme) -> Iterat
 
 
 def _grad_tag(node: Value, root: Value, scene: Scene) -> str:
-    """The grad tag: ∂f/∂x when both nodes have names, else "grad"."""
+    """The grad tag: ∂f/∂x when both nodes have names (and the grads are one pass's), else
+    "grad"."""
     node_name = node.label or scene.display_names.get(node, "")
     root_name = root.label or scene.display_names.get(root, "")
-    if node_name and root_name:
+    if node_name and root_name and not scene.summed:
         return f"∂{escape(root_name)}/∂{escape(node_name)}"
     return "grad"
 
@@ -416,6 +418,14 @@ def draw(
     if grads and no_gradients_yet(order):
         scene.show_grads = False
         note = f"no gradients yet: call {root.label or 'root'}.backward() to compute them"
+        scene.title = f"{title}  ({note})" if title else note
+    elif grads and root.grad != 1.0:
+        scene.summed = True
+        name = root.label or "root"
+        note = (
+            f"{name}.grad is {scene.number(root.grad)}, not 1: these grads add up several "
+            f"backward() calls; call {name}.zero_grad() before {name}.backward() to see one pass"
+        )
         scene.title = f"{title}  ({note})" if title else note
     graph = new_drawing(scene)
     add_graph(graph, order, root, scene)
