@@ -388,7 +388,7 @@ def _demo_drawings(root: Value, out: Path) -> dict[str, Path]:
     return {
         "forward pass": forward,
         "backward pass": backward,
-        f"slideshow, {len(steps) - 1} steps": steps[-1],
+        f"slideshow, {len(steps) - 1} frames": steps[-1],
     }
 
 
