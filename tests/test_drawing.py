@@ -514,3 +514,13 @@ def test_group_by_neuron_on_a_hand_built_neuron():
     sigma = next(k for k, attrs in boxes.items() if "label=<σ>" in attrs)
     assert (neuron, sigma) in [(t, h) for t, h, _ in edges(graph)]
     assert cells(boxes[node_id(graph, "a")]) == ["a", "data", "0.7311", "∂a/∂a", "1"]
+
+
+def test_highlight_takes_one_value_or_several_of_the_graph():
+    v = e1()
+    one, several = draw(v["f"], highlight=v["a"]), draw(v["f"], highlight=[v["a"]])
+    assert one.source == several.source != draw(v["f"]).source
+    with pytest.raises(TypeError, match="highlight takes Values of the graph"):
+        draw(v["f"], highlight="a")
+    with pytest.raises(ValueError, match="is not a node of this graph"):
+        draw(v["f"], highlight=[Value(1.0, "elsewhere")])

@@ -141,6 +141,20 @@ class Scene:
         return format_number(x, self.digits)
 
 
+def _nodes_to_highlight(highlight: Value | Iterable[Value], order: list[Value]) -> set[Value]:
+    """``highlight`` as a set of the graph's nodes: one Value or several, each in the graph."""
+    chosen = [highlight] if isinstance(highlight, Value) else list(highlight)
+    in_graph = set(order)
+    for node in chosen:
+        if not isinstance(node, Value):
+            raise TypeError(
+                f"highlight takes Values of the graph (e.g. highlight=[x, y]), got {node!r}"
+            )
+        if node not in in_graph:
+            raise ValueError(f"highlight: {node!r} is not a node of this graph")
+    return set(chosen)
+
+
 def check_options(rankdir: str, digits: int, max_nodes: int = DEFAULT_MAX_NODES) -> None:
     """Raise a ValueError that names the option when rankdir, digits or max_nodes is wrong."""
     if rankdir not in ("LR", "TB", "RL", "BT"):
@@ -372,7 +386,7 @@ def draw(
     max_nodes: int = DEFAULT_MAX_NODES,
     digits: int = 4,
     parameters: Iterable[Value] | None = None,
-    highlight: Iterable[Value] = (),
+    highlight: Value | Iterable[Value] = (),
     title: str = "",
 ) -> Drawing:
     """Draw the computational graph that ends at ``root``; returns a ``graphviz.Digraph``.
@@ -406,9 +420,9 @@ def draw(
         show_grads=grads,
         local_grads=local_grads,
         title=title,
-        highlight=set(highlight),
     )
     order = nodes_of(root)
+    scene.highlight = _nodes_to_highlight(highlight, order)
     scene.parameters = infer_parameters(order) if parameters is None else set(parameters)
     if group is not None:
         from microgradx.drawing.grouping import draw_grouped
