@@ -495,6 +495,12 @@ def _check_data(
         raise ValueError(f"{x_name} is empty: give at least one example")
     if X.ndim != 2:
         raise ValueError(f"{x_name} must be a 2-D array, one example per row; got shape {X.shape}")
+    nin = getattr(model, "nin", X.shape[1])
+    if X.shape[1] != nin:
+        hint = f": is it transposed? Give {x_name}.T" if X.shape[0] == nin else ""
+        raise ValueError(
+            f"{model!r} takes {nin} inputs but {x_name} has {X.shape[1]} columns{hint}"
+        )
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]  # a column of targets: one per row all the same
     if y.ndim not in (1, 2) or len(y) != len(X):
@@ -517,9 +523,6 @@ def _check_data(
                 f"{name} has NaN or infinite values in {len(rows)} of its rows (the first is row "
                 f"{rows[0]}): drop or fill them before training"
             )
-    nin = getattr(model, "nin", X.shape[1])
-    if X.shape[1] != nin:
-        raise ValueError(f"{model!r} takes {nin} inputs but {x_name} has {X.shape[1]} columns")
     return X, y
 
 

@@ -631,3 +631,11 @@ def test_plot_decision_boundary_binary_and_multiclass(agg, tmp_path):
     assert path.read_text().lstrip().startswith("<?xml")
     with pytest.raises(ValueError, match="takes 2 inputs but X has 3 columns"):
         train.plot_decision_boundary(nn.MLP(2, [3, 1]), np.zeros((4, 3)), [0, 1, 0, 1])
+
+
+def test_a_transposed_X_is_named_as_such():
+    X, y = data.make_moons(50, seed=0)
+    model = nn.MLP(2, [4, 1], seed=0)
+    sgd = optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=r"takes 2 inputs but X has 50 columns: is it transposed"):
+        train.fit(model, losses.hinge, sgd, X.T, 2 * y - 1, epochs=1, progress=False)
