@@ -453,7 +453,7 @@ def with_bad_value(X, row, column, value):
         (lambda X, y: (X, np.where(y > 0, "yes", "no")), TypeError,
          r"y must hold numbers .* got '(yes|no)'.*np.unique"),
         (lambda X, y: ([["a", "b"]] * len(y), y), TypeError, "X must hold numbers"),
-        (lambda X, y: (X.T, y), ValueError, r"one target per row of X, shape \(2,\)"),
+        (lambda X, y: (X.T, y), ValueError, r"has 20 columns: is it transposed\? Give X.T"),
         (lambda X, y: (X[:, 0], y), ValueError, r"X must be a 2-D array.*shape \(20,\)"),
         (lambda X, y: (X, y[:, None, None]), ValueError,
          r"one target per row of X, shape \(20,\).*got shape \(20, 1, 1\)"),
