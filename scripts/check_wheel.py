@@ -154,15 +154,17 @@ def check_installed(bin_dir: Path, wheel: Path, workdir: Path) -> None:
     pins = lower_bounds("notebooks", "test")
     print(f"  installing [dev] with the lowest allowed dependencies: {', '.join(pins)}")
     run([python, "-m", "pip", "install", "--quiet", f"{wheel}[dev]", *pins], cwd=workdir)
-    run(
-        [python, "-c", "import matplotlib, ipywidgets, pytest, hypothesis, nbmake, micrograd"],
-        cwd=workdir,
-    )
-    check(True, "the extras [dev] = [notebooks,test,bench] install and import")
+    extras = "matplotlib, ipywidgets, pytest, hypothesis, nbmake, micrograd"
+    imported = run([python, "-c", f"import {extras}; print('imported')"], cwd=workdir)
+    check(imported.strip() == "imported", f"the extras [dev] install and import: {extras}")
     shutil.copytree(ROOT / "tests", workdir / "tests")
     shutil.copytree(ROOT / "notebooks", workdir / "notebooks")
     tests = run([python, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider"], cwd=workdir)
-    check(True, f"the tests pass against the wheel: {tests.strip().splitlines()[-1]}")
+    summary = tests.strip().splitlines()[-1]
+    check(
+        " passed" in summary and "failed" not in summary,
+        f"the tests pass against the wheel: {summary}",
+    )
     lessons = run(
         [
             python,
@@ -177,7 +179,12 @@ def check_installed(bin_dir: Path, wheel: Path, workdir: Path) -> None:
         ],
         cwd=workdir,
     )
-    check(True, f"the notebooks run against the wheel: {lessons.strip().splitlines()[-1]}")
+    summary = lessons.strip().splitlines()[-1]
+    lesson_count = len(list((workdir / "notebooks").glob("*.ipynb")))
+    check(
+        summary.startswith(f"{lesson_count} passed"),
+        f"every notebook runs against the wheel: {summary}",
+    )
 
 
 TRAINING_SNIPPET = """
