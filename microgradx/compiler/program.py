@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from microgradx.compiler.kernels import BINARY, DOT, MATMUL, NARY, UNARY, Kernel
-from microgradx.engine import Value, _name, topological_order
+from microgradx.engine import Value, describe, topological_order
 
 Array = np.ndarray
 
@@ -85,11 +85,11 @@ def _family(value: Value) -> tuple[str, Any]:
         arity_ok = arity >= 1 and (param is None or param < arity)
     else:
         raise ValueError(
-            f"compile does not know the op {op!r} ({_name(value)}): it runs the engine's ops "
+            f"compile does not know the op {op!r} ({describe(value)}): it runs the engine's ops "
             "and functional's sum, mean, dot, logsumexp, softmax and log_softmax"
         )
     if not arity_ok:
-        raise ValueError(f"node {op!r} ({_name(value)}) has {arity} inputs, which {op} cannot")
+        raise ValueError(f"node {op!r} ({describe(value)}) has {arity} inputs, which {op} cannot")
     return family, param
 
 
@@ -509,10 +509,10 @@ def error_for(instruction: Instruction, bad: Array, overflow: bool) -> Exception
             return type(error)(where + str(error))
     if overflow:
         return OverflowError(
-            f"{where}{node.value.op} ({_name(node.value)}) gives a value that is not a finite "
+            f"{where}{node.value.op} ({describe(node.value)}) gives a value that is not a finite "
             "number; scale the inputs down"
         )
-    return ValueError(f"{where}{node.value.op} ({_name(node.value)}) is undefined here")
+    return ValueError(f"{where}{node.value.op} ({describe(node.value)}) is undefined here")
 
 
 def check_finite(instructions: list[Instruction], rows: Array, scalars: Array) -> None:
@@ -553,7 +553,7 @@ def check_finite_gradients(
 def _gradient_message(node: Value, grad: float) -> str:
     """``Value.backward``'s words for a gradient that is not a finite number."""
     return (
-        f"backward: the gradient reaching {_name(node)} is {grad}, not a finite number: a "
+        f"backward: the gradient reaching {describe(node)} is {grad}, not a finite number: a "
         "local derivative on the way is infinite (the vertical slope of sqrt or a fractional "
         "power at 0) or the product overflowed; move the inputs away from that point"
     )
