@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import numbers
 import threading
-from itertools import repeat
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from microgradx import ops
@@ -140,8 +140,20 @@ class Value:
         (the op ``"**"``, with a gradient for both)."""
         if isinstance(exponent, Value):
             return apply(ops.POWER_VALUE, (self, exponent))
-        n = check_number(exponent, "the exponent")
-        return apply(ops.POWER.bind(n), (self,))
+        if type(exponent) is int and -(2**53) <= exponent <= 2**53:
+            exponent = float(exponent)
+        elif type(exponent) is not float or exponent - exponent != 0.0:
+            exponent = check_number(exponent, "the exponent")
+        op = ops.POWER.bind(exponent)
+        x = self.data
+        if op.refuses(x, exponent):
+            raise ValueError(op.domain_error([x], [describe(self)], exponent))
+        try:
+            out = op.forward(x, exponent)
+            local = op.local_grads(x, out, exponent)
+        except OverflowError:
+            raise _overflow(op, (self,), [x]) from None
+        return make_node(out, op, (self,), local)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """x if x > 0 else slope·x;  ∂/∂x = 1 if x > 0 else slope."""
@@ -406,11 +418,11 @@ def _binary_method(op: Op) -> Any:
     return method
 
 
-def _reflected_method(op: Op) -> Any:
+def _reflected_method(binary: Any) -> Any:
     """``number ∘ x``: the number on the left."""
 
     def method(self: Value, other: float) -> Value:
-        return apply(op, (as_value(other), self))
+        return binary(as_value(other), self)
 
     return method
 
@@ -440,7 +452,7 @@ def _install_methods() -> None:
         if op.arity == 2:
             method = _binary_method(op)
             if op.reflected:
-                reflected = _reflected_method(op)
+                reflected = _reflected_method(method)
                 reflected.__name__ = op.reflected
                 setattr(Value, op.reflected, reflected)
         else:

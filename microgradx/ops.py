@@ -59,6 +59,7 @@ __all__ = [
     "where",
     "number",
     "sign",
+    "step",
     "add_all",
     "largest",
 ]
@@ -105,20 +106,36 @@ def number(x: Any) -> Any:
     Rules use it for conditions ("1 if x > 0 else 0"): a condition picks a branch, it is
     not differentiated.
     """
-    if hasattr(x, "ndim"):  # a numpy array or numpy scalar
+    if type(x) is float or hasattr(x, "ndim"):  # a float, a numpy array or numpy scalar
         return x
     return getattr(x, "data", x)
 
 
 def where(condition: Any, if_true: Any, if_false: Any) -> Any:
     """``if_true`` where ``condition`` holds, else ``if_false`` (elementwise for arrays)."""
-    if isinstance(condition, bool):
-        return if_true if condition else if_false
+    if condition is True:  # plain numbers: the engine's case, first and fast
+        return if_true
+    if condition is False:
+        return if_false
     import numpy
 
     if isinstance(condition, numpy.bool_):
         return if_true if condition else if_false
     return numpy.where(condition, if_true, if_false)
+
+
+def step(x: Any) -> Any:
+    """1 where x > 0, else 0 (the slope of relu), for a float, an array or a Value's number.
+
+    A condition, not a function of x to differentiate: its derivative is 0 (at the kink
+    x = 0 too, as PyTorch takes it).
+    """
+    if type(x) is float:
+        return 1.0 if x > 0.0 else 0.0
+    x = number(x)
+    if isinstance(x, numbers.Real):
+        return 1.0 if x > 0.0 else 0.0
+    return (x > 0.0).astype(float)
 
 
 def sign(x: Any) -> Any:
@@ -266,7 +283,7 @@ def describe_call(op: str, xs: Sequence[float], names: Sequence[str]) -> str:
     shown = ", ".join(f"{x:g} ({name})" for x, name in zip(xs[:4], names))
     if len(xs) > 4:  # a sum of thousands of terms: name the first few
         shown += f", ... ({len(xs)} operands)"
-    return f"{str(op)} of {shown}"
+    return f"{op!s} of {shown}"
 
 
 def _declare(name: str, **attributes: Any) -> Op:
@@ -538,7 +555,7 @@ RELU = _declare(
     symbol="ReLU",
     arity=1,
     forward=lambda x: where(x > 0.0, x, 0.0),
-    local_grads=lambda x, out: (where(number(x) > 0.0, 1.0, 0.0),),
+    local_grads=lambda x, out: (step(x),),
     derivatives=("1 if x > 0 else 0",),
     method="relu",
     formula_names=("relu",),
