@@ -215,6 +215,7 @@ class Op(str):
     family: Op
     param: Any
     param_name: str
+    default_param: Any
     format_param: Callable[[Any], tuple[str, str]] | None
     method: str | None
     reflected: str | None
@@ -296,6 +297,7 @@ def _declare(name: str, **attributes: Any) -> Op:
         describe=describe_call,
         param=None,
         param_name="",
+        default_param=None,
         format_param=None,
         method=None,
         reflected=None,
@@ -577,6 +579,7 @@ LEAKY_RELU = _declare(
     local_grads=lambda x, out, slope: (where(number(x) > 0.0, 1.0, slope),),
     derivatives=("1 if x > 0 else p",),
     param_name="slope",
+    default_param=0.01,
     format_param=_format_slope,
     method="leaky_relu",
     formula_names=("leaky_relu",),
