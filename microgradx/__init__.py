@@ -39,7 +39,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "lectures": ("microgradx.lectures", None),
     "parse": ("microgradx.expr", "parse"),
     "ExpressionError": ("microgradx.expr", "ExpressionError"),
-    "compile": ("microgradx.compile", "compile"),
+    "compile": ("microgradx.compiler", "compile"),
     "draw": ("microgradx.drawing", "draw"),
     "backward_steps": ("microgradx.drawing", "backward_steps"),
     "save_slideshow": ("microgradx.drawing", "save_slideshow"),
