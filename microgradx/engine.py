@@ -37,6 +37,7 @@ __all__ = [
     "is_grad_enabled",
     "topological_order",
     "apply",
+    "apply_to_values",
     "make_node",
     "as_value",
     "describe",
@@ -101,24 +102,50 @@ class Value:
     ``x.exp()``, ``x.tanh()``, ``x.leaky_relu(0.2)``, ...
     """
 
-    __slots__ = ("data", "grad", "label", "op", "inputs", "local_grads")
+    # A node with one or two inputs (nearly all of them) holds them, and their local
+    # derivatives, in slots of its own rather than in tuples: one object per node, not three,
+    # for the garbage collector to walk. ``_x``/``_y`` are the inputs, ``_dx``/``_dy`` their
+    # local derivatives; None where absent; ``_y`` (``_dy``) is ``_LIST`` when ``_x`` (``_dx``)
+    # holds a whole tuple, for ops over a list. ``inputs`` and ``local_grads`` read them back
+    # as tuples.
+    __slots__ = ("data", "grad", "label", "op", "_x", "_y", "_dx", "_dy")
 
     # Make numpy hand `numpy_scalar * value` to Value.__rmul__ instead of broadcasting.
     __array_ufunc__ = None
 
     def __init__(self, data: float, label: str = "") -> None:
-        if isinstance(data, Value):
-            raise TypeError(
-                f"Value(...) got a Value ({data!r}); use it directly, or Value(v.data) for a copy"
-            )
-        if not isinstance(label, str):
+        if type(data) is not float or data - data != 0.0:  # a finite float passes at once
+            if isinstance(data, Value):
+                raise TypeError(
+                    f"Value(...) got a Value ({data!r}); use it directly, or Value(v.data) "
+                    "for a copy"
+                )
+            data = check_number(data, "Value data")
+        if type(label) is not str and not isinstance(label, str):
             raise TypeError(f"label must be a str, got {label!r} of type {type(label).__name__}")
-        self.data = check_number(data, "Value data")
+        self.data = data
         self.grad = 0.0
         self.label = label
         self.op: str = ""
-        self.inputs: tuple[Value, ...] = ()
-        self.local_grads: tuple[float, ...] = ()
+        self._x = self._y = self._dx = self._dy = None
+
+    @property
+    def inputs(self) -> tuple[Value, ...]:
+        """The Values this node was computed from, in operand order (() for a leaf)."""
+        return _unpacked(self._x, self._y)
+
+    @inputs.setter
+    def inputs(self, inputs: tuple[Value, ...]) -> None:
+        _record(self, inputs, self.local_grads)
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """∂self/∂input for each input, recorded when the node was made."""
+        return _unpacked(self._dx, self._dy)
+
+    @local_grads.setter
+    def local_grads(self, local_grads: tuple[float, ...]) -> None:
+        _record(self, self.inputs, local_grads)
 
     def __repr__(self) -> str:
         label = f"label={self.label!r}, " if self.label else ""
@@ -144,16 +171,20 @@ class Value:
             exponent = float(exponent)
         elif type(exponent) is not float or exponent - exponent != 0.0:
             exponent = check_number(exponent, "the exponent")
-        op = ops.POWER.bind(exponent)
+        op = _POWERS.get(exponent)
+        if op is None:
+            if len(_POWERS) >= 256:
+                _POWERS.clear()
+            op = _POWERS[exponent] = ops.POWER.bind(exponent)
         x = self.data
         if op.refuses(x, exponent):
             raise ValueError(op.domain_error([x], [describe(self)], exponent))
         try:
             out = op.forward(x, exponent)
-            local = op.local_grads(x, out, exponent)
+            (dx,) = op.local_grads(x, out, exponent)
         except OverflowError:
             raise _overflow(op, (self,), [x]) from None
-        return make_node(out, op, (self,), local)
+        return _one_input_node(op, self, out, dx)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """x if x > 0 else slope·x;  ∂/∂x = 1 if x > 0 else slope."""
@@ -197,7 +228,9 @@ class Value:
         or ∞ - ∞ where two such paths meet) raises a ValueError and leaves every grad
         as it was.
         """
-        seed = check_number(grad, "backward's grad")
+        seed = grad
+        if type(grad) is not float or grad - grad != 0.0:  # a finite float passes at once
+            seed = check_number(grad, "backward's grad")
         order = topological_order(self)
         # This pass's gradients are built in `grad` from zero, then earlier totals are added back.
         earlier = [(node, node.grad) for node in order if node.grad]
@@ -219,8 +252,18 @@ class Value:
                     "slope of sqrt or a fractional power at 0) or the product overflowed; move "
                     "the inputs away from that point"
                 )
-            for child, local in zip(node.inputs, node.local_grads):
-                child.grad += local * upstream
+            # input.grad += local_grad · node.grad, for each input (see Value.__slots__)
+            x, y = node._x, node._y
+            if x is None:  # a leaf
+                continue
+            if y is None:
+                x.grad += node._dx * upstream
+            elif y is _LIST:
+                for child, local in zip(node.inputs, node.local_grads):
+                    child.grad += local * upstream
+            else:
+                x.grad += node._dx * upstream
+                y.grad += node._dy * upstream
         for node, before in earlier:
             node.grad += before
 
@@ -274,19 +317,26 @@ def topological_order(root: Value) -> list[Value]:
     order: list[Value] = []
     visited: set[Value] = set()
     stack: list[Value | None] = [root]
-    push, pop = stack.append, stack.pop  # bound once: this loop runs once per edge
+    push, pop, seen = stack.append, stack.pop, visited.add  # bound once: run once per edge
     while stack:
         node = pop()
         if node is None:  # marker: everything above it, the node's inputs, is done
             order.append(pop())  # type: ignore[arg-type]
         elif node not in visited:
-            visited.add(node)
-            if node.inputs:
-                push(node)
-                push(None)
-                stack.extend(node.inputs[::-1])
-            else:
+            seen(node)
+            x, y = node._x, node._y  # the inputs (see Value.__slots__)
+            if x is None:  # a leaf
                 order.append(node)
+                continue
+            push(node)
+            push(None)
+            if y is None:
+                push(x)
+            elif y is _LIST:  # many inputs: push only those not yet seen
+                stack.extend([child for child in reversed(x) if child not in visited])
+            else:
+                push(y)
+                push(x)
     return order
 
 
@@ -295,6 +345,55 @@ def topological_order(root: Value) -> list[Value]:
 # ----------------------------------------------------------------------
 
 _new_value = object.__new__
+# The op "**n" for each exponent n met so far (a few): ``x ** 2`` need not bind it again.
+_POWERS: dict[float, Op] = {}
+
+
+class _List:
+    """The mark in ``_y`` (``_dy``) of a node whose ``_x`` (``_dx``) holds a whole tuple."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> str:
+        return "_LIST"  # pickled by name: the one mark, found again when loaded
+
+    def __repr__(self) -> str:
+        return "_LIST"
+
+
+_LIST = _List()
+
+
+def _record(node: Value, inputs: Sequence[Value], local_grads: Sequence[Any]) -> None:
+    """Store a node's inputs and local derivatives in its four slots (see Value.__slots__)."""
+    inputs, local_grads = tuple(inputs), tuple(local_grads)
+    n = len(inputs)
+    if n == 2 and len(local_grads) == 2:
+        (node._x, node._y), (node._dx, node._dy) = inputs, local_grads
+    elif n == 1 and len(local_grads) == 1:
+        node._x, node._dx = inputs[0], local_grads[0]
+        node._y = node._dy = None
+    elif n == 0 and not local_grads:
+        node._x = node._y = node._dx = node._dy = None
+    else:  # an op over a list (or inputs not yet given their derivatives): whole tuples
+        node._x, node._dx = inputs, local_grads
+        node._y = node._dy = _LIST
+
+
+def _unpacked(first: Any, second: Any) -> tuple[Any, ...]:
+    """The tuple that ``_record`` stored as two slots."""
+    if second is None:
+        return () if first is None else (first,)
+    if second is _LIST:
+        return first  # type: ignore[no-any-return]
+    return (first, second)
+
+
+def _not_finite(op: str, inputs: Sequence[Value], data: float) -> OverflowError:
+    shown = ops.describe_call(op, [x.data for x in inputs], [describe(x) for x in inputs])
+    return OverflowError(
+        f"{shown} gives {data}, which is not a finite number; scale the inputs down"
+    )
 
 
 def make_node(
@@ -303,21 +402,16 @@ def make_node(
     """Make the result node of ``op``, recording its inputs and local derivatives
     (none inside ``no_grad``)."""
     if data - data != 0.0:  # inf or NaN: say so here, not as a NaN far downstream
-        shown = ops.describe_call(op, [x.data for x in inputs], [describe(x) for x in inputs])
-        raise OverflowError(
-            f"{shown} gives {data}, which is not a finite number; scale the inputs down"
-        )
+        raise _not_finite(op, inputs, data)
     out = _new_value(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
     out.op = op
     if _open_blocks and not _recording.get():
-        out.inputs = ()
-        out.local_grads = ()
+        _record(out, (), ())
     else:
-        out.inputs = inputs
-        out.local_grads = local_grads
+        _record(out, inputs, local_grads)
     return out
 
 
@@ -338,6 +432,11 @@ def apply(op: Op, args: Sequence[Value | float]) -> Value:
     inputs = tuple(args)
     if not all(map(isinstance, inputs, repeat(Value))):
         inputs = tuple([as_value(x) for x in inputs])
+    return apply_to_values(op, inputs)
+
+
+def apply_to_values(op: Op, inputs: tuple[Value, ...]) -> Value:
+    """``apply`` for a tuple that holds Values only (as ``functional`` passes them)."""
     if op.arity is not None and len(inputs) != op.arity:
         raise TypeError(
             f"{op.name} takes {op.arity} input{'s' if op.arity != 1 else ''}, got {len(inputs)}"
@@ -346,26 +445,33 @@ def apply(op: Op, args: Sequence[Value | float]) -> Value:
         raise ValueError(f"{op.name} of an empty list is undefined: give at least one Value")
     xs = [x.data for x in inputs]
     params = () if op.param is None else (op.param,)
-    if op.refuses is not None and op.refuses(*xs, *params):
+    refuses = op.refuses
+    if refuses is not None and refuses(*xs, *params):
         raise ValueError(op.domain_error(xs, [describe(x) for x in inputs], *params))
-    try:
-        out = op.output(xs)
-        if not op.builtin:
-            out = check_number(out, f"{op.name}'s forward")
+    if op.vector and op.builtin:  # sum, mean, dot, ...: the rules take the list xs
+        try:
+            out = op.forward(xs, *params)
+            local_grads = op.local_grads(xs, out, *params)
+        except OverflowError:
+            raise _overflow(op, inputs, xs) from None
+        return make_node(out, op, inputs, local_grads)
+    if op.builtin:
+        try:
+            out = op.output(xs)
+            local_grads = op.derivatives_at(xs, out)
+        except OverflowError:
+            raise _overflow(op, inputs, xs) from None
+        return make_node(out, op, inputs, local_grads)
+    try:  # an op made with define_op: its rules are checked
+        out = check_number(op.output(xs), f"{op.name}'s forward")
         local_grads = tuple(op.derivatives_at(xs, out))
     except (ValueError, ArithmeticError) as error:
-        if op.builtin:
-            if isinstance(error, OverflowError):
-                raise _overflow(op, inputs, xs) from None
-            raise
         shown = ", ".join(f"{x:g}" for x in xs)
         raise ValueError(
             f"the op {op.name!r} (made with define_op) failed at ({shown}): "
             f"{type(error).__name__}: {error}"
         ) from None
-    if not op.builtin:
-        local_grads = _checked_local_grads(op, local_grads, len(inputs))
-    return make_node(out, op, inputs, local_grads)
+    return make_node(out, op, inputs, _checked_local_grads(op, local_grads, len(inputs)))
 
 
 def _overflow(op: Op, inputs: Sequence[Value], xs: Sequence[float]) -> OverflowError:
@@ -403,7 +509,11 @@ def _checked_local_grads(op: Op, local_grads: tuple[Any, ...], n: int) -> tuple[
 
 
 def _binary_method(op: Op) -> Any:
-    """``x ∘ y`` for a two-input op without parameter: the engine's hot path."""
+    """``x ∘ y`` for a two-input op without parameter: the engine's hot path.
+
+    The same steps as ``apply`` (domain, forward rule, local derivatives, new node), written
+    out for two inputs: no tuples, no generic calls, one new object per node.
+    """
     forward, local_grads, refuses = op.forward, op.local_grads, op.refuses
 
     def method(self: Value, other: Value | float) -> Value:
@@ -414,10 +524,24 @@ def _binary_method(op: Op) -> Any:
             raise ValueError(op.domain_error([x, y], [describe(self), describe(other)]))
         try:
             out = forward(x, y)
-            local = local_grads(x, y, out)
+            dx, dy = local_grads(x, y, out)
         except OverflowError:
             raise _overflow(op, (self, other), [x, y]) from None
-        return make_node(out, op, (self, other), local)
+        if out - out != 0.0:  # inf or NaN
+            raise _not_finite(op, (self, other), out)
+        node = _new_value(Value)
+        node.data = out
+        node.grad = 0.0
+        node.label = ""
+        node.op = op
+        if _open_blocks and not _recording.get():
+            node._x = node._y = node._dx = node._dy = None
+        else:
+            node._x = self
+            node._y = other
+            node._dx = dx
+            node._dy = dy
+        return node
 
     return method
 
@@ -432,7 +556,7 @@ def _reflected_method(binary: Any) -> Any:
 
 
 def _unary_method(op: Op) -> Any:
-    """``f(x)`` for a one-input op without parameter."""
+    """``f(x)`` for a one-input op without parameter (the steps of ``_binary_method``)."""
     forward, local_grads, refuses = op.forward, op.local_grads, op.refuses
 
     def method(self: Value) -> Value:
@@ -441,12 +565,30 @@ def _unary_method(op: Op) -> Any:
             raise ValueError(op.domain_error([x], [describe(self)]))
         try:
             out = forward(x)
-            local = local_grads(x, out)
+            (dx,) = local_grads(x, out)
         except OverflowError:
             raise _overflow(op, (self,), [x]) from None
-        return make_node(out, op, (self,), local)
+        return _one_input_node(op, self, out, dx)
 
     return method
+
+
+def _one_input_node(op: Op, x: Value, out: float, dx: float) -> Value:
+    """The node ``op(x)`` = ``out`` with local derivative ``dx`` (``make_node`` for one input)."""
+    if out - out != 0.0:  # inf or NaN
+        raise _not_finite(op, (x,), out)
+    node = _new_value(Value)
+    node.data = out
+    node.grad = 0.0
+    node.label = ""
+    node.op = op
+    node._y = node._dy = None
+    if _open_blocks and not _recording.get():
+        node._x = node._dx = None
+    else:
+        node._x = x
+        node._dx = dx
+    return node
 
 
 def _install_methods() -> None:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from itertools import repeat
 
 from microgradx import ops
-from microgradx.engine import Value, apply, as_value
+from microgradx.engine import Value, apply_to_values, as_value
 
 __all__ = ["sum", "mean", "dot", "logsumexp", "softmax", "log_softmax"]
 
@@ -40,12 +40,12 @@ def _values(items: Iterable[Value | float], what: str) -> tuple[Value, ...]:
 
 def sum(values: Iterable[Value | float]) -> Value:
     """Σᵢ xᵢ as one node;  ∂/∂xᵢ = 1."""
-    return apply(ops.SUM, _values(values, "sum"))
+    return apply_to_values(ops.SUM, _values(values, "sum"))
 
 
 def mean(values: Iterable[Value | float]) -> Value:
     """(1/n) Σᵢ xᵢ as one node;  ∂/∂xᵢ = 1/n."""
-    return apply(ops.MEAN, _values(values, "mean"))
+    return apply_to_values(ops.MEAN, _values(values, "mean"))
 
 
 def dot(weights: Sequence[Value | float], xs: Sequence[Value | float]) -> Value:
@@ -59,7 +59,7 @@ def dot(weights: Sequence[Value | float], xs: Sequence[Value | float]) -> Value:
         raise ValueError(
             f"dot needs two lists of the same length, got {len(ws)} and {len(vs)} items"
         )
-    return apply(ops.DOT, ws + vs)
+    return apply_to_values(ops.DOT, ws + vs)
 
 
 def logsumexp(values: Iterable[Value | float]) -> Value:
@@ -67,18 +67,18 @@ def logsumexp(values: Iterable[Value | float]) -> Value:
 
     Computed stably as m + log Σⱼ exp(xⱼ - m) with m = max x, so large inputs do not overflow.
     """
-    return apply(ops.LOGSUMEXP, _values(values, "logsumexp"))
+    return apply_to_values(ops.LOGSUMEXP, _values(values, "logsumexp"))
 
 
 def softmax(values: Iterable[Value | float]) -> list[Value]:
     """sᵢ = exp(xᵢ) / Σⱼ exp(xⱼ), one node per output (op ``"softmax[i]"``);
     ∂sᵢ/∂xⱼ = sᵢ·(δᵢⱼ - sⱼ)."""
     inputs = _values(values, "softmax")
-    return [apply(ops.SOFTMAX.bind(i), inputs) for i in range(len(inputs))]
+    return [apply_to_values(ops.SOFTMAX.bind(i), inputs) for i in range(len(inputs))]
 
 
 def log_softmax(values: Iterable[Value | float]) -> list[Value]:
     """log sᵢ = xᵢ - logsumexp(x), one node per output (op ``"log_softmax[i]"``);
     ∂/∂xⱼ = δᵢⱼ - sⱼ."""
     inputs = _values(values, "log_softmax")
-    return [apply(ops.LOG_SOFTMAX.bind(i), inputs) for i in range(len(inputs))]
+    return [apply_to_values(ops.LOG_SOFTMAX.bind(i), inputs) for i in range(len(inputs))]

@@ -163,7 +163,8 @@ def add_all(xs: Sequence[Any]) -> Any:
 
         return numpy.cumsum(xs, axis=0)[-1]
     first = xs[0]
-    if _graph_sum is not None and not hasattr(first, "ndim") and hasattr(first, "data"):
+    is_value = type(first) is not float and not hasattr(first, "ndim") and hasattr(first, "data")
+    if is_value and _graph_sum is not None:  # Values: one sum node
         return _graph_sum(xs)
     return functools.reduce(operator.add, xs)
 
@@ -674,7 +675,7 @@ ABS = _declare(
 
 
 def _is_array(xs: Any) -> bool:
-    return hasattr(xs, "ndim")
+    return type(xs) is not tuple and type(xs) is not list and hasattr(xs, "ndim")
 
 
 def each(xs: Sequence[Any], f: Callable[[Any], Any]) -> Any:
@@ -684,16 +685,18 @@ def each(xs: Sequence[Any], f: Callable[[Any], Any]) -> Any:
 
 def products(ws: Sequence[Any], xs: Sequence[Any]) -> Any:
     """[w₀·x₀, w₁·x₁, …]."""
-    return ws * xs if _is_array(ws) else [w * x for w, x in zip(ws, xs)]
+    if type(ws) is list or type(ws) is tuple:
+        return list(map(operator.mul, ws, xs))
+    return ws * xs
 
 
 def joined(first: Sequence[Any], second: Sequence[Any]) -> Any:
     """The items of ``first``, then those of ``second``."""
-    if _is_array(first):
-        import numpy
+    if type(first) is list or type(first) is tuple:
+        return (*first, *second)
+    import numpy
 
-        return numpy.concatenate([first, second])
-    return (*first, *second)
+    return numpy.concatenate([first, second])
 
 
 SUM = _declare(

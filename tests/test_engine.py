@@ -17,6 +17,7 @@ from conftest import evaluate, expression_trees, points
 from hypothesis import assume, given, settings
 
 from microgradx import Value, is_grad_enabled, no_grad
+from microgradx import functional as F
 from microgradx.engine import topological_order
 from microgradx.gradcheck import numerical_grad
 
@@ -790,3 +791,38 @@ def test_every_public_name_resolves_and_an_unknown_one_is_an_attribute_error():
     assert set(microgradx.__all__) <= set(dir(microgradx))
     with pytest.raises(AttributeError, match="no attribute 'Valeu'"):
         microgradx.Valeu  # noqa: B018
+
+
+def test_a_node_of_one_or_two_inputs_is_one_object_for_the_collector():
+    """Its inputs and local derivatives live in the node itself, not in tuples of their own:
+    the garbage collector walks one object per node, not three."""
+    x, y = Value(2.0, "x"), Value(3.0, "y")
+    for node in (x * y, x.exp(), x**2, x + 1.0):
+        held = gc.get_referents(node)  # what the collector visits from the node
+        assert not [r for r in held if isinstance(r, (tuple, list, dict))], held
+
+
+def test_inputs_and_local_grads_read_and_write_as_tuples():
+    x, y, z = Value(2.0), Value(3.0), Value(4.0)
+    f = x * y
+    assert f.inputs == (x, y) and f.local_grads == (3.0, 2.0)
+    assert (x.exp()).inputs == (x,) and x.inputs == () and x.local_grads == ()
+    f.inputs, f.local_grads = (x, y, z), (1.0, 2.0, 3.0)  # as the micrograd layer may set them
+    assert f.inputs == (x, y, z) and f.local_grads == (1.0, 2.0, 3.0)
+    f.backward()
+    assert (x.grad, y.grad, z.grad) == (1.0, 2.0, 3.0)
+    f.inputs, f.local_grads = (x,), (5.0,)
+    assert f.inputs == (x,) and f.local_grads == (5.0,)
+
+
+def test_a_graph_pickles_with_its_inputs_and_local_grads():
+    import pickle
+
+    x, y = Value(2.0, "x"), Value(3.0, "y")
+    f = F.sum([x * y, x.exp(), y])
+    g = pickle.loads(pickle.dumps(f))
+    assert [n.data for n in g.inputs] == [6.0, math.exp(2.0), 3.0]
+    assert g.local_grads == (1.0, 1.0, 1.0)
+    g.backward()
+    a, b = g.inputs[0].inputs
+    assert (a.grad, b.grad) == (3.0 + math.exp(2.0), 2.0 + 1.0)
