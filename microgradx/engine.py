@@ -330,13 +330,17 @@ def topological_order(root: Value) -> list[Value]:
                 continue
             push(node)
             push(None)
+            # its inputs, the first on top; only those not yet seen
             if y is None:
-                push(x)
-            elif y is _LIST:  # many inputs: push only those not yet seen
+                if x not in visited:
+                    push(x)
+            elif y is _LIST:
                 stack.extend([child for child in reversed(x) if child not in visited])
             else:
-                push(y)
-                push(x)
+                if y not in visited:
+                    push(y)
+                if x not in visited:
+                    push(x)
     return order
 
 
