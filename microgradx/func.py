@@ -129,6 +129,8 @@ def _graph_backward(output: Value, root: str, forward: set[Value]) -> dict[Value
         if not node.inputs:
             continue
         for child, local in zip(node.inputs, _local_grads_as_values(node)):
+            if isinstance(local, Value) and node.label and child.label and _fresh(local, forward):
+                local.label = f"∂{node.label}/∂{child.label}"  # a local derivative, named
             term = _times(local, upstream)
             if term is not None:
                 incoming.setdefault(child, []).append(term)
