@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
 import math
 import pickle
 import random
@@ -276,3 +277,14 @@ def test_tan_is_one_declaration_and_works_everywhere():
     assert Dual(x, 1.0).tan().derivative == pytest.approx(1 / math.cos(x) ** 2, rel=1e-15)
     assert parse("tan(x)", x=x).data == math.tan(x)
     assert ops.find("tan") in ops.builtin_ops()
+
+
+def test_a_defined_op_works_in_the_command_run_from_python(softplus, capsys):
+    from microgradx import cli
+
+    assert cli.main(["grad", "softplus_test(2*x)", "x=0.5", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["f"] == pytest.approx(math.log(1 + math.e), rel=1e-15)
+    assert result["gradients"]["x"] == pytest.approx(2 / (1 + math.exp(-1)), rel=1e-15)
+    help_text = cli.build_parser().format_help() + str(cli._formula_help())
+    assert "softplus_test" in help_text
