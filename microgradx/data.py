@@ -404,7 +404,7 @@ def _even_classes(n: int, k: int) -> np.ndarray:
     return np.repeat(np.arange(k), [n // k + (j < n % k) for j in range(k)])
 
 
-def _box(box: object) -> tuple[float, float]:
+def _box(box: Any) -> tuple[float, float]:
     """(low, high) with low < high, both finite: the range the blob centres are drawn from."""
     try:
         low, high = (float(v) for v in box)

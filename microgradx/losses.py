@@ -57,7 +57,7 @@ def _element_pairs(pred: Any, target: Any) -> list[tuple[Any, Any]]:
     if not _is_vector(pred):
         return [(pred, target)]
     preds, targets = _paired_lists(pred, target, "mse", "predictions", "targets")
-    pairs = []
+    pairs: list[tuple[Any, Any]] = []
     for p, t in zip(preds, targets):
         if _is_vector(p):
             ps = _as_list(p)
@@ -126,7 +126,7 @@ def binary_cross_entropy(p: Any, y: Any) -> Value:
                 "(the model is certain and wrong): use losses.logistic on the score, "
                 "which stays finite"
             )
-        terms = []
+        terms: list[Value] = []
         if label > 0.0:
             terms.append(-label * prob.log())
         if label < 1.0:
@@ -178,7 +178,7 @@ def _cross_entropy_one(logits: Any, target_index: Any) -> Value:
         raise TypeError(
             f"cross_entropy needs the true class as an int index, got {target_index!r}{hint}"
         )
-    if not 0 <= target_index < len(zs):
+    if not 0 <= int(target_index) < len(zs):
         raise ValueError(
             f"cross_entropy: class index {target_index} is out of range for {len(zs)} logits "
             f"(classes 0…{len(zs) - 1})"

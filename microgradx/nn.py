@@ -47,7 +47,7 @@ import random
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias, TypeVar, cast, overload
 
 from microgradx import functional
 from microgradx.domain import check_number
@@ -59,12 +59,16 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
 
 _GAIN = {"relu": math.sqrt(2.0), "leaky_relu": math.sqrt(2.0)}  # others: 1.0
 
-Inputs = Sequence[Value | float] | Any  # a list of numbers or Values, or a 1-D numpy array
+# One input vector: a list of numbers or Values, or a 1-D numpy array.
+Inputs: TypeAlias = "Sequence[Value | float] | NDArray[Any]"
 # init(nin, nout) → (weights: nout rows of nin numbers, biases: nout numbers)
 InitFunction = Callable[[int, int], tuple[Sequence[Sequence[float]] | Any, Sequence[float] | Any]]
 Init = InitFunction | random.Random | ModuleType | None
 # What an MLP returns: Value for one output (nouts given as a tuple ending in 1, or an
 # annotation ``MLP[Value]``), list[Value] for several; Any when the type checker cannot tell.
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
 if TYPE_CHECKING:  # a default needs Python 3.13's typing at run time
     from typing_extensions import TypeVar as TypeVarWithDefault
 
@@ -367,8 +371,7 @@ class MLP(Module, Generic[Out]):
         out = _input_values(x, self.nin, self)
         for layer in self.layers:
             out = layer(out)
-        result: Any = out[0] if len(out) == 1 else out
-        return result
+        return cast(Out, out[0] if len(out) == 1 else out)
 
     def __repr__(self) -> str:
         shape = " → ".join(
@@ -526,7 +529,7 @@ def _input_values(x: object, nin: int, module: Module) -> list[Value]:
         raise
 
 
-def _inputs(x: object, nin: int, module: Module) -> Sequence[Value | float]:
+def _inputs(x: Any, nin: int, module: Module) -> Sequence[Value | float]:
     """One input vector as a sequence of numbers or Values, checked against ``nin``."""
     if isinstance(x, Value) or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
         xs: Sequence[Any] = [x]

@@ -31,7 +31,7 @@ import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from types import FrameType, TracebackType
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from microgradx.engine import Value
 
@@ -53,19 +53,29 @@ ParamGroup = dict[str, Any]
 Params = Iterable[Value] | Iterable[Mapping[str, Any]] | Any
 
 
-class _GroupSetting:
+Setting = TypeVar("Setting")
+
+
+class _GroupSetting(Generic[Setting]):
     """An optimizer setting kept in every parameter group: reading it gives the value all
     groups share (the first group's if they differ), setting it sets it in every group."""
 
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def __get__(self, optimizer: Optimizer | None, owner: type) -> Any:
+    @overload
+    def __get__(self, optimizer: None, owner: type) -> _GroupSetting[Setting]: ...
+
+    @overload
+    def __get__(self, optimizer: Optimizer, owner: type) -> Setting: ...
+
+    def __get__(self, optimizer: Optimizer | None, owner: type) -> Setting | _GroupSetting[Setting]:
         if optimizer is None:
             return self
-        return optimizer.param_groups[0][self.name]
+        value: Setting = optimizer.param_groups[0][self.name]
+        return value
 
-    def __set__(self, optimizer: Optimizer, value: Any) -> None:
+    def __set__(self, optimizer: Optimizer, value: Setting) -> None:
         for group in optimizer.param_groups:
             checked = dict(group, **{self.name: value})
             optimizer._check_settings(checked)
@@ -80,7 +90,7 @@ class Optimizer:
     parameters in ``_update(group)``; ``_check_settings`` validates a group's settings.
     """
 
-    lr = _GroupSetting("lr")
+    lr: _GroupSetting[float] = _GroupSetting("lr")
 
     def __init__(self, params: Params, lr: float, **defaults: Any) -> None:
         self.defaults: dict[str, Any] = {"lr": lr, **defaults}
@@ -160,10 +170,10 @@ class SGD(Optimizer):
     With momentum = 0 this is plain gradient descent, p ← p − lr · ∂L/∂p.
     """
 
-    momentum = _GroupSetting("momentum")
-    nesterov = _GroupSetting("nesterov")
-    weight_decay = _GroupSetting("weight_decay")
-    dampening = _GroupSetting("dampening")
+    momentum: _GroupSetting[float] = _GroupSetting("momentum")
+    nesterov: _GroupSetting[bool] = _GroupSetting("nesterov")
+    weight_decay: _GroupSetting[float] = _GroupSetting("weight_decay")
+    dampening: _GroupSetting[float] = _GroupSetting("dampening")
 
     def __init__(
         self,
@@ -231,9 +241,9 @@ class Adam(Optimizer):
     The factors 1 − βᵗ undo the bias of m and v towards their starting value 0.
     """
 
-    betas = _GroupSetting("betas")
-    eps = _GroupSetting("eps")
-    weight_decay = _GroupSetting("weight_decay")
+    betas: _GroupSetting[tuple[float, float]] = _GroupSetting("betas")
+    eps: _GroupSetting[float] = _GroupSetting("eps")
+    weight_decay: _GroupSetting[float] = _GroupSetting("weight_decay")
 
     def __init__(
         self,
@@ -331,7 +341,7 @@ class LRScheduler:
     @property
     def base_lr(self) -> float:
         """The first group's learning rate when the scheduler was made."""
-        return self.base_lrs[0]
+        return float(self.base_lrs[0])
 
     def step(self) -> None:
         """Advance one step (an epoch, usually) and set the learning rate for the next one."""
@@ -525,20 +535,22 @@ def _parameter_list(params: Any, who: str) -> list[Value]:
             f"{who} needs a list of parameters, e.g. model.parameters(), got {params!r}"
         )
     params = list(params)
+    checked: list[Value] = []
     for i, p in enumerate(params):
         if not isinstance(p, Value):
             raise TypeError(f"{who}: parameter {i} is {p!r}, not a Value; pass model.parameters()")
-    if len({id(p) for p in params}) != len(params):
+        checked.append(p)
+    if len({id(p) for p in checked}) != len(checked):
         raise ValueError(
             f"{who}: a parameter appears twice in the list, so it would be updated twice per "
             "step (model.parameters() lists a parameter shared by two layers once)"
         )
-    return params
+    return checked
 
 
 def _is_count(value: object) -> bool:
     """A whole number above 1: a step count, never a learning-rate factor."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value > 1
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and int(value) > 1
 
 
 def _non_negative(value: object, name: str) -> float:
