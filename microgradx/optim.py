@@ -87,7 +87,8 @@ class Optimizer:
     ``step()``.
 
     A subclass gives its default settings to ``__init__`` and updates one group's
-    parameters in ``_update(group)``; ``_check_settings`` validates a group's settings.
+    parameters in ``_update(group, state)`` (``state``: that group's running buffers, such
+    as momentum, one number per parameter); ``_check_settings`` validates a group's settings.
     """
 
     lr: _GroupSetting[float] = _GroupSetting("lr")
@@ -95,7 +96,7 @@ class Optimizer:
     def __init__(self, params: Params, lr: float, **defaults: Any) -> None:
         self.defaults: dict[str, Any] = {"lr": lr, **defaults}
         self.param_groups: list[ParamGroup] = []
-        self.state: dict[int, dict[str, Any]] = {}  # per parameter, by id: e.g. momentum
+        self.group_state: list[dict[str, Any]] = []  # per group: buffers such as momentum
         groups = _as_groups(params, type(self).__name__)
         if not groups:
             raise ValueError(f"{type(self).__name__} got no parameters to optimize")
@@ -127,6 +128,7 @@ class Optimizer:
         new_group: ParamGroup = {**self.defaults, **group, "params": params}
         self._check_settings(new_group)
         self.param_groups.append(new_group)
+        self.group_state.append({})
 
     def _check_settings(self, group: ParamGroup) -> None:
         """Validate (and normalise, in place) a group's settings."""
@@ -140,14 +142,13 @@ class Optimizer:
     def step(self) -> None:
         """Update every parameter once from its current ``grad`` (Ctrl-C waits for the end)."""
         with _FinishBeforeInterrupt():
-            for group in self.param_groups:
-                self._update(group)
+            for group, state in zip(self.param_groups, self.group_state):
+                self._update(group, state)
 
-    def _update(self, group: ParamGroup) -> None:
-        raise NotImplementedError(f"{type(self).__name__} must define step() or _update(group)")
-
-    def _state(self, p: Value) -> dict[str, Any]:
-        return self.state.setdefault(id(p), {})
+    def _update(self, group: ParamGroup, state: dict[str, Any]) -> None:
+        raise NotImplementedError(
+            f"{type(self).__name__} must define step() or _update(group, state)"
+        )
 
     def __repr__(self) -> str:
         settings = {k: v for k, v in self.param_groups[0].items() if k != "params"}
@@ -204,26 +205,29 @@ class SGD(Optimizer):
     @property
     def velocity(self) -> list[float] | None:
         """The momentum buffer v of every parameter, once a step with momentum was taken."""
-        if not any("momentum_buffer" in self.state.get(id(p), {}) for p in self.params):
+        if not any("momentum_buffer" in state for state in self.group_state):
             return None
-        return [self.state.get(id(p), {}).get("momentum_buffer", 0.0) for p in self.params]
+        return [
+            v
+            for group, state in zip(self.param_groups, self.group_state)
+            for v in state.get("momentum_buffer", [0.0] * len(group["params"]))
+        ]
 
-    def _update(self, group: ParamGroup) -> None:
+    def _update(self, group: ParamGroup, state: dict[str, Any]) -> None:
         lr, mu, decay = group["lr"], group["momentum"], group["weight_decay"]
+        params = group["params"]
         if mu == 0.0 and decay == 0.0:  # plain gradient descent: the same update, less work
-            for p in group["params"]:
+            for p in params:
                 p.data -= lr * p.grad
             return
         dampening, nesterov = group["dampening"], group["nesterov"]
-        for p in group["params"]:
+        first = mu != 0.0 and "momentum_buffer" not in state
+        velocity = state.setdefault("momentum_buffer", [0.0] * len(params)) if mu else []
+        for i, p in enumerate(params):
             g = p.grad + decay * p.data
             if mu != 0.0:
-                state = self._state(p)
-                if "momentum_buffer" in state:
-                    v = mu * state["momentum_buffer"] + (1.0 - dampening) * g
-                else:
-                    v = g
-                state["momentum_buffer"] = v
+                v = g if first else mu * velocity[i] + (1.0 - dampening) * g
+                velocity[i] = v
                 g = g + mu * v if nesterov else v
             p.data -= lr * g
 
@@ -267,25 +271,29 @@ class Adam(Optimizer):
         group["eps"] = _non_negative(group["eps"], "eps")
         group["weight_decay"] = _non_negative(group["weight_decay"], "weight_decay")
 
-    def _update(self, group: ParamGroup) -> None:
-        self._adam(group, coupled_decay=group["weight_decay"], decoupled_decay=0.0)
+    def _update(self, group: ParamGroup, state: dict[str, Any]) -> None:
+        self._adam(group, state, coupled_decay=group["weight_decay"], decoupled_decay=0.0)
 
-    def _adam(self, group: ParamGroup, coupled_decay: float, decoupled_decay: float) -> None:
+    def _adam(
+        self, group: ParamGroup, state: dict[str, Any], coupled_decay: float, decoupled_decay: float
+    ) -> None:
         """The Adam step, with weight decay added to g (Adam) or to p directly (AdamW)."""
         lr, eps = group["lr"], group["eps"]
         beta1, beta2 = group["betas"]
+        params = group["params"]
+        t = state["step"] = state.get("step", 0) + 1
+        m = state.setdefault("exp_avg", [0.0] * len(params))
+        v = state.setdefault("exp_avg_sq", [0.0] * len(params))
+        step_size = lr / (1.0 - beta1**t)
+        root_correction = math.sqrt(1.0 - beta2**t)
         shrink = 1.0 - lr * decoupled_decay
-        for p in group["params"]:
-            state = self._state(p)
-            t = state["step"] = state.get("step", 0) + 1
+        for i, p in enumerate(params):
             g = p.grad + coupled_decay * p.data
             if decoupled_decay:
                 p.data *= shrink
-            m = state["exp_avg"] = beta1 * state.get("exp_avg", 0.0) + (1.0 - beta1) * g
-            v = state["exp_avg_sq"] = beta2 * state.get("exp_avg_sq", 0.0) + (1.0 - beta2) * g * g
-            step_size = lr / (1.0 - beta1**t)
-            root_correction = math.sqrt(1.0 - beta2**t)
-            p.data -= step_size * m / (math.sqrt(v) / root_correction + eps)
+            m[i] = beta1 * m[i] + (1.0 - beta1) * g
+            v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
+            p.data -= step_size * m[i] / (math.sqrt(v[i]) / root_correction + eps)
 
 
 class AdamW(Adam):
@@ -309,8 +317,8 @@ class AdamW(Adam):
     ) -> None:
         super().__init__(params, lr, betas=betas, eps=eps, weight_decay=weight_decay)
 
-    def _update(self, group: ParamGroup) -> None:
-        self._adam(group, coupled_decay=0.0, decoupled_decay=group["weight_decay"])
+    def _update(self, group: ParamGroup, state: dict[str, Any]) -> None:
+        self._adam(group, state, coupled_decay=0.0, decoupled_decay=group["weight_decay"])
 
 
 # ----------------------------------------------------------------------
