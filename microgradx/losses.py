@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from microgradx import functional
-from microgradx.engine import Value, _as_value
+from microgradx.engine import Value, as_value
 
 __all__ = ["mse", "hinge", "binary_cross_entropy", "logistic", "cross_entropy"]
 
@@ -46,7 +46,7 @@ def mse(pred: Any, target: Any, reduction: Reduction = "mean") -> Value:
     if reduction not in ("mean", "sum"):
         raise ValueError(f'mse: reduction must be "mean" or "sum", got {reduction!r}')
     pairs = _element_pairs(pred, target)
-    squares = [(_as_value(p) - _target(t, "mse")) ** 2 for p, t in pairs]
+    squares = [(as_value(p) - _target(t, "mse")) ** 2 for p, t in pairs]
     if len(squares) == 1:
         return squares[0]
     return functional.mean(squares) if reduction == "mean" else functional.sum(squares)
@@ -161,7 +161,7 @@ def _cross_entropy_one(logits: Any, target_index: Any) -> Value:
         raise TypeError(
             f"cross_entropy needs a list of logits (one score per class), got {logits!r}"
         )
-    zs = [_as_value(z) for z in _as_list(logits)]
+    zs = [as_value(z) for z in _as_list(logits)]
     if not zs:
         raise ValueError("cross_entropy needs at least one logit (one score per class), got none")
     if _is_vector(target_index):
@@ -208,7 +208,7 @@ def _score(s: Any, name: str) -> Value:
             "example: give the model one output (e.g. MLP(2, [16, 1])), or use "
             "losses.cross_entropy for several classes"
         )
-    return _as_value(s)
+    return as_value(s)
 
 
 def _check_lengths(preds: list[Any], targets: list[Any], name: str, what: str, of: str) -> None:

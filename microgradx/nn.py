@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias, TypeVar, cas
 
 from microgradx import functional
 from microgradx.domain import check_number
-from microgradx.engine import Value, _as_value
+from microgradx.engine import Value, as_value
 
 __all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP"]
 
@@ -523,7 +523,7 @@ def _input_values(x: object, nin: int, module: Module) -> list[Value]:
     """One input vector as a list of Values (numbers become constant leaves)."""
     xs = _inputs(x, nin, module)
     try:
-        return [_as_value(xi) for xi in xs]
+        return [as_value(xi) for xi in xs]
     except (TypeError, ValueError):
         _check_entries(xs, module)  # names the bad input
         raise
