@@ -11,6 +11,13 @@ import microgradx
 from microgradx import Value, data, draw, losses, nn, optim, train
 
 
+def engine() -> None:
+    x = Value("2.0")  # error: arg-type
+    y = Value(2.0) + "a"  # error: operator
+    y.tanh(3)  # error: call-arg
+    x.grad = "zero"  # error: assignment
+
+
 def drawing() -> None:
     draw("x", grads="yes")  # error: arg-type arg-type
     draw(Value(1.0), theme=2)  # error: arg-type

@@ -91,6 +91,11 @@ def one_output_is_a_value() -> Value:
     return losses.cross_entropy(logits, 3) + score
 
 
+def plain_annotation(model: nn.MLP) -> float:
+    """``nn.MLP`` needs no type argument; its outputs are then not checked."""
+    return float(model([1.0, 2.0]).data)
+
+
 def optimizers_and_schedules() -> list[float]:
     net = TwoLayerNet()
     adamw = optim.AdamW(
