@@ -686,3 +686,33 @@ def test_a_transposed_X_is_named_as_such():
     sgd = optim.SGD(model.parameters(), lr=0.1)
     with pytest.raises(ValueError, match=r"takes 2 inputs but X has 50 columns: is it transposed"):
         train.fit(model, losses.hinge, sgd, X.T, 2 * y - 1, epochs=1, progress=False)
+
+
+class TiedModel(nn.Module):
+    """A hidden weight reused by the output neuron: one parameter in two places."""
+
+    def __init__(self):
+        self.hidden = nn.Layer(2, 4, "tanh", seed=0)
+        self.out = nn.Neuron(4, "linear", seed=1)
+        self.out.w[0] = self.hidden.neurons[0].w[0]
+
+    def forward(self, x):
+        return self.out(self.hidden(x))
+
+
+def test_tied_parameters_train_the_same_compiled_and_scalar():
+    X, y = data.make_moons(60, random_state=0)
+    runs = []
+    for compiled in (True, False):
+        model = TiedModel()
+        assert model.num_parameters() == 16  # 12 + 5, the shared weight counted once
+        sgd = optim.SGD(model.parameters(), lr=0.1)
+        history = train.fit(model, losses.hinge, sgd, X, 2 * y - 1, epochs=20, progress=False,
+                            compiled=compiled)  # fmt: skip
+        assert history.compiled == compiled
+        assert model.out.w[0] is model.hidden.neurons[0].w[0]
+        runs.append((history.loss, [p.data for p in model.parameters()]))
+    (compiled_loss, compiled_params), (scalar_loss, scalar_params) = runs
+    assert compiled_loss[-1] < 0.5 * compiled_loss[0]
+    np.testing.assert_allclose(compiled_loss, scalar_loss, rtol=1e-9)
+    np.testing.assert_allclose(compiled_params, scalar_params, rtol=1e-9, atol=1e-12)
