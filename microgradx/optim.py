@@ -31,12 +31,16 @@ import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from types import FrameType, TracebackType
-from typing import Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypedDict, TypeVar, overload
 
 from microgradx.engine import Value
 
+if TYPE_CHECKING:
+    from microgradx.nn import Module
+
 __all__ = [
     "Optimizer",
+    "GroupSettings",
     "SGD",
     "Adam",
     "AdamW",
@@ -50,7 +54,22 @@ __all__ = [
 
 ParamGroup = dict[str, Any]
 # What an optimizer takes: a list of parameters, a Module, or a list of groups (dicts).
-Params = Iterable[Value] | Iterable[Mapping[str, Any]] | Any
+
+
+class GroupSettings(TypedDict, total=False):
+    """One parameter group as given to an optimizer: its parameters and any of its settings."""
+
+    params: Iterable[Value] | Module
+    lr: float
+    momentum: float
+    nesterov: bool
+    weight_decay: float
+    dampening: float
+    betas: tuple[float, float]
+    eps: float
+
+
+Params: TypeAlias = "Iterable[Value | GroupSettings] | Module"
 
 
 Setting = TypeVar("Setting")

@@ -35,6 +35,9 @@ def models() -> None:
 
 def optimizers(model: nn.MLP[Value]) -> None:
     sgd = optim.SGD(model.parameters(), lr="fast")  # error: arg-type
+    optim.SGD(model.parameters, lr=0.1)  # error: arg-type
+    optim.Adam(5)  # error: arg-type
+    optim.SGD([{"params": model.parameters(), "learning_rate": 0.1}], lr=0.1)  # error: list-item
     sgd.lr = "slow"  # error: assignment
     optim.LinearLR(sgd, start_factor=0.1, end_factor=1.0, total_iters=2.5)  # error: arg-type
     optim.AdamW(model.parameters(), betas=0.9)  # error: arg-type
