@@ -499,13 +499,14 @@ class _FinishBeforeInterrupt:
 
     def __enter__(self) -> None:
         self.received: tuple[int, FrameType | None] | None = None
-        self.previous: Any = None
+        self.installed = False
         if threading.current_thread() is not threading.main_thread():
             return
         try:
             self.previous = signal.signal(signal.SIGINT, self._hold)
         except (ValueError, OSError):  # no signals here (an embedded interpreter, say)
-            self.previous = None
+            return
+        self.installed = True
 
     def _hold(self, signum: int, frame: FrameType | None) -> None:
         self.received = (signum, frame)
@@ -516,14 +517,17 @@ class _FinishBeforeInterrupt:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if self.previous is None:
+        if not self.installed:
             return
-        signal.signal(signal.SIGINT, self.previous)
+        # None: a handler installed outside Python; it cannot be put back from here, so
+        # Python's own (which raises KeyboardInterrupt) takes its place.
+        previous = signal.default_int_handler if self.previous is None else self.previous
+        signal.signal(signal.SIGINT, previous)
         if self.received is None or kind is not None:
             return
-        if callable(self.previous):  # Python's own handler raises KeyboardInterrupt
-            self.previous(*self.received)
-        elif self.previous != signal.SIG_IGN:
+        if callable(previous):  # Python's own handler raises KeyboardInterrupt
+            previous(*self.received)
+        elif previous != signal.SIG_IGN:
             raise KeyboardInterrupt
 
 
