@@ -29,7 +29,7 @@ import numbers
 import signal
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypedDict, TypeVar, overload
 
@@ -370,18 +370,24 @@ class LRScheduler:
         """The first group's learning rate when the scheduler was made."""
         return float(self.base_lrs[0])
 
+    @property
+    def last_epoch(self) -> int:
+        """How many times ``step()`` was called (PyTorch's name for k)."""
+        return self.steps_done
+
     def step(self) -> None:
         """Advance one step (an epoch, usually) and set the learning rate for the next one."""
         self.steps_done += 1
         self._set_lrs()
 
-    def lr_at(self, base_lr: float, k: int) -> float:
-        """The learning rate after k steps, for a group that started at ``base_lr``."""
+    def lr_at(self, base_lr: float, k: int, group: int = 0) -> float:
+        """The learning rate after k steps, for group number ``group`` that started at
+        ``base_lr``."""
         return base_lr * self.factor(k)
 
     def _set_lrs(self) -> None:
-        for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs):
-            group["lr"] = _non_negative(self.lr_at(base_lr, self.steps_done), "lr")
+        for i, (group, base_lr) in enumerate(zip(self.optimizer.param_groups, self.base_lrs)):
+            group["lr"] = _non_negative(self.lr_at(base_lr, self.steps_done, i), "lr")
 
     @property
     def lr(self) -> float:
@@ -394,7 +400,32 @@ class LRScheduler:
 
 
 class LambdaLR(LRScheduler):
-    """lr_k = base_lr · factor(k) for a function of your own, e.g. ``lambda k: 0.95**k``."""
+    """lr_k = base_lr · lr_lambda(k) for a function of your own, e.g. ``lambda k: 0.95**k``
+    (PyTorch's ``LambdaLR``); a list of functions gives each parameter group its own."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+    ) -> None:
+        self.lr_lambdas: list[Callable[[int], float]] = []
+        if callable(lr_lambda):
+            super().__init__(optimizer, lr_lambda)
+            return
+        groups = len(getattr(optimizer, "param_groups", []))
+        if not isinstance(lr_lambda, (list, tuple)):
+            raise TypeError(f"the schedule's factor must be a function of k, got {lr_lambda!r}")
+        if len(lr_lambda) != groups or not all(callable(f) for f in lr_lambda):
+            raise ValueError(
+                f"LambdaLR: a list of lr_lambda needs one function per parameter group "
+                f"({groups}), got {lr_lambda!r}"
+            )
+        self.lr_lambdas = list(lr_lambda)
+        super().__init__(optimizer, self.lr_lambdas[0])
+
+    def lr_at(self, base_lr: float, k: int, group: int = 0) -> float:
+        factor = self.lr_lambdas[group] if self.lr_lambdas else self.factor
+        return base_lr * factor(k)
 
 
 class StepLR(LRScheduler):
@@ -467,7 +498,7 @@ class CosineLR(LRScheduler):
         """The share of the way from min_lr to base_lr still left after k steps."""
         return (1.0 + math.cos(math.pi * min(k, self.total_steps) / self.total_steps)) / 2
 
-    def lr_at(self, base_lr: float, k: int) -> float:
+    def lr_at(self, base_lr: float, k: int, group: int = 0) -> float:
         return self.min_lr + (base_lr - self.min_lr) * self._cosine(k)
 
 

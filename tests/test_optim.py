@@ -542,3 +542,25 @@ def test_ctrl_c_outside_a_step_is_untouched():
     assert signal.getsignal(signal.SIGINT) is handler  # the step put Python's handler back
     with pytest.raises(KeyboardInterrupt):
         signal.raise_signal(signal.SIGINT)
+
+
+def test_lambda_lr_takes_one_function_per_group_as_pytorch_does():
+    torch = pytest.importorskip("torch")
+    lambdas = [lambda k: 0.5**k, lambda k: 1.0 / (1 + k)]
+    ours_sgd = optim.SGD(
+        [{"params": [param(0.0, 0.0)]}, {"params": [param(0.0, 0.0)], "lr": 0.2}], lr=0.1
+    )
+    ours = optim.LambdaLR(ours_sgd, lr_lambda=lambdas)
+    tensors = [torch.zeros(1, requires_grad=True) for _ in range(2)]
+    their_sgd = torch.optim.SGD(
+        [{"params": tensors[:1]}, {"params": tensors[1:], "lr": 0.2}], lr=0.1
+    )
+    theirs = torch.optim.lr_scheduler.LambdaLR(their_sgd, lr_lambda=lambdas)
+    for _ in range(4):
+        assert ours.get_last_lr() == pytest.approx(theirs.get_last_lr(), rel=1e-12)
+        assert ours.last_epoch == theirs.last_epoch
+        their_sgd.step()
+        theirs.step()
+        ours.step()
+    with pytest.raises(ValueError, match="one function per parameter group"):
+        optim.LambdaLR(ours_sgd, [lambda k: 1.0])
