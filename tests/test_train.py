@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import signal
 import warnings
 
 import numpy as np
@@ -716,3 +717,37 @@ def test_tied_parameters_train_the_same_compiled_and_scalar():
     assert compiled_loss[-1] < 0.5 * compiled_loss[0]
     np.testing.assert_allclose(compiled_loss, scalar_loss, rtol=1e-9)
     np.testing.assert_allclose(compiled_params, scalar_params, rtol=1e-9, atol=1e-12)
+
+
+class SignalAfterFirstGroup(optim.SGD):
+    """SGD that receives Ctrl-C (SIGINT) once its first group is updated, when armed."""
+
+    armed = False
+
+    def _update(self, group, state):
+        super()._update(group, state)
+        if self.armed and group is self.param_groups[0]:
+            self.armed = False
+            signal.raise_signal(signal.SIGINT)  # the handler runs before the next group
+
+
+def test_ctrl_c_during_a_step_of_fit_finishes_the_step_and_keeps_the_history():
+    X, y = data.make_moons(40, random_state=0)
+    model = nn.MLP(2, [4, 1], seed=0)
+    hidden, output = model.layers[0].parameters(), model.layers[1].parameters()
+    sgd = SignalAfterFirstGroup([{"params": hidden}, {"params": output}], lr=0.1)
+    before = {}
+
+    def arm_after_the_first_epoch(epoch, history):
+        before["output"] = [p.data for p in output]
+        sgd.armed = True
+
+    history = train.fit(model, losses.hinge, sgd, X, 2 * y - 1, epochs=5, progress=False,
+                        callback=arm_after_the_first_epoch)  # fmt: skip
+    assert history.interrupted and history.epochs == 1
+    # the interrupted step still updated the second group: no parameter was left behind
+    assert any(p.grad != 0.0 for p in output)
+    assert [p.data for p in output] == [
+        old - 0.1 * p.grad for p, old in zip(output, before["output"])
+    ]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
