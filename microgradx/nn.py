@@ -49,13 +49,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias, TypeVar, cast, overload
 
-from microgradx import functional
+from microgradx import functional, ops
 from microgradx.domain import check_number
 from microgradx.engine import Value, as_value
 
 __all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP"]
 
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
+# The table's activation ops (relu, tanh, sigmoid, leaky_relu), and "linear" for none.
+ACTIVATIONS = (*(op.name for op in ops.activations()), "linear")
 
 _GAIN = {"relu": math.sqrt(2.0), "leaky_relu": math.sqrt(2.0)}  # others: 1.0
 
@@ -495,15 +496,9 @@ def _given(weights: list[float], bias: float) -> InitFunction:
 
 
 def _activate(z: Value, activation: str) -> Value:
-    if activation == "relu":
-        return z.relu()
-    if activation == "tanh":
-        return z.tanh()
-    if activation == "sigmoid":
-        return z.sigmoid()
-    if activation == "leaky_relu":
-        return z.leaky_relu()
-    return z  # "linear"
+    if activation == "linear":
+        return z
+    return getattr(z, activation)()  # z.relu(), z.tanh(), ... (leaky_relu: slope 0.01)
 
 
 def _check_entries(xs: Sequence[Any], module: Module) -> None:
