@@ -72,7 +72,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers (mypy, pyright, 
     from microgradx import nn as nn
     from microgradx import optim as optim
     from microgradx import train as train
-    from microgradx.compile import compile as compile
+    from microgradx.compiler import compile as compile
     from microgradx.drawing import backward_steps as backward_steps
     from microgradx.drawing import draw as draw
     from microgradx.drawing import draw_network as draw_network

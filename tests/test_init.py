@@ -19,6 +19,7 @@ def test_microgradx_compile_is_still_the_function():
     """`microgradx.compile(...)` and `from microgradx import compile` keep working."""
     code = (
         "import inspect, microgradx\n"
+        "from microgradx import train  # imports the compiler package\n"
         "from microgradx import compile as imported\n"
         "assert inspect.isfunction(imported), imported\n"
         "assert inspect.isfunction(microgradx.compile), microgradx.compile\n"
