@@ -67,6 +67,7 @@ __all__ = [
 if TYPE_CHECKING:  # what the lazy names are, for type checkers (mypy, pyright, editors)
     from microgradx import compat as compat
     from microgradx import data as data
+    from microgradx import func as func
     from microgradx import functional as functional
     from microgradx import interactive as interactive
     from microgradx import lectures as lectures
@@ -82,6 +83,9 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers (mypy, pyright, 
     from microgradx.dual import Dual as Dual
     from microgradx.expr import ExpressionError as ExpressionError
     from microgradx.expr import parse as parse
+    from microgradx.func import gradient_of
+
+    grad = gradient_of
 
 
 def __getattr__(name: str) -> Any:

@@ -26,3 +26,34 @@ def test_microgradx_compile_is_still_the_function():
         "assert 'compile' in dir(microgradx)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_type_checkers_see_every_lazy_name():
+    """Each name imported on first use has its import under TYPE_CHECKING too, so mypy and
+    editors know its type (otherwise it is Any and a misuse like draw("x", grads="yes")
+    passes unnoticed)."""
+    import ast
+    import inspect
+
+    import microgradx
+
+    tree = ast.parse(inspect.getsource(microgradx))
+    block = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING"
+    )
+    imported = {
+        alias.asname or alias.name
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assigned = {
+        target.id
+        for node in block.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    assert set(microgradx._LAZY) <= imported | assigned

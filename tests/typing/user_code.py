@@ -145,3 +145,11 @@ def regression_loss() -> float:
     mean = losses.mse(preds, [0.0, 1.0])
     total = losses.mse(preds, [0.0, 1.0], reduction="sum")
     return mean.data + total.data
+
+
+def second_derivative() -> float:
+    x = Value(3.0, "x")
+    y = x**3
+    (dy_dx,) = microgradx.grad(y, [x], create_graph=True)  # 3x², a graph of its own
+    (d2y_dx2,) = microgradx.grad(dy_dx, [x])  # 6x
+    return d2y_dx2.data
