@@ -175,6 +175,30 @@ class Value:
     def __ge__(self, other: object) -> bool:
         return _refuse_comparison(">=")
 
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        """Pickled as its whole graph, listed in topological order (no recursion, so deep
+        graphs pickle too); leaves are pickled as themselves, so a parameter pickled with
+        the graph is one object when loaded."""
+        if not self.inputs:
+            return super().__reduce_ex__(protocol)
+        order = topological_order(self)
+        index = {node: i for i, node in enumerate(order)}
+        records = [
+            node
+            if not node.inputs
+            else (
+                type(node),
+                node.data,
+                node.grad,
+                node.label,
+                node.op,
+                tuple([index[child] for child in node.inputs]),
+                node.local_grads,
+            )
+            for node in order
+        ]
+        return (_rebuild_graph, (records,))
+
     # ------------------------------------------------------------------
     # Reverse mode.
     # ------------------------------------------------------------------
@@ -255,6 +279,22 @@ class Value:
         def abs(self) -> Value: ...
 
 
+def _rebuild_graph(records: list[Any]) -> Value:
+    """A pickled graph, node by node in topological order; its root."""
+    nodes: list[Value] = []
+    for record in records:
+        if isinstance(record, Value):
+            nodes.append(record)
+            continue
+        cls, data, grad, label, op, inputs, local_grads = record
+        node = _new_value(cls)
+        node.data, node.grad, node.label, node.op = data, grad, label, op
+        node.inputs = tuple([nodes[i] for i in inputs])
+        node.local_grads = local_grads
+        nodes.append(node)
+    return nodes[-1]
+
+
 def _refuse_comparison(symbol: str) -> bool:
     raise TypeError(
         f"comparing a Value with {symbol} is not defined (a node is not a number): compare "
@@ -327,6 +367,8 @@ def as_value(x: Value | float) -> Value:
     """A Value as it is; a plain number as a constant leaf."""
     if isinstance(x, Value):
         return x
+    if type(x) is float and x - x == 0.0:  # a finite float: the common case, made directly
+        return make_node(x, "", (), ())
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(
             f"cannot combine a Value with {x!r} of type {type(x).__name__}: use a number or a Value"
@@ -347,7 +389,8 @@ def apply(op: Op, args: Sequence[Value | float]) -> Value:
     if not inputs:
         raise ValueError(f"{op.name} of an empty list is undefined: give at least one Value")
     xs = [x.data for x in inputs]
-    if any(x - x != 0.0 for x in xs):
+    total = sum(xs)  # inf or NaN if any input is (or, rarely, if finite ones overflow)
+    if total - total != 0.0 and any(x - x != 0.0 for x in xs):
         raise _not_a_number(op, inputs)
     params = () if op.param is None else (op.param,)
     if op.refuses is not None and op.refuses(*xs, *params):
