@@ -177,6 +177,8 @@ class Value:
                 _POWERS.clear()
             op = _POWERS[exponent] = ops.POWER.bind(exponent)
         x = self.data
+        if x - x != 0.0:
+            raise _not_a_number(op, (self,))
         if op.refuses(x, exponent):
             raise ValueError(op.domain_error([x], [describe(self)], exponent))
         try:
@@ -203,6 +205,30 @@ class Value:
 
     def __ge__(self, other: object) -> bool:
         return _refuse_comparison(">=")
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        """Pickled as its whole graph, listed in topological order (no recursion, so deep
+        graphs pickle too); leaves are pickled as themselves, so a parameter pickled with
+        the graph is one object when loaded."""
+        if not self.inputs:
+            return super().__reduce_ex__(protocol)
+        order = topological_order(self)
+        index = {node: i for i, node in enumerate(order)}
+        records = [
+            node
+            if not node.inputs
+            else (
+                type(node),
+                node.data,
+                node.grad,
+                node.label,
+                node.op,
+                tuple([index[child] for child in node.inputs]),
+                node.local_grads,
+            )
+            for node in order
+        ]
+        return (_rebuild_graph, (records,))
 
     # ------------------------------------------------------------------
     # Reverse mode.
@@ -294,6 +320,21 @@ class Value:
         def tan(self) -> Value: ...
         def sqrt(self) -> Value: ...
         def abs(self) -> Value: ...
+
+
+def _rebuild_graph(records: list[Any]) -> Value:
+    """A pickled graph, node by node in topological order; its root."""
+    nodes: list[Value] = []
+    for record in records:
+        if isinstance(record, Value):
+            nodes.append(record)
+            continue
+        cls, data, grad, label, op, inputs, local_grads = record
+        node = _new_value(cls)
+        node.data, node.grad, node.label, node.op = data, grad, label, op
+        _record(node, [nodes[i] for i in inputs], local_grads)
+        nodes.append(node)
+    return nodes[-1]
 
 
 def _refuse_comparison(symbol: str) -> bool:
@@ -423,6 +464,8 @@ def as_value(x: Value | float) -> Value:
     """A Value as it is; a plain number as a constant leaf."""
     if isinstance(x, Value):
         return x
+    if type(x) is float and x - x == 0.0:  # a finite float: the common case, made directly
+        return make_node(x, "", (), ())
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(
             f"cannot combine a Value with {x!r} of type {type(x).__name__}: use a number or a Value"
@@ -448,6 +491,9 @@ def apply_to_values(op: Op, inputs: tuple[Value, ...]) -> Value:
     if not inputs:
         raise ValueError(f"{op.name} of an empty list is undefined: give at least one Value")
     xs = [x.data for x in inputs]
+    total = sum(xs)  # inf or NaN if any input is (or, rarely, if finite ones overflow)
+    if total - total != 0.0 and any(x - x != 0.0 for x in xs):
+        raise _not_a_number(op, inputs)
     params = () if op.param is None else (op.param,)
     refuses = op.refuses
     if refuses is not None and refuses(*xs, *params):
@@ -476,6 +522,15 @@ def apply_to_values(op: Op, inputs: tuple[Value, ...]) -> Value:
             f"{type(error).__name__}: {error}"
         ) from None
     return make_node(out, op, inputs, _checked_local_grads(op, local_grads, len(inputs)))
+
+
+def _not_a_number(op: Op, inputs: Sequence[Value]) -> ValueError:
+    """An input whose data is inf or NaN (set directly: Value(...) refuses them)."""
+    bad = next(x for x in inputs if x.data - x.data != 0.0)
+    return ValueError(
+        f"{op.name}: the data of {describe(bad)} is {bad.data}, not a finite number (was .data "
+        "set directly?); give every Value a finite number"
+    )
 
 
 def _overflow(op: Op, inputs: Sequence[Value], xs: Sequence[float]) -> OverflowError:
@@ -524,6 +579,8 @@ def _binary_method(op: Op) -> Any:
         if not isinstance(other, Value):
             other = as_value(other)
         x, y = self.data, other.data
+        if x * 0.0 + y * 0.0 != 0.0:  # inf or NaN written into .data: refused, not passed on
+            raise _not_a_number(op, (self, other))
         if refuses is not None and refuses(x, y):
             raise ValueError(op.domain_error([x, y], [describe(self), describe(other)]))
         try:
@@ -565,6 +622,8 @@ def _unary_method(op: Op) -> Any:
 
     def method(self: Value) -> Value:
         x = self.data
+        if x - x != 0.0:  # inf or NaN written into .data: refused, not passed on
+            raise _not_a_number(op, (self,))
         if refuses is not None and refuses(x):
             raise ValueError(op.domain_error([x], [describe(self)]))
         try:

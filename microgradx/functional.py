@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from itertools import repeat
+from typing import Any
 
 from microgradx import ops
-from microgradx.engine import Value, apply_to_values, as_value
+from microgradx.engine import Value, apply, apply_to_values, as_value
 
 __all__ = ["sum", "mean", "dot", "logsumexp", "softmax", "log_softmax"]
 
@@ -35,17 +36,29 @@ def _values(items: Iterable[Value | float], what: str) -> tuple[Value, ...]:
         raise ValueError(f"{what} of an empty list is undefined: give at least one Value")
     if all(map(isinstance, values, repeat(Value))):  # the common case, without a Python loop
         return values
+    if any(hasattr(type(item), "_apply_op") and not isinstance(item, Value) for item in values):
+        return values  # dual numbers (forward mode): applied by their own kind below
     return tuple(as_value(item) for item in values)
+
+
+def _apply(op: ops.Op, inputs: tuple[Any, ...]) -> Any:
+    """The op on Values — or on dual numbers, for forward mode (``microgradx.func.jvp``)."""
+    if all(map(isinstance, inputs, repeat(Value))):  # the common case, without a Python loop
+        return apply_to_values(op, inputs)
+    for item in inputs:
+        if not isinstance(item, Value) and hasattr(type(item), "_apply_op"):
+            return type(item)._apply_op(op, inputs)
+    return apply(op, inputs)
 
 
 def sum(values: Iterable[Value | float]) -> Value:
     """Σᵢ xᵢ as one node;  ∂/∂xᵢ = 1."""
-    return apply_to_values(ops.SUM, _values(values, "sum"))
+    return _apply(ops.SUM, _values(values, "sum"))
 
 
 def mean(values: Iterable[Value | float]) -> Value:
     """(1/n) Σᵢ xᵢ as one node;  ∂/∂xᵢ = 1/n."""
-    return apply_to_values(ops.MEAN, _values(values, "mean"))
+    return _apply(ops.MEAN, _values(values, "mean"))
 
 
 def dot(weights: Sequence[Value | float], xs: Sequence[Value | float]) -> Value:
@@ -59,7 +72,7 @@ def dot(weights: Sequence[Value | float], xs: Sequence[Value | float]) -> Value:
         raise ValueError(
             f"dot needs two lists of the same length, got {len(ws)} and {len(vs)} items"
         )
-    return apply_to_values(ops.DOT, ws + vs)
+    return _apply(ops.DOT, ws + vs)
 
 
 def logsumexp(values: Iterable[Value | float]) -> Value:
@@ -67,18 +80,18 @@ def logsumexp(values: Iterable[Value | float]) -> Value:
 
     Computed stably as m + log Σⱼ exp(xⱼ - m) with m = max x, so large inputs do not overflow.
     """
-    return apply_to_values(ops.LOGSUMEXP, _values(values, "logsumexp"))
+    return _apply(ops.LOGSUMEXP, _values(values, "logsumexp"))
 
 
 def softmax(values: Iterable[Value | float]) -> list[Value]:
     """sᵢ = exp(xᵢ) / Σⱼ exp(xⱼ), one node per output (op ``"softmax[i]"``);
     ∂sᵢ/∂xⱼ = sᵢ·(δᵢⱼ - sⱼ)."""
     inputs = _values(values, "softmax")
-    return [apply_to_values(ops.SOFTMAX.bind(i), inputs) for i in range(len(inputs))]
+    return [_apply(ops.SOFTMAX.bind(i), inputs) for i in range(len(inputs))]
 
 
 def log_softmax(values: Iterable[Value | float]) -> list[Value]:
     """log sᵢ = xᵢ - logsumexp(x), one node per output (op ``"log_softmax[i]"``);
     ∂/∂xⱼ = δᵢⱼ - sⱼ."""
     inputs = _values(values, "log_softmax")
-    return [apply_to_values(ops.LOG_SOFTMAX.bind(i), inputs) for i in range(len(inputs))]
+    return [_apply(ops.LOG_SOFTMAX.bind(i), inputs) for i in range(len(inputs))]

@@ -101,14 +101,17 @@ sqrt = _elementary("sqrt", math.sqrt)
 
 
 def number(x: Any) -> Any:
-    """The plain number(s) behind x: a Value's data; a float or a numpy array as it is.
+    """The plain number(s) behind x: a Value's data, a Dual's value; a float or a numpy
+    array as it is.
 
     Rules use it for conditions ("1 if x > 0 else 0"): a condition picks a branch, it is
     not differentiated.
     """
     if type(x) is float or hasattr(x, "ndim"):  # a float, a numpy array or numpy scalar
         return x
-    return getattr(x, "data", x)
+    if hasattr(x, "data"):  # a Value
+        return x.data
+    return getattr(x, "value", x)  # a Dual
 
 
 def where(condition: Any, if_true: Any, if_false: Any) -> Any:
@@ -412,6 +415,16 @@ DIV = _declare(
     reflected="__rtruediv__",
 )
 
+# The lecture's "identity" row: it names a value (∂f/∂x drawn as its own node).
+IDENTITY = _declare(
+    "identity",
+    symbol="=",
+    arity=1,
+    forward=lambda x: x,
+    local_grads=lambda x, out: (1.0,),
+    derivatives=("1",),
+)
+
 NEG = _declare(
     "neg",
     arity=1,
@@ -441,6 +454,8 @@ def _power_slope(x: Any, n: float) -> Any:
     (a vertical slope, as √x has)."""
     if n == 0.0:
         return 0.0
+    if n == 2.0:
+        return 2.0 * x  # (x¹ is x: no extra node in a gradient graph)
     if n >= 1.0 or n < 0.0:  # (x = 0 with n < 0 is refused)
         return n * x ** (n - 1.0)
     at_zero = number(x) == 0.0

@@ -1486,7 +1486,7 @@ lesson(
         code("""
         slide_output = [0.2, 0.0, 0.3, 0.2, 0.2, 0.9, 0.0, 0.0, 0.0, 0.0]
         one_hot_5 = [1.0 if k == 5 else 0.0 for k in range(10)]
-        squared_error = losses.mse([slide_output], [one_hot_5])  # a batch of one example
+        squared_error = losses.mse([slide_output], [one_hot_5], reduction="sum")  # one example
         print(f"||output - label||² = {squared_error.data:.2f}")
         assert abs(squared_error.data - 0.22) < 1e-12
         """),
