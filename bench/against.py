@@ -20,12 +20,14 @@ faster here). The exit status is 1 if this checkout is slower than the other by 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import statistics
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 THIS = HERE.parent
@@ -57,6 +59,8 @@ def _child(workload: str, cpu_time: bool) -> float:
     import bench_compile
     import bench_engine
 
+    _older_data_api(bench_compile.data)
+
     if workload == "e1":
         return bench_engine.e1_us(bench_engine.microgradx_kit())
     if workload.startswith("moons_"):
@@ -74,6 +78,17 @@ def _child(workload: str, cpu_time: bool) -> float:
     epoch = bench_compile.digits_compiled(weights)
     epoch(0)
     return bench_compile._time(epoch, 3, 1)
+
+
+def _older_data_api(data: Any) -> None:
+    """An older checkout's ``make_moons`` takes ``seed`` where this one takes ``random_state``."""
+    make_moons = data.make_moons
+    if "random_state" not in inspect.signature(make_moons).parameters:
+
+        def moons(*args: Any, random_state: Any = 0, **kwargs: Any) -> Any:
+            return make_moons(*args, seed=random_state, **kwargs)
+
+        data.make_moons = moons
 
 
 def _measure(checkout: Path, workload: str, cpu_time: bool) -> float:

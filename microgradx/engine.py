@@ -284,8 +284,8 @@ class Value:
                 continue
             if y is None:
                 x.grad += node._dx * upstream
-            elif y is _LIST:
-                for child, local in zip(node.inputs, node.local_grads):
+            elif y is _LIST:  # x and node._dx: whole tuples
+                for child, local in zip(x, node._dx):
                     child.grad += local * upstream
             else:
                 x.grad += node._dx * upstream
@@ -491,10 +491,10 @@ def apply_to_values(op: Op, inputs: tuple[Value, ...]) -> Value:
     if not inputs:
         raise ValueError(f"{op.name} of an empty list is undefined: give at least one Value")
     xs = [x.data for x in inputs]
+    params = () if op.param is None else (op.param,)
     total = sum(xs)  # inf or NaN if any input is (or, rarely, if finite ones overflow)
     if total - total != 0.0 and any(x - x != 0.0 for x in xs):
         raise _not_a_number(op, inputs)
-    params = () if op.param is None else (op.param,)
     refuses = op.refuses
     if refuses is not None and refuses(*xs, *params):
         raise ValueError(op.domain_error(xs, [describe(x) for x in inputs], *params))

@@ -21,8 +21,9 @@ from microgradx.engine import Value, apply, apply_to_values, as_value
 __all__ = ["sum", "mean", "dot", "logsumexp", "softmax", "log_softmax"]
 
 
-def _values(items: Iterable[Value | float], what: str) -> tuple[Value, ...]:
-    """The items as a tuple of Values (numbers become constant leaves); at least one."""
+def _values(items: Iterable[Value | float], what: str) -> tuple[tuple[Value, ...], bool]:
+    """The items as a tuple of Values (numbers become constant leaves); at least one.
+    And whether they are all Values (False: dual numbers among them, left as they are)."""
     try:
         values = tuple(items)
     except TypeError:
@@ -35,15 +36,15 @@ def _values(items: Iterable[Value | float], what: str) -> tuple[Value, ...]:
     if not values:
         raise ValueError(f"{what} of an empty list is undefined: give at least one Value")
     if all(map(isinstance, values, repeat(Value))):  # the common case, without a Python loop
-        return values
+        return values, True
     if any(hasattr(type(item), "_apply_op") and not isinstance(item, Value) for item in values):
-        return values  # dual numbers (forward mode): applied by their own kind below
-    return tuple(as_value(item) for item in values)
+        return values, False  # dual numbers (forward mode): applied by their own kind below
+    return tuple(as_value(item) for item in values), True
 
 
-def _apply(op: ops.Op, inputs: tuple[Any, ...]) -> Any:
+def _apply(op: ops.Op, inputs: tuple[Any, ...], only_values: bool) -> Any:
     """The op on Values — or on dual numbers, for forward mode (``microgradx.func.jvp``)."""
-    if all(map(isinstance, inputs, repeat(Value))):  # the common case, without a Python loop
+    if only_values:
         return apply_to_values(op, inputs)
     for item in inputs:
         if not isinstance(item, Value) and hasattr(type(item), "_apply_op"):
@@ -53,12 +54,12 @@ def _apply(op: ops.Op, inputs: tuple[Any, ...]) -> Any:
 
 def sum(values: Iterable[Value | float]) -> Value:
     """Σᵢ xᵢ as one node;  ∂/∂xᵢ = 1."""
-    return _apply(ops.SUM, _values(values, "sum"))
+    return _apply(ops.SUM, *_values(values, "sum"))
 
 
 def mean(values: Iterable[Value | float]) -> Value:
     """(1/n) Σᵢ xᵢ as one node;  ∂/∂xᵢ = 1/n."""
-    return _apply(ops.MEAN, _values(values, "mean"))
+    return _apply(ops.MEAN, *_values(values, "mean"))
 
 
 def dot(weights: Sequence[Value | float], xs: Sequence[Value | float]) -> Value:
@@ -66,13 +67,13 @@ def dot(weights: Sequence[Value | float], xs: Sequence[Value | float]) -> Value:
 
     The node's inputs are w₀ … wₙ₋₁ followed by x₀ … xₙ₋₁.
     """
-    ws = _values(weights, "dot")
-    vs = _values(xs, "dot")
+    ws, ws_are_values = _values(weights, "dot")
+    vs, vs_are_values = _values(xs, "dot")
     if len(ws) != len(vs):
         raise ValueError(
             f"dot needs two lists of the same length, got {len(ws)} and {len(vs)} items"
         )
-    return _apply(ops.DOT, ws + vs)
+    return _apply(ops.DOT, ws + vs, ws_are_values and vs_are_values)
 
 
 def logsumexp(values: Iterable[Value | float]) -> Value:
@@ -80,18 +81,18 @@ def logsumexp(values: Iterable[Value | float]) -> Value:
 
     Computed stably as m + log Σⱼ exp(xⱼ - m) with m = max x, so large inputs do not overflow.
     """
-    return _apply(ops.LOGSUMEXP, _values(values, "logsumexp"))
+    return _apply(ops.LOGSUMEXP, *_values(values, "logsumexp"))
 
 
 def softmax(values: Iterable[Value | float]) -> list[Value]:
     """sᵢ = exp(xᵢ) / Σⱼ exp(xⱼ), one node per output (op ``"softmax[i]"``);
     ∂sᵢ/∂xⱼ = sᵢ·(δᵢⱼ - sⱼ)."""
-    inputs = _values(values, "softmax")
-    return [_apply(ops.SOFTMAX.bind(i), inputs) for i in range(len(inputs))]
+    inputs, only_values = _values(values, "softmax")
+    return [_apply(ops.SOFTMAX.bind(i), inputs, only_values) for i in range(len(inputs))]
 
 
 def log_softmax(values: Iterable[Value | float]) -> list[Value]:
     """log sᵢ = xᵢ - logsumexp(x), one node per output (op ``"log_softmax[i]"``);
     ∂/∂xⱼ = δᵢⱼ - sⱼ."""
-    inputs = _values(values, "log_softmax")
-    return [_apply(ops.LOG_SOFTMAX.bind(i), inputs) for i in range(len(inputs))]
+    inputs, only_values = _values(values, "log_softmax")
+    return [_apply(ops.LOG_SOFTMAX.bind(i), inputs, only_values) for i in range(len(inputs))]
