@@ -700,18 +700,16 @@ def each(xs: Sequence[Any], f: Callable[[Any], Any]) -> Any:
 
 def products(ws: Sequence[Any], xs: Sequence[Any]) -> Any:
     """[w₀·x₀, w₁·x₁, …]."""
-    if type(ws) is list or type(ws) is tuple:
-        return list(map(operator.mul, ws, xs))
-    return ws * xs
+    return ws * xs if _is_array(ws) else list(map(operator.mul, ws, xs))
 
 
 def joined(first: Sequence[Any], second: Sequence[Any]) -> Any:
     """The items of ``first``, then those of ``second``."""
-    if type(first) is list or type(first) is tuple:
-        return (*first, *second)
-    import numpy
+    if _is_array(first):
+        import numpy
 
-    return numpy.concatenate([first, second])
+        return numpy.concatenate([first, second])
+    return (*first, *second)
 
 
 SUM = _declare(

@@ -48,6 +48,8 @@ class Kernel(NamedTuple):
 def _times_local(g: Array, local: Any, vertical: bool) -> Array:
     """g · local; where the slope may be vertical (local = ∞, as √x at 0), 0 where g = 0:
     the engine passes nothing on from a zero gradient, so 0·∞ never becomes NaN."""
+    if type(local) is float and local == 1.0:  # (the slope of +, sum, ...): g itself
+        return g
     product = g * local
     if vertical:
         return np.where(g == 0.0, 0.0, product)
@@ -72,7 +74,8 @@ def list_kernel(op: Op) -> Kernel:
         local = local_rule(xs, out, *params)
         if isinstance(local, (list, tuple)):  # one array (or number) per input
             local = np.stack(np.broadcast_arrays(*local, xs[0])[:-1])
-        return (np.broadcast_to(_times_local(g, local, op.vertical), xs.shape),)
+        product = _times_local(g, local, op.vertical)
+        return (product if product.shape == xs.shape else np.broadcast_to(product, xs.shape),)
 
     return Kernel(forward, backward, None, True)
 

@@ -336,8 +336,10 @@ class Reduction(Instruction):
         ]
         if len(parts) == 1:
             return parts
-        width = max(part.shape[2] for part in parts)
-        return [np.concatenate([np.broadcast_to(p, (self.n, k, width)) for p in parts])]
+        shape = (self.n, k, max(part.shape[2] for part in parts))
+        return [
+            np.concatenate([p if p.shape == shape else np.broadcast_to(p, shape) for p in parts])
+        ]
 
     def need_per_argument(self) -> tuple[bool, ...]:
         return (any(self.need),)
