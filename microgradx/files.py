@@ -160,8 +160,13 @@ def write_stdout(data: bytes) -> None:
         raise OutputFailed("cannot write to standard output: it is closed")
     try:
         stream.flush()
-        stream.buffer.write(data)
-        stream.buffer.flush()
+        binary = getattr(stream, "buffer", None)  # None for a text-only stand-in
+        if binary is None:
+            stream.write(data.decode("utf-8", "replace"))
+            stream.flush()
+            return
+        binary.write(data)
+        binary.flush()
     except BrokenPipeError:
         raise
     except (OSError, ValueError) as error:

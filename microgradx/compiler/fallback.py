@@ -24,7 +24,7 @@ from microgradx.compile import Compiled, CompiledLoss, compile_loss
 from microgradx.compile import compile as compile_graph
 from microgradx.compiler.program import _family
 from microgradx.compiler.tracing import CannotCompile, DataReads, watch_data_reads
-from microgradx.engine import Value, topological_order
+from microgradx.engine import Value
 
 __all__ = ["CannotCompile", "compile_for_training", "compile_forward"]
 
@@ -68,6 +68,7 @@ def compile_forward(model: Callable[[list[Value]], Any], n_features: int) -> Com
 def _traced(function: Callable[..., Any], what: str, reads: DataReads) -> Callable[..., Any]:
     """``function`` as compile traces it: its reads of ``.data`` noted in ``reads``, its
     failure on the traced example and an op the compiler cannot run made ``CannotCompile``."""
+    checked: set[int] = set()  # nodes whose op was checked (the model's, once for every label)
 
     def traced(*args: Any) -> Any:
         try:
@@ -78,22 +79,30 @@ def _traced(function: Callable[..., Any], what: str, reads: DataReads) -> Callab
                 f"the {what} fails on the traced example ({type(error).__name__}: {error})"
             ) from error
         results = result if isinstance(result, (list, tuple)) else [result]
-        _check_ops([value for value in results if isinstance(value, Value)])
+        _check_ops([value for value in results if isinstance(value, Value)], checked)
         return result
 
     return traced
 
 
-def _check_ops(roots: list[Value]) -> None:
-    """``CannotCompile`` if the graph below ``roots`` holds an op the compiler cannot run."""
-    seen: set[str] = set()
-    for root in roots:
-        for node in topological_order(root):
-            key = f"{node.op}/{len(node.inputs)}"
-            if not node.inputs or key in seen:
-                continue
-            seen.add(key)
-            try:
-                _family(node)
-            except ValueError as error:  # the compiler's own answer: it cannot run this op
-                raise CannotCompile(str(error)) from None
+def _check_ops(roots: list[Value], checked: set[int]) -> None:
+    """``CannotCompile`` if the graph below ``roots`` holds an op the compiler cannot run;
+    nodes in ``checked`` (ids) are skipped, and every node visited is added to it."""
+    known: set[tuple[str, int]] = set()
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if id(node) in checked:
+            continue
+        checked.add(id(node))
+        if not node.inputs:
+            continue
+        stack.extend(node.inputs)
+        key = (node.op, len(node.inputs))
+        if key in known:
+            continue
+        known.add(key)
+        try:
+            _family(node)
+        except ValueError as error:  # the compiler's own answer: it cannot run this op
+            raise CannotCompile(str(error)) from None
