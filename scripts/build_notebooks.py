@@ -1231,7 +1231,7 @@ lesson(
         import numpy as np
 
         from microgradx import data, draw, draw_network, functional, losses, nn, optim, train
-        from microgradx.compile import compile_loss
+        from microgradx.compiler import compile_loss
         """),
         code("""
         X, y01 = data.make_moons(100, noise=0.1, seed=0)

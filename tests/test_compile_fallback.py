@@ -161,7 +161,7 @@ def test_a_compiler_fault_is_raised_not_turned_into_a_fallback(monkeypatch):
     def broken_plan(*args, **kwargs):
         raise ValueError("a fault in the planner")
 
-    monkeypatch.setattr("microgradx.compile.plan", broken_plan)
+    monkeypatch.setattr("microgradx.compiler.compiled.plan", broken_plan)
     X, y = data.make_moons(10, seed=0)
     model = nn.MLP(2, [3, 1], seed=0)
     with warnings.catch_warnings():
@@ -174,10 +174,10 @@ def test_a_compiler_fault_is_raised_not_turned_into_a_fallback(monkeypatch):
 
 
 def test_an_op_the_compiler_does_not_know_falls_back_with_a_note():
-    from microgradx.engine import _node
+    from microgradx.engine import make_node
 
     def cube(v):
-        return _node(v.data**3, "cube", (v,), (3 * v.data**2,))
+        return make_node(v.data**3, "cube", (v,), (3 * v.data**2,))
 
     class Cubic(nn.Module):
         nin = 1
@@ -268,3 +268,24 @@ def test_cannot_compile_is_still_the_error_compile_loss_raised_before():
 
     assert issubclass(CannotCompile, TypeError) and issubclass(CannotCompile, ValueError)
     assert tracing.CannotCompile is fallback.CannotCompile
+
+
+def test_a_number_taken_out_with_item_counts_as_a_read():
+    from microgradx.compiler import fallback
+    from microgradx.compiler.tracing import CannotCompile
+
+    class ItemBranch(nn.Module):
+        nin = 2
+
+        def __init__(self):
+            self.mlp = nn.MLP(2, [3, 1], seed=0)
+
+        def __call__(self, x):
+            out = self.mlp(x)
+            return out if out.item() > 0 else -out
+
+        def parameters(self):
+            return self.mlp.parameters()
+
+    with pytest.raises(CannotCompile, match=r"reads the \.data of the result of"):
+        fallback.compile_forward(ItemBranch(), 2)

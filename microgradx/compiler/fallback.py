@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from microgradx.compile import Compiled, CompiledLoss, compile_loss
-from microgradx.compile import compile as compile_graph
-from microgradx.compiler.program import _family
+from microgradx.compiler.compiled import Compiled, CompiledLoss, compile_loss
+from microgradx.compiler.compiled import compile as compile_graph
+from microgradx.compiler.program import _table_op
 from microgradx.compiler.tracing import CannotCompile, DataReads, watch_data_reads
 from microgradx.engine import Value
 
@@ -103,6 +103,6 @@ def _check_ops(roots: list[Value], checked: set[int]) -> None:
             continue
         known.add(key)
         try:
-            _family(node)
+            _table_op(node)
         except ValueError as error:  # the compiler's own answer: it cannot run this op
             raise CannotCompile(str(error)) from None

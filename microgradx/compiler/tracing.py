@@ -23,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from types import FrameType
 from typing import Any
 
-from microgradx.engine import Value, _name
+from microgradx.engine import Value, describe
 
 __all__ = ["CannotCompile", "DataReads", "watch_data_reads"]
 
@@ -71,7 +71,7 @@ class DataReads:
         for value in self.values:
             if id(value) in in_graph or id(value) in dependent:
                 raise CannotCompile(
-                    f"the {what} reads the .data of {_name(value)} while it is traced, so its "
+                    f"the {what} reads the .data of {describe(value)} while it is traced, so its "
                     "graph may differ from one example to the next (compile traces one)"
                 )
 

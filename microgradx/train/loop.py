@@ -17,7 +17,7 @@ import numpy as np
 
 from microgradx import data as data_module
 from microgradx import functional
-from microgradx.compile import CompiledLoss
+from microgradx.compiler import CompiledLoss
 from microgradx.compiler.fallback import CannotCompile, compile_for_training
 from microgradx.engine import Value
 from microgradx.nn import Module

@@ -15,7 +15,7 @@ from typing import Any, SupportsFloat
 
 import numpy as np
 
-from microgradx.compile import CompiledLoss
+from microgradx.compiler import CompiledLoss
 from microgradx.engine import Value, no_grad
 from microgradx.nn import Module
 from microgradx.train.checks import check_data

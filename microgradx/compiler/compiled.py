@@ -20,8 +20,6 @@ unchanged. Every leaf that is not an input is a parameter (or constant); its cur
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -40,7 +38,7 @@ from microgradx.compiler.program import (
     trace,
 )
 from microgradx.compiler.tracing import CannotCompile
-from microgradx.engine import Value, _name, topological_order
+from microgradx.engine import Value, describe, topological_order
 
 __all__ = ["compile", "Compiled", "compile_loss", "CompiledLoss"]
 
@@ -197,7 +195,7 @@ class Compiled:
             row, column = (int(i) for i in np.argwhere(~finite)[0])
             raise ValueError(
                 f"the batch has {array[row, column]} in row {row}, column {column} "
-                f"({_name(self.inputs[column])}): inputs must be finite numbers"
+                f"({describe(self.inputs[column])}): inputs must be finite numbers"
             )
         return array
 
@@ -205,7 +203,7 @@ class Compiled:
         for parameter in self.parameters:
             if not np.isfinite(parameter.data):
                 raise ValueError(
-                    f"parameter {_name(parameter)} is {parameter.data}: a parameter must be a "
+                    f"parameter {describe(parameter)} is {parameter.data}: a parameter must be a "
                     "finite number (if training diverged, lower the learning rate)"
                 )
 
@@ -239,7 +237,7 @@ def _columns(slots: list[tuple[bool, int]], rows: np.ndarray, scalars: np.ndarra
 
 
 def _names(values: list[Value], shown: int = 6) -> str:
-    names = ", ".join(_name(v) for v in values[:shown])
+    names = ", ".join(describe(v) for v in values[:shown])
     return names + (f", … {len(values) - shown} more" if len(values) > shown else "")
 
 
@@ -275,7 +273,7 @@ def compile(root: Value | Sequence[Value], inputs: Sequence[Value]) -> Compiled:
             raise TypeError(f"inputs must be Values (the graph's leaves), got {x!r}")
         if x.inputs:
             raise ValueError(
-                f"input {_name(x)} is computed by {x.op!r}, not a leaf: inputs are the leaf "
+                f"input {describe(x)} is computed by {x.op!r}, not a leaf: inputs are the leaf "
                 "Values that hold one example's data"
             )
     if len(set(inputs)) != len(inputs):
@@ -284,7 +282,7 @@ def compile(root: Value | Sequence[Value], inputs: Sequence[Value]) -> Compiled:
     for x in inputs:
         if x not in graph:
             raise ValueError(
-                f"input {_name(x)} is not part of the graph: pass the very leaf Values the "
+                f"input {describe(x)} is not part of the graph: pass the very leaf Values the "
                 "graph was built from (a new Value with the same label is another node)"
             )
     return Compiled(roots, inputs, single)
@@ -439,14 +437,3 @@ def compile_loss(
     if isinstance(n_features, bool) or not isinstance(n_features, int) or n_features < 1:
         raise ValueError(f"n_features must be a whole number ≥ 1, got {n_features!r}")
     return CompiledLoss(model, loss, n_features, targets, penalty)
-
-
-class _CallableModule(types.ModuleType):
-    """Importing ``microgradx.compile`` (the module) rebinds the package attribute
-    ``microgradx.compile`` to the module; calling it must still compile."""
-
-    def __call__(self, root: Value | Sequence[Value], inputs: Sequence[Value]) -> Compiled:
-        return compile(root, inputs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
