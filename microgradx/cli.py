@@ -493,11 +493,11 @@ def build_parser() -> argparse.ArgumentParser:
         '  microgradx draw "(x+y)*z²" x=2 y=-3 z=2 --forward-only -o forward.png\n'
         '  microgradx draw "(a+b)*(b+1)" a=2 b=1 --local-grads --theme dark -o e3.png\n'
         '  microgradx draw "-log(σ(y*(w1*x1 + w2*x2)))" w1=-1 x1=2 w2=1 x2=1 y=1 \\\n'
-        "      --rankdir TB --steps backward/      (frames + backward/index.html)\n\n"
+        "      --rankdir TB --steps backward/      (frames + backward/index.html)\n"
         '  microgradx draw "x*y" x=2 y=3 -o - --format dot   (to standard output)\n\n'
         "Without -o (and without --steps) the drawing goes to graph.svg here. An existing file\n"
         "is replaced (and the command says so) unless it is read-only; a link is written\n"
-        "through. --steps writes only into a new folder or one microgradx wrote before.\n"
+        "through. --steps writes only into a new folder or one microgradx wrote before.\n\n"
         + _NOTE_ON_MINUS.format(command="draw").replace("--json", "-o g.svg"),
         run_draw,
     )
