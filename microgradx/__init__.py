@@ -46,6 +46,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "draw_network": ("microgradx.drawing", "draw_network"),
     "interactive": ("microgradx.interactive", None),
     "compat": ("microgradx.compat", None),
+    "func": ("microgradx.func", None),
+    "grad": ("microgradx.func", "gradient_of"),
 }
 
 __all__ = [

@@ -146,6 +146,8 @@ class Value:
             exponent = check_number(exponent, "the exponent")
         op = ops.POWER.bind(exponent)
         x = self.data
+        if x - x != 0.0:
+            raise _not_a_number(op, (self,))
         if op.refuses(x, exponent):
             raise ValueError(op.domain_error([x], [describe(self)], exponent))
         try:
@@ -345,6 +347,8 @@ def apply(op: Op, args: Sequence[Value | float]) -> Value:
     if not inputs:
         raise ValueError(f"{op.name} of an empty list is undefined: give at least one Value")
     xs = [x.data for x in inputs]
+    if any(x - x != 0.0 for x in xs):
+        raise _not_a_number(op, inputs)
     params = () if op.param is None else (op.param,)
     if op.refuses is not None and op.refuses(*xs, *params):
         raise ValueError(op.domain_error(xs, [describe(x) for x in inputs], *params))
@@ -366,6 +370,15 @@ def apply(op: Op, args: Sequence[Value | float]) -> Value:
     if not op.builtin:
         local_grads = _checked_local_grads(op, local_grads, len(inputs))
     return make_node(out, op, inputs, local_grads)
+
+
+def _not_a_number(op: Op, inputs: Sequence[Value]) -> ValueError:
+    """An input whose data is inf or NaN (set directly: Value(...) refuses them)."""
+    bad = next(x for x in inputs if x.data - x.data != 0.0)
+    return ValueError(
+        f"{op.name}: the data of {describe(bad)} is {bad.data}, not a finite number (was .data "
+        "set directly?); give every Value a finite number"
+    )
 
 
 def _overflow(op: Op, inputs: Sequence[Value], xs: Sequence[float]) -> OverflowError:
@@ -410,6 +423,8 @@ def _binary_method(op: Op) -> Any:
         if not isinstance(other, Value):
             other = as_value(other)
         x, y = self.data, other.data
+        if x * 0.0 + y * 0.0 != 0.0:  # inf or NaN written into .data: refused, not passed on
+            raise _not_a_number(op, (self, other))
         if refuses is not None and refuses(x, y):
             raise ValueError(op.domain_error([x, y], [describe(self), describe(other)]))
         try:
@@ -437,6 +452,8 @@ def _unary_method(op: Op) -> Any:
 
     def method(self: Value) -> Value:
         x = self.data
+        if x - x != 0.0:  # inf or NaN written into .data: refused, not passed on
+            raise _not_a_number(op, (self,))
         if refuses is not None and refuses(x):
             raise ValueError(op.domain_error([x], [describe(self)]))
         try:

@@ -411,6 +411,16 @@ DIV = _declare(
     reflected="__rtruediv__",
 )
 
+# The lecture's "identity" row: it names a value (∂f/∂x drawn as its own node).
+IDENTITY = _declare(
+    "identity",
+    symbol="=",
+    arity=1,
+    forward=lambda x: x,
+    local_grads=lambda x, out: (1.0,),
+    derivatives=("1",),
+)
+
 NEG = _declare(
     "neg",
     arity=1,
@@ -440,6 +450,8 @@ def _power_slope(x: Any, n: float) -> Any:
     (a vertical slope, as √x has)."""
     if n == 0.0:
         return 0.0
+    if n == 2.0:
+        return 2.0 * x  # (x¹ is x: no extra node in a gradient graph)
     if n >= 1.0 or n < 0.0:  # (x = 0 with n < 0 is refused)
         return n * x ** (n - 1.0)
     at_zero = number(x) == 0.0
