@@ -120,12 +120,12 @@ def _set_data(value: Value, data: Any) -> None:
 
 @contextlib.contextmanager
 def watch_data_reads(reads: DataReads | None = None) -> Iterator[DataReads]:
-    """Within this block (in this thread or task), note the Values whose ``.data`` code
-    outside microgradx reads — into ``reads`` if given, else a new ``DataReads`` — and call
-    its ``check`` after the trace.
+    """Within this block (in this thread, or this asyncio context), note the Values whose
+    ``.data`` code outside microgradx reads — into ``reads`` if given, else a new
+    ``DataReads`` — and call its ``check`` after the trace.
 
     While any block is open, ``Value.data`` is a property that does this bookkeeping (for
-    every thread: only the block's own thread or task is recorded); afterwards it is the
+    every thread: only the block's own thread or context is recorded); afterwards it is the
     plain attribute again.
     """
     global _watchers, _slot
