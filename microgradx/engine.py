@@ -327,6 +327,8 @@ def as_value(x: Value | float) -> Value:
     """A Value as it is; a plain number as a constant leaf."""
     if isinstance(x, Value):
         return x
+    if type(x) is float and x - x == 0.0:  # a finite float: the common case, made directly
+        return make_node(x, "", (), ())
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(
             f"cannot combine a Value with {x!r} of type {type(x).__name__}: use a number or a Value"
@@ -347,7 +349,8 @@ def apply(op: Op, args: Sequence[Value | float]) -> Value:
     if not inputs:
         raise ValueError(f"{op.name} of an empty list is undefined: give at least one Value")
     xs = [x.data for x in inputs]
-    if any(x - x != 0.0 for x in xs):
+    total = sum(xs)  # inf or NaN if any input is (or, rarely, if finite ones overflow)
+    if total - total != 0.0 and any(x - x != 0.0 for x in xs):
         raise _not_a_number(op, inputs)
     params = () if op.param is None else (op.param,)
     if op.refuses is not None and op.refuses(*xs, *params):
