@@ -1331,7 +1331,7 @@ lesson(
         optimizer = optim.SGD(model.parameters(), lr=1.0)
         history = train.fit(
             model, losses.hinge, optimizer, X, y, epochs=100, l2=1e-4,
-            schedule=lambda k: 1.0 - 0.9 * k / 100, compiled=True, progress=False,
+            schedule=lambda k: 1.0 - 0.9 * k / 100, compiled=True,
         )  # fmt: skip
         accuracy = train.accuracy(train.predict(model, X), y)
         print(f"final loss {history.loss[-1]:.4f}, accuracy {accuracy:.0%}")
