@@ -67,13 +67,18 @@ html_last_updated_fmt = None
 
 
 def docstring_as_written(app, what, name, obj, options, lines: list[str]) -> None:
-    """Show each docstring as the code writes it (as ``help()`` does), in a literal block.
+    """Show each docstring as the code writes it (as ``help()`` does), as plain text.
 
     microgradx's docstrings are plain text for students reading the source (``|x|``, ``*``,
     indented examples), not reStructuredText, which would misread them.
     """
     if lines:
-        lines[:] = ["::", "", *("    " + line if line else "" for line in lines), ""]
+        lines[:] = [
+            ".. code-block:: text",
+            "",
+            *("   " + line if line else "" for line in lines),
+            "",
+        ]
 
 
 def setup(app) -> None:

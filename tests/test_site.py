@@ -2,8 +2,8 @@
 
 These tests read the built site: that it loads nothing from another server, that the API
 reference covers every public name, and (in Chromium, through Playwright) that a page shows
-its drawings and plots. Without a built site they skip, except in CI (where `make test`
-builds it first), in which a missing site is a failure.
+its drawings and plots. Without a built site they skip, except in CI on the source tree (where
+`make test` builds it first), in which a missing site is a failure.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ REFERENCE_MODULES = ["nn", "losses", "optim", "data", "train", "drawing"]
 def site() -> Path:
     if not (SITE / "index.html").exists():
         message = "the site is not built: run `make docs` first"
-        if os.environ.get("CI"):
+        if os.environ.get("CI") and (ROOT / "docs" / "conf.py").exists():
             pytest.fail(message)
         pytest.skip(message)
     return SITE
