@@ -39,7 +39,7 @@ from microgradx.compiler.program import (
     quick_finite,
     trace,
 )
-from microgradx.engine import Value, _name, topological_order
+from microgradx.engine import Value, describe, topological_order
 
 __all__ = ["compile", "Compiled", "compile_loss", "CompiledLoss"]
 
@@ -196,7 +196,7 @@ class Compiled:
             row, column = (int(i) for i in np.argwhere(~finite)[0])
             raise ValueError(
                 f"the batch has {array[row, column]} in row {row}, column {column} "
-                f"({_name(self.inputs[column])}): inputs must be finite numbers"
+                f"({describe(self.inputs[column])}): inputs must be finite numbers"
             )
         return array
 
@@ -204,7 +204,7 @@ class Compiled:
         for parameter in self.parameters:
             if not np.isfinite(parameter.data):
                 raise ValueError(
-                    f"parameter {_name(parameter)} is {parameter.data}: a parameter must be a "
+                    f"parameter {describe(parameter)} is {parameter.data}: a parameter must be a "
                     "finite number (if training diverged, lower the learning rate)"
                 )
 
@@ -238,7 +238,7 @@ def _columns(slots: list[tuple[bool, int]], rows: np.ndarray, scalars: np.ndarra
 
 
 def _names(values: list[Value], shown: int = 6) -> str:
-    names = ", ".join(_name(v) for v in values[:shown])
+    names = ", ".join(describe(v) for v in values[:shown])
     return names + (f", … {len(values) - shown} more" if len(values) > shown else "")
 
 
@@ -274,7 +274,7 @@ def compile(root: Value | Sequence[Value], inputs: Sequence[Value]) -> Compiled:
             raise TypeError(f"inputs must be Values (the graph's leaves), got {x!r}")
         if x.inputs:
             raise ValueError(
-                f"input {_name(x)} is computed by {x.op!r}, not a leaf: inputs are the leaf "
+                f"input {describe(x)} is computed by {x.op!r}, not a leaf: inputs are the leaf "
                 "Values that hold one example's data"
             )
     if len(set(inputs)) != len(inputs):
@@ -283,7 +283,7 @@ def compile(root: Value | Sequence[Value], inputs: Sequence[Value]) -> Compiled:
     for x in inputs:
         if x not in graph:
             raise ValueError(
-                f"input {_name(x)} is not part of the graph: pass the very leaf Values the "
+                f"input {describe(x)} is not part of the graph: pass the very leaf Values the "
                 "graph was built from (a new Value with the same label is another node)"
             )
     return Compiled(roots, inputs, single)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from microgradx import functional
-from microgradx.engine import Value, _as_value
+from microgradx.engine import Value, as_value
 
 __all__ = ["mse", "hinge", "binary_cross_entropy", "logistic", "cross_entropy"]
 
@@ -41,8 +41,8 @@ def mse(pred: Any, target: Any) -> Value:
                     f"mse: a prediction with {len(ps)} outputs needs a target of "
                     f"{len(ps)} numbers, got {t!r}"
                 )
-            return functional.sum([(_as_value(pk) - tk) ** 2 for pk, tk in zip(ps, ts)])
-        return (_as_value(p) - _target(t, "mse")) ** 2
+            return functional.sum([(as_value(pk) - tk) ** 2 for pk, tk in zip(ps, ts)])
+        return (as_value(p) - _target(t, "mse")) ** 2
 
     return _reduce(squared_error, pred, target, "mse", "predictions", "targets")
 
@@ -135,7 +135,7 @@ def _cross_entropy_one(logits: Any, target_index: Any) -> Value:
         raise TypeError(
             f"cross_entropy needs a list of logits (one score per class), got {logits!r}"
         )
-    zs = [_as_value(z) for z in _as_list(logits)]
+    zs = [as_value(z) for z in _as_list(logits)]
     if not zs:
         raise ValueError("cross_entropy needs at least one logit (one score per class), got none")
     if _is_vector(target_index):
@@ -182,7 +182,7 @@ def _score(s: Any, name: str) -> Value:
             "example: give the model one output (e.g. MLP(2, [16, 1])), or use "
             "losses.cross_entropy for several classes"
         )
-    return _as_value(s)
+    return as_value(s)
 
 
 def _check_lengths(preds: list[Any], targets: list[Any], name: str, what: str, of: str) -> None:

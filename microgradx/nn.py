@@ -29,13 +29,14 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from microgradx import functional
+from microgradx import functional, ops
 from microgradx.domain import check_number
-from microgradx.engine import Value, _as_value
+from microgradx.engine import Value, as_value
 
 __all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP"]
 
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
+# The table's activation ops (relu, tanh, sigmoid, leaky_relu), and "linear" for none.
+ACTIVATIONS = (*(op.name for op in ops.activations()), "linear")
 
 _GAIN = {"relu": math.sqrt(2.0), "leaky_relu": math.sqrt(2.0)}  # others: 1.0
 
@@ -331,15 +332,9 @@ def _rng(seed: int | random.Random | None) -> random.Random:
 
 
 def _activate(z: Value, activation: str) -> Value:
-    if activation == "relu":
-        return z.relu()
-    if activation == "tanh":
-        return z.tanh()
-    if activation == "sigmoid":
-        return z.sigmoid()
-    if activation == "leaky_relu":
-        return z.leaky_relu()
-    return z  # "linear"
+    if activation == "linear":
+        return z
+    return getattr(z, activation)()  # z.relu(), z.tanh(), ... (leaky_relu: slope 0.01)
 
 
 def _check_entries(xs: Sequence[Any], module: Module) -> None:
@@ -359,7 +354,7 @@ def _input_values(x: object, nin: int, module: Module) -> list[Value]:
     """One input vector as a list of Values (numbers become constant leaves)."""
     xs = _inputs(x, nin, module)
     try:
-        return [_as_value(xi) for xi in xs]
+        return [as_value(xi) for xi in xs]
     except (TypeError, ValueError):
         _check_entries(xs, module)  # names the bad input
         raise

@@ -21,7 +21,7 @@ import microgradx
 from microgradx import Value, functional, losses, nn
 from microgradx.compile import Compiled, compile, compile_loss
 from microgradx.compiler.program import MatMul
-from microgradx.engine import _node
+from microgradx.engine import make_node
 
 Build = Callable[[Sequence[Value]], Value]
 
@@ -716,7 +716,7 @@ def test_bad_inputs_and_roots_are_rejected_clearly():
     with pytest.raises(TypeError, match="needs a Value"):
         compile(3.0, inputs=[])
     with pytest.raises(ValueError, match="does not know the op 'cube'"):
-        compile(_node(8.0, "cube", (x,), (3.0,)), inputs=[x])
+        compile(make_node(8.0, "cube", (x,), (3.0,)), inputs=[x])
 
 
 # ----------------------------------------------------------------------

@@ -14,6 +14,7 @@ import re
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from microgradx import ops
 from microgradx.drawing.render import Drawing
 from microgradx.drawing.style import Theme, escape, format_number, get_theme, pad
 from microgradx.engine import Value, topological_order
@@ -29,31 +30,6 @@ __all__ = [
 
 DEFAULT_MAX_NODES = 600
 
-_SYMBOLS = {
-    "+": "+",
-    "-": "−",
-    "*": "×",
-    "/": "÷",
-    "neg": "neg",
-    "exp": "exp",
-    "log": "log",
-    "tanh": "tanh",
-    "sigmoid": "σ",
-    "relu": "ReLU",
-    "leaky_relu": "LReLU",
-    "sin": "sin",
-    "cos": "cos",
-    "sqrt": "√",
-    "abs": "|x|",
-    "**": "xʸ",
-    "sum": "Σ",
-    "mean": "mean",
-    "dot": "w·x",
-    "logsumexp": "LSE",
-}
-_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-_INDEXED = re.compile(r"^(softmax|log_softmax)\[(\d+)\]$")
-_LEAKY = re.compile(r"^leaky_relu\((.+)\)$")
 # Parameters follow nn's labels: "w3", "b", "N2.w0", "L1.N2.b" (see group="neuron").
 _PARAMETER_LABEL = re.compile(r"^(?:.+\.)?(?:w\d+|b)$")
 _WEIGHT_LABEL = re.compile(r"^w\d+$")
@@ -64,20 +40,16 @@ class GraphTooLargeError(ValueError):
 
 
 def op_symbol(op: str) -> str:
-    """The symbol an op circle shows: "*" → "×", "**2" → "x²", "sigmoid" → "σ", "sum" → "Σ"."""
-    if op in _SYMBOLS:
-        return _SYMBOLS[op]
-    if op.startswith("**"):
-        exponent = op[2:]
-        if re.fullmatch(r"-?\d+", exponent):
-            return "x" + exponent.translate(_SUPERSCRIPT)
-        return f"x^{exponent}"
-    if match := _INDEXED.match(op):
-        name = "log softmax" if match[1] == "log_softmax" else "softmax"
-        return f"{name}[{match[2]}]"
-    if match := _LEAKY.match(op):
-        return f"LReLU {match[1]}"
-    return op
+    """The symbol an op circle shows: "*" → "×", "**2" → "x²", "sigmoid" → "σ", "sum" → "Σ".
+
+    It is the op's ``symbol`` in the table (``microgradx.ops``); an op named only by a
+    string (a micrograd-style Value made by hand) shows its name, or its table symbol.
+    """
+    symbol = getattr(op, "symbol", None)
+    if symbol is not None:
+        return symbol
+    known = ops.find(op)
+    return known.symbol if known is not None else op
 
 
 def infer_parameters(order: Iterable[Value]) -> set[Value]:

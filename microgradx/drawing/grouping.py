@@ -40,7 +40,10 @@ from microgradx.engine import Value
 
 __all__ = ["draw_grouped", "neuron_name"]
 
-_ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu")
+
+def _is_activation(op: str) -> bool:
+    """An op a neuron may apply to its sum (relu, tanh, ...: ``activation`` in the table)."""
+    return getattr(op, "activation", False)
 
 
 def neuron_name(label: str) -> str:
@@ -94,7 +97,7 @@ def _neurons(order: list[Value], parameters: set[Value]) -> dict[Value, str]:
             neuron_of[node] = owners.pop()
         elif (
             len(node.inputs) == 1
-            and node.op.startswith(_ACTIVATIONS)
+            and _is_activation(node.op)
             and node.inputs[0] in neuron_of
             and node.inputs[0].op == "+"
         ):
@@ -173,7 +176,7 @@ class _Folding:
         if group.kind == "neuron":
             if node in self.parameters:
                 group.parameters.append(node)
-            elif node.op.startswith(_ACTIVATIONS):
+            elif _is_activation(node.op):
                 group.activation = op_symbol(node.op)
 
     def _group_constants(self, order: list[Value]) -> None:
