@@ -313,7 +313,9 @@ def test_bad_nin_is_refused(nin):
 
 
 def test_unknown_activation_lists_the_known_ones():
-    with pytest.raises(ValueError, match=r"'softmax'.*'tanh', 'sigmoid', 'relu', 'leaky_relu', 'linear'"):
+    with pytest.raises(
+        ValueError, match=r"'softmax'.*'tanh', 'sigmoid', 'relu', 'leaky_relu', 'linear'"
+    ):
         nn.MLP(2, [3, 1], activation="softmax")
 
 

@@ -9,10 +9,12 @@ its drawings and plots. Without a built site they skip, except in CI on the sour
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import os
 import re
 import shutil
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
@@ -302,3 +304,62 @@ def test_a_lesson_page_shows_a_graph_drawing_and_a_plot(site, browser):
     assert page.locator("math").count() > 0  # the formulas, as MathML
     assert not external, f"the lesson page asked other servers for {external}"
     page.close()
+
+
+# ----------------------------------------------------------------------
+# The guide's pages from the README (docs/_ext/readme_pages.py), without building the site.
+# ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def readme_pages():
+    extensions = ROOT / "docs" / "_ext"
+    if not extensions.is_dir():
+        pytest.skip("the site's sources are not here (run from the source tree)")
+    pytest.importorskip("sphinx", reason="sphinx is not installed (make docs installs it)")
+    spec = importlib.util.spec_from_file_location("readme_pages", extensions / "readme_pages.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["readme_pages"] = module  # its dataclass looks itself up there
+    spec.loader.exec_module(module)
+    yield module
+    del sys.modules["readme_pages"]
+
+
+README_SAMPLE = """# tool
+
+Intro with a picture ![p](docs/images/p.svg); see [Rendering](#rendering).
+
+## Set-up
+
+```sh
+## not a heading, a comment in a code block
+```
+
+## Drawing: in one call
+
+Text.
+
+### Rendering
+
+See [lesson 1](microgradx/lessons/01_x.ipynb) and [set-up](#set-up).
+"""
+
+
+def test_readme_pages_split_the_readme_and_fix_its_links(readme_pages, tmp_path):
+    pages = readme_pages.write_pages(README_SAMPLE, tmp_path)
+    assert [p.name for p in pages] == ["drawing.md"]
+    intro = (tmp_path / "guide" / "_intro.txt").read_text(encoding="utf-8")
+    assert "](images/p.svg)" in intro and "](guide/drawing.md#rendering)" in intro
+    assert "## not a heading" in intro  # the code block stays with its section
+    drawing = pages[0].read_text(encoding="utf-8")
+    assert drawing.startswith("# Drawing: in one call\n") and "\n## Rendering\n" in drawing
+    assert "](../lessons/01_x.ipynb)" in drawing and "](../index.md#set-up)" in drawing
+    toc = (tmp_path / "guide" / "_toc.txt").read_text(encoding="utf-8")
+    assert "\nguide/drawing\n" in toc
+
+
+def test_readme_pages_remove_the_page_of_a_section_that_is_gone(readme_pages, tmp_path):
+    readme_pages.write_pages(README_SAMPLE + "\n## Extra\n\nMore.\n", tmp_path)
+    assert (tmp_path / "guide" / "extra.md").exists()
+    readme_pages.write_pages(README_SAMPLE, tmp_path)
+    assert not (tmp_path / "guide" / "extra.md").exists()

@@ -1,11 +1,12 @@
 """The README's guide as the site's pages, and the lessons as its notebooks, at build time.
 
 The README stays the one source of the guide: each of its ``## `` sections becomes a page of
-``guide/`` (numbered in the README's order), except the sections in ``HOME_SECTIONS``, which the
-home page shows under the README's opening. Links are rewritten for the site: pictures point at
-``docs/images/``, a link to a lesson notebook opens its page, and ``#anchor`` finds the page
-that has that heading. The lesson notebooks are copied from ``microgradx/lessons/`` into
-``lessons/``, where the site executes them. Both folders are written here and not committed.
+``guide/``, listed in the README's order (``guide/_toc.txt``), except the sections in
+``HOME_SECTIONS``, which the home page shows under the README's opening. Links are rewritten
+for the site: pictures point at ``docs/images/``, a link to a lesson notebook opens its page,
+and ``#anchor`` finds the page that has that heading. The lesson notebooks are copied from
+``microgradx/lessons/`` into ``lessons/``, where the site executes them. Both folders are
+written here and not committed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from sphinx.application import Sphinx
 HOME_SECTIONS = ("Set-up",)
 GUIDE_FOLDER = "guide"
 LESSONS_FOLDER = "lessons"
-INTRO_FILE = "_intro.txt"  # not a page: the home page includes it
+INTRO_FILE = "_intro.txt"  # not pages: the home page includes them
+TOC_FILE = "_toc.txt"
 
 _HEADING = re.compile(r"^(#{2,6}) (.+)$", re.MULTILINE)
 _LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)")
@@ -74,11 +76,12 @@ def promoted(text: str) -> str:
 
 
 def write_pages(readme: str, docs: Path) -> list[Path]:
-    """Write ``guide/_intro.txt`` and one ``guide/NN-slug.md`` per section; return the pages."""
+    """Write ``guide/_intro.txt``, ``guide/_toc.txt`` and a ``guide/<slug>.md`` per section;
+    return the pages."""
     opening, sections = split_sections(readme)
     home = [s for s in sections if s.title in HOME_SECTIONS]
     pages = [s for s in sections if s.title not in HOME_SECTIONS]
-    files = {id(s): f"{GUIDE_FOLDER}/{n:02d}-{s.slug}.md" for n, s in enumerate(pages, start=1)}
+    files = {id(s): f"{GUIDE_FOLDER}/{s.slug}.md" for s in pages}
     anchors = {}  # anchor -> the file whose page has that heading ("" for the home page)
     for section in sections:
         for match in _HEADING.finditer(_without_fenced_code(section.text)):
@@ -107,6 +110,9 @@ def write_pages(readme: str, docs: Path) -> list[Path]:
         stale.unlink()
     intro = opening + "".join(section.text + "\n" for section in home)
     _write_if_changed(folder / INTRO_FILE, for_page(intro, "index.md"))
+    toc = ["```{toctree}", ":caption: Guide", ":maxdepth: 1", ""]
+    toc += [files[id(section)].removesuffix(".md") for section in pages]
+    _write_if_changed(folder / TOC_FILE, "\n".join([*toc, "```", ""]))
     written = []
     for section in pages:
         path = docs / files[id(section)]
