@@ -170,6 +170,20 @@ def test_the_lessons_pages_show_their_executed_outputs(site):
     assert page.count('class="cell_output') >= 10
 
 
+@pytest.mark.parametrize(
+    "lesson", sorted(p.stem for p in (ROOT / "microgradx" / "lessons").glob("*.ipynb"))
+)
+def test_each_lesson_page_shows_its_drawings_and_plots(site, lesson):
+    source = (ROOT / "microgradx" / "lessons" / f"{lesson}.ipynb").read_text(encoding="utf-8")
+    page = (site / "lessons" / f"{lesson}.html").read_text(encoding="utf-8")
+    pictures = re.findall(r'<img[^>]* src="\.\./_images/[^"]+\.(svg|png)"', page)
+    if re.search(r"\bdraw(_network)?\(", source):
+        assert "svg" in pictures, f"{lesson} draws a graph but its page shows no drawing"
+    if re.search(r"\bplt\.|\bplot_", source):
+        assert "png" in pictures, f"{lesson} makes a plot but its page shows none"
+    assert 'class="cell_output' in page
+
+
 def _names_a_module(name: str) -> bool:
     """Whether ``microgradx.<name>`` is a module (``compile`` is a function, even once the
     submodule of the same name has been imported)."""
