@@ -137,7 +137,8 @@ def test_the_lessons_are_valid_notebooks_without_outputs():
         code = [cell for cell in notebook.cells if cell.cell_type == "code"]
         assert code, path.name
         assert all(not cell.outputs and cell.execution_count is None for cell in code), (
-            f"{path.name} is committed with outputs: clear them (the site shows them)"
+            f"{path.name} has outputs: clear them (the site shows them) with "
+            f"jupyter nbconvert --clear-output --inplace microgradx/lessons/{path.name}"
         )
 
 
