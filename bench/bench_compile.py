@@ -35,7 +35,7 @@ from collections.abc import Callable
 import numpy as np
 
 from microgradx import data, functional, losses, nn, optim
-from microgradx.compile import compile_loss
+from microgradx.compiler import compile_loss
 
 try:
     import micrograd.engine

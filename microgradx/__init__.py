@@ -17,11 +17,13 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from microgradx import ops
 from microgradx.engine import Value, is_grad_enabled, no_grad
 
 # Imported at once: they need nothing beyond the engine, and the submodule `gradcheck`
 # would otherwise shadow the function of the same name once imported.
 from microgradx.gradcheck import gradcheck, numerical_grad
+from microgradx.ops import define_op
 
 __version__ = "0.1.0"
 
@@ -37,17 +39,21 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "lectures": ("microgradx.lectures", None),
     "parse": ("microgradx.expr", "parse"),
     "ExpressionError": ("microgradx.expr", "ExpressionError"),
-    "compile": ("microgradx.compile", "compile"),
+    "compile": ("microgradx.compiler", "compile"),
     "draw": ("microgradx.drawing", "draw"),
     "backward_steps": ("microgradx.drawing", "backward_steps"),
     "save_slideshow": ("microgradx.drawing", "save_slideshow"),
     "draw_network": ("microgradx.drawing", "draw_network"),
     "interactive": ("microgradx.interactive", None),
     "compat": ("microgradx.compat", None),
+    "func": ("microgradx.func", None),
+    "grad": ("microgradx.func", "gradient_of"),
 }
 
 __all__ = [
     "Value",
+    "define_op",
+    "ops",
     "no_grad",
     "is_grad_enabled",
     "gradcheck",

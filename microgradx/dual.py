@@ -136,12 +136,12 @@ def apply(op: Op, args: Sequence[Dual | float]) -> Dual:
     if op.refuses is not None and op.refuses(*xs, *params):
         raise ValueError(op.domain_error(xs, names, *params))
     try:
-        value = op.forward(*xs, *params)
+        value = op.output(xs)
         if not op.builtin:
             value = check_number(value, f"{op.name}'s forward")
         if value - value != 0.0:
             raise OverflowError
-        local_grads = op.local_grads(*xs, value, *params)
+        local_grads = op.derivatives_at(xs, value)
         if len(local_grads) != len(xs):
             raise ValueError(
                 f"the op {op.name!r}: local_grads gave {len(local_grads)} derivatives for "
@@ -155,7 +155,7 @@ def apply(op: Op, args: Sequence[Dual | float]) -> Dual:
     except OverflowError:
         shown = op.describe(op, xs, names)
         try:
-            op.forward(*xs, *params)
+            op.output(xs)
         except OverflowError:
             raise OverflowError(f"{shown} overflows a float{op.overflow_hint}") from None
         raise OverflowError(

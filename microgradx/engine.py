@@ -349,16 +349,20 @@ def apply(op: Op, args: Sequence[Value | float]) -> Value:
     if op.refuses is not None and op.refuses(*xs, *params):
         raise ValueError(op.domain_error(xs, [describe(x) for x in inputs], *params))
     try:
-        out = op.forward(*xs, *params)
+        out = op.output(xs)
         if not op.builtin:
             out = check_number(out, f"{op.name}'s forward")
-        local_grads = tuple(op.local_grads(*xs, out, *params))
-    except OverflowError:
-        raise _overflow(op, inputs, xs) from None
-    except ValueError as error:
+        local_grads = tuple(op.derivatives_at(xs, out))
+    except (ValueError, ArithmeticError) as error:
         if op.builtin:
+            if isinstance(error, OverflowError):
+                raise _overflow(op, inputs, xs) from None
             raise
-        raise ValueError(f"the op {op.name!r} (made with define_op): {error}") from None
+        shown = ", ".join(f"{x:g}" for x in xs)
+        raise ValueError(
+            f"the op {op.name!r} (made with define_op) failed at ({shown}): "
+            f"{type(error).__name__}: {error}"
+        ) from None
     if not op.builtin:
         local_grads = _checked_local_grads(op, local_grads, len(inputs))
     return make_node(out, op, inputs, local_grads)
@@ -368,7 +372,7 @@ def _overflow(op: Op, inputs: Sequence[Value], xs: Sequence[float]) -> OverflowE
     names = [describe(x) for x in inputs]
     shown = op.describe(op, xs, names)
     try:
-        op.forward(*xs, *(() if op.param is None else (op.param,)))
+        op.output(xs)
     except OverflowError:
         return OverflowError(f"{shown} overflows a float{op.overflow_hint}")
     return OverflowError(f"the derivative of {shown} overflows a float; scale the input down")

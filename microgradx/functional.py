@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from itertools import repeat
+from typing import Any
 
 from microgradx import ops
 from microgradx.engine import Value, apply, as_value
@@ -35,17 +36,27 @@ def _values(items: Iterable[Value | float], what: str) -> tuple[Value, ...]:
         raise ValueError(f"{what} of an empty list is undefined: give at least one Value")
     if all(map(isinstance, values, repeat(Value))):  # the common case, without a Python loop
         return values
+    if any(hasattr(type(item), "_apply_op") and not isinstance(item, Value) for item in values):
+        return values  # dual numbers (forward mode): applied by their own kind below
     return tuple(as_value(item) for item in values)
+
+
+def _apply(op: ops.Op, inputs: tuple[Any, ...]) -> Any:
+    """The op on Values — or on dual numbers, for forward mode (``microgradx.func.jvp``)."""
+    for item in inputs:
+        if not isinstance(item, Value) and hasattr(type(item), "_apply_op"):
+            return type(item)._apply_op(op, inputs)
+    return apply(op, inputs)
 
 
 def sum(values: Iterable[Value | float]) -> Value:
     """Σᵢ xᵢ as one node;  ∂/∂xᵢ = 1."""
-    return apply(ops.SUM, _values(values, "sum"))
+    return _apply(ops.SUM, _values(values, "sum"))
 
 
 def mean(values: Iterable[Value | float]) -> Value:
     """(1/n) Σᵢ xᵢ as one node;  ∂/∂xᵢ = 1/n."""
-    return apply(ops.MEAN, _values(values, "mean"))
+    return _apply(ops.MEAN, _values(values, "mean"))
 
 
 def dot(weights: Sequence[Value | float], xs: Sequence[Value | float]) -> Value:
@@ -59,7 +70,7 @@ def dot(weights: Sequence[Value | float], xs: Sequence[Value | float]) -> Value:
         raise ValueError(
             f"dot needs two lists of the same length, got {len(ws)} and {len(vs)} items"
         )
-    return apply(ops.DOT, ws + vs)
+    return _apply(ops.DOT, ws + vs)
 
 
 def logsumexp(values: Iterable[Value | float]) -> Value:
@@ -67,18 +78,18 @@ def logsumexp(values: Iterable[Value | float]) -> Value:
 
     Computed stably as m + log Σⱼ exp(xⱼ - m) with m = max x, so large inputs do not overflow.
     """
-    return apply(ops.LOGSUMEXP, _values(values, "logsumexp"))
+    return _apply(ops.LOGSUMEXP, _values(values, "logsumexp"))
 
 
 def softmax(values: Iterable[Value | float]) -> list[Value]:
     """sᵢ = exp(xᵢ) / Σⱼ exp(xⱼ), one node per output (op ``"softmax[i]"``);
     ∂sᵢ/∂xⱼ = sᵢ·(δᵢⱼ - sⱼ)."""
     inputs = _values(values, "softmax")
-    return [apply(ops.SOFTMAX.bind(i), inputs) for i in range(len(inputs))]
+    return [_apply(ops.SOFTMAX.bind(i), inputs) for i in range(len(inputs))]
 
 
 def log_softmax(values: Iterable[Value | float]) -> list[Value]:
     """log sᵢ = xᵢ - logsumexp(x), one node per output (op ``"log_softmax[i]"``);
     ∂/∂xⱼ = δᵢⱼ - sⱼ."""
     inputs = _values(values, "log_softmax")
-    return [apply(ops.LOG_SOFTMAX.bind(i), inputs) for i in range(len(inputs))]
+    return [_apply(ops.LOG_SOFTMAX.bind(i), inputs) for i in range(len(inputs))]

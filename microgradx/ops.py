@@ -148,18 +148,20 @@ def sign(x: Any) -> Any:
 
 
 def largest(xs: Sequence[Any]) -> Any:
-    """max over the items of xs, as plain numbers (elementwise for arrays): a shift for
-    stability (softmax(x) = softmax(x - c) for any constant c)."""
-    values = [number(x) for x in xs]
-    if isinstance(values[0], numbers.Real):
-        return builtins.max(values)
-    import numpy
-
-    return functools.reduce(numpy.maximum, values)
+    """max over the items of xs as plain numbers (over the first axis of an array): a shift
+    for stability, softmax(x) = softmax(x - c) for any constant c."""
+    if hasattr(xs, "ndim"):
+        return xs.max(axis=0)
+    return builtins.max([number(x) for x in xs])
 
 
 def add_all(xs: Sequence[Any]) -> Any:
-    """x₀ + x₁ + … + xₙ₋₁, added left to right (floats, arrays, or Values: one sum node)."""
+    """x₀ + x₁ + … + xₙ₋₁, added left to right: floats, Values (one sum node), or an
+    array's rows (a running sum, whose last row is the same left-to-right total)."""
+    if hasattr(xs, "ndim"):
+        import numpy
+
+        return numpy.cumsum(xs, axis=0)[-1]
     first = xs[0]
     if _graph_sum is not None and not hasattr(first, "ndim") and hasattr(first, "data"):
         return _graph_sum(xs)
@@ -183,6 +185,8 @@ class Op(str):
     Attributes:
         forward: ``forward(*xs[, param])`` → the output, from the inputs' numbers.
         local_grads: ``local_grads(*xs, out[, param])`` → (∂out/∂x₀, ∂out/∂x₁, …).
+        vector: True for an op over a list, whose rules take the inputs as one list:
+            ``forward(xs[, param])``, ``local_grads(xs, out[, param])``.
         arity: the number of inputs (None: any number, one or more).
         symbol: what a drawing writes in the op's circle.
         derivatives: the local derivatives as the lecture writes them, one text per input,
@@ -224,6 +228,7 @@ class Op(str):
     vertical: bool
     builtin: bool
     vectorised: bool | None
+    vector: bool
 
     @property
     def name(self) -> str:
@@ -239,6 +244,18 @@ class Op(str):
         if self.arity == 1 and self.derivatives:
             return f"{self.name}(x);  ∂/∂x = {self.derivatives[0]}."
         return f"{self.name}(x₀, x₁, …);  ∂/∂xᵢ = {', '.join(self.derivatives)}."
+
+    def output(self, xs: Sequence[Any]) -> Any:
+        """The forward rule on the inputs ``xs`` (with the op's parameter, if any)."""
+        params = () if self.param is None else (self.param,)
+        return self.forward(xs, *params) if self.vector else self.forward(*xs, *params)
+
+    def derivatives_at(self, xs: Sequence[Any], out: Any) -> Sequence[Any]:
+        """The local derivatives ∂out/∂xᵢ at the inputs ``xs`` and output ``out``."""
+        params = () if self.param is None else (self.param,)
+        if self.vector:
+            return self.local_grads(xs, out, *params)
+        return self.local_grads(*xs, out, *params)
 
     def bind(self, param: Any) -> Op:
         """The op of this family for one parameter: ``POWER.bind(2.0)`` is ``"**2"``."""
@@ -306,6 +323,7 @@ def _declare(name: str, **attributes: Any) -> Op:
         vertical=False,
         builtin=True,
         vectorised=True,
+        vector=False,
     )
     defaults.update(attributes)
     op = Op(name, **defaults)
@@ -393,6 +411,16 @@ DIV = _declare(
     reflected="__rtruediv__",
 )
 
+# The lecture's "identity" row: it names a value (∂f/∂x drawn as its own node).
+IDENTITY = _declare(
+    "identity",
+    symbol="=",
+    arity=1,
+    forward=lambda x: x,
+    local_grads=lambda x, out: (1.0,),
+    derivatives=("1",),
+)
+
 NEG = _declare(
     "neg",
     arity=1,
@@ -422,6 +450,8 @@ def _power_slope(x: Any, n: float) -> Any:
     (a vertical slope, as √x has)."""
     if n == 0.0:
         return 0.0
+    if n == 2.0:
+        return 2.0 * x  # (x¹ is x: no extra node in a gradient graph)
     if n >= 1.0 or n < 0.0:  # (x = 0 with n < 0 is refused)
         return n * x ** (n - 1.0)
     at_zero = number(x) == 0.0
@@ -650,65 +680,87 @@ ABS = _declare(
     formula_names=("abs",),
 )
 
-# Ops over a list of inputs (``microgradx.functional``): one node, n inputs.
+# Ops over a list of inputs (``microgradx.functional``): one node, n inputs. Their rules
+# take the inputs as one list ``xs`` — a tuple of numbers or Values, or for the compiler
+# one array with the inputs along its first axis — and give one local derivative per input.
+
+
+def _is_array(xs: Any) -> bool:
+    return hasattr(xs, "ndim")
+
+
+def each(xs: Sequence[Any], f: Callable[[Any], Any]) -> Any:
+    """f of every item of xs (a list), or of the whole array at once."""
+    return f(xs) if _is_array(xs) else [f(x) for x in xs]
+
+
+def products(ws: Sequence[Any], xs: Sequence[Any]) -> Any:
+    """[w₀·x₀, w₁·x₁, …]."""
+    return ws * xs if _is_array(ws) else [w * x for w, x in zip(ws, xs)]
+
+
+def joined(first: Sequence[Any], second: Sequence[Any]) -> Any:
+    """The items of ``first``, then those of ``second``."""
+    if _is_array(first):
+        import numpy
+
+        return numpy.concatenate([first, second])
+    return (*first, *second)
+
 
 SUM = _declare(
     "sum",
     symbol="Σ",
     arity=None,
-    forward=lambda *xs: add_all(xs),
-    local_grads=lambda *xs_out: (1.0,) * (len(xs_out) - 1),
+    vector=True,
+    forward=lambda xs: add_all(xs),
+    local_grads=lambda xs, out: each(xs, lambda x: 1.0),
     derivatives=("1",),
 )
 
 MEAN = _declare(
     "mean",
     arity=None,
-    forward=lambda *xs: add_all(xs) / len(xs),
-    local_grads=lambda *xs_out: (1.0 / (len(xs_out) - 1),) * (len(xs_out) - 1),
+    vector=True,
+    forward=lambda xs: add_all(xs) / len(xs),
+    local_grads=lambda xs, out: each(xs, lambda x: 1.0 / len(xs)),
     derivatives=("1/n",),
 )
 
-
-def _dot(*ws_xs: Any) -> Any:
-    """Σᵢ wᵢ·xᵢ; the inputs are w₀ … wₙ₋₁ followed by x₀ … xₙ₋₁."""
-    n = len(ws_xs) // 2
-    return add_all([w * x for w, x in zip(ws_xs[:n], ws_xs[n:])])
-
-
+# Σᵢ wᵢ·xᵢ; the inputs are w₀ … wₙ₋₁ followed by x₀ … xₙ₋₁.
+# ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ: the inputs' second half, then their first.
 DOT = _declare(
     "dot",
     symbol="w·x",
     arity=None,
-    forward=_dot,
-    # ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ: the inputs' second half, then their first.
-    local_grads=lambda *ws_xs_out: (
-        ws_xs_out[len(ws_xs_out) // 2 : -1] + ws_xs_out[: len(ws_xs_out) // 2]
-    ),
+    vector=True,
+    forward=lambda ws_xs: add_all(products(ws_xs[: len(ws_xs) // 2], ws_xs[len(ws_xs) // 2 :])),
+    local_grads=lambda ws_xs, out: joined(ws_xs[len(ws_xs) // 2 :], ws_xs[: len(ws_xs) // 2]),
     derivatives=("xᵢ", "wᵢ"),
 )
 
 
-def _probabilities(xs: Sequence[Any]) -> list[Any]:
+def _probabilities(xs: Sequence[Any]) -> Any:
     """softmax(x)ⱼ = exp(xⱼ − c) / Σₖ exp(xₖ − c), with c = max x so exp never overflows."""
     shift = largest(xs)
-    exps = [exp(x - shift) for x in xs]
+    exps = each(xs, lambda x: exp(x - shift))
     total = add_all(exps)
-    return [e / total for e in exps]
+    return each(exps, lambda e: e / total)
 
 
-def _logsumexp(*xs: Any) -> Any:
+def _logsumexp(xs: Sequence[Any]) -> Any:
     """log Σⱼ exp(xⱼ) = c + log Σⱼ exp(xⱼ − c), c = max x."""
     shift = largest(xs)
-    return shift + log(add_all([exp(x - shift) for x in xs]))
+    return shift + log(add_all(each(xs, lambda x: exp(x - shift))))
 
 
 LOGSUMEXP = _declare(
     "logsumexp",
     symbol="LSE",
     arity=None,
+    vector=True,
     forward=_logsumexp,
-    local_grads=lambda *xs_out: tuple(_probabilities(xs_out[:-1])),
+    local_grads=lambda xs, out: _probabilities(xs),
     derivatives=("softmax(x)ᵢ",),
 )
 
@@ -720,12 +772,12 @@ def _format_index(name: str, shown: str) -> Callable[[int], tuple[str, str]]:
 SOFTMAX = _declare(
     "softmax",
     arity=None,
-    forward=lambda *xs_i: _probabilities(xs_i[:-1])[xs_i[-1]],
+    vector=True,
+    forward=lambda xs, i: _probabilities(xs)[i],
     # ∂sᵢ/∂xⱼ = sᵢ·(δᵢⱼ − sⱼ)
-    local_grads=lambda *xs_out_i: tuple(
-        xs_out_i[-2] * ((1.0 if j == xs_out_i[-1] else 0.0) - s_j)
-        for j, s_j in enumerate(_probabilities(xs_out_i[:-2]))
-    ),
+    local_grads=lambda xs, out, i: [
+        out * ((1.0 if j == i else 0.0) - s_j) for j, s_j in enumerate(_probabilities(xs))
+    ],
     derivatives=("sᵢ(δᵢⱼ − sⱼ)",),
     param_name="index",
     format_param=_format_index("softmax", "softmax"),
@@ -734,12 +786,12 @@ SOFTMAX = _declare(
 LOG_SOFTMAX = _declare(
     "log_softmax",
     arity=None,
-    forward=lambda *xs_i: xs_i[xs_i[-1]] - _logsumexp(*xs_i[:-1]),
+    vector=True,
+    forward=lambda xs, i: xs[i] - _logsumexp(xs),
     # ∂ log sᵢ/∂xⱼ = δᵢⱼ − sⱼ
-    local_grads=lambda *xs_out_i: tuple(
-        (1.0 if j == xs_out_i[-1] else 0.0) - s_j
-        for j, s_j in enumerate(_probabilities(xs_out_i[:-2]))
-    ),
+    local_grads=lambda xs, out, i: [
+        (1.0 if j == i else 0.0) - s_j for j, s_j in enumerate(_probabilities(xs))
+    ],
     derivatives=("δᵢⱼ − sⱼ",),
     param_name="index",
     format_param=_format_index("log_softmax", "log softmax"),

@@ -31,8 +31,8 @@ import numpy as np
 
 from microgradx import data as data_module
 from microgradx import functional, losses
-from microgradx.compile import CompiledLoss, compile_loss
-from microgradx.compile import compile as compile_graph
+from microgradx.compiler import CompiledLoss, compile_loss
+from microgradx.compiler import compile as compile_graph
 from microgradx.engine import Value, no_grad
 from microgradx.nn import Module
 from microgradx.optim import LRScheduler, Optimizer

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import microgradx
 from microgradx import Value, functional, losses, nn
-from microgradx.compile import Compiled, compile, compile_loss
+from microgradx.compiler import Compiled, compile, compile_loss
 from microgradx.compiler.program import MatMul
 from microgradx.engine import make_node
 
@@ -168,8 +168,9 @@ def test_a_parameter_only_root_is_its_own_mean():
     np.testing.assert_array_equal(step.forward([[1.0], [2.0]])[:, 1], [9.0, 9.0])
 
 
-def test_microgradx_compile_stays_callable_after_importing_the_module():
-    importlib.import_module("microgradx.compile")
+def test_microgradx_compile_is_the_function_after_importing_the_compiler():
+    importlib.import_module("microgradx.compiler.compiled")
+    assert microgradx.compile is microgradx.compiler.compile
     x, w = Value(0.0, "x"), Value(2.0, "w")
     step = microgradx.compile(w * x, inputs=[x])
     assert isinstance(step, Compiled)

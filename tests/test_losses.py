@@ -89,7 +89,7 @@ def test_mse_accepts_numpy_arrays():
 def test_mse_keeps_a_value_target_in_the_graph():
     """A Value target is a node of the loss graph: ∂/∂t (p − t)² = −2(p − t), and compile
     can give it another value in every row."""
-    from microgradx.compile import compile
+    from microgradx.compiler import compile
 
     p, t = Value(3.0, "p"), Value(1.0, "t")
     loss = losses.mse(p, t)

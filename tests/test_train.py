@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from microgradx import data, losses, nn, optim, train
-from microgradx.compile import compile_loss
+from microgradx.compiler import compile_loss
 from microgradx.engine import Value
 
 

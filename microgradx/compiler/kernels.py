@@ -54,6 +54,29 @@ def _times_local(g: Array, local: Any, vertical: bool) -> Array:
     return product
 
 
+def list_kernel(op: Op) -> Kernel:
+    """The kernel of an op over a list of n inputs: its rules get the k nodes' inputs as one
+    array ``xs`` of shape (n, k, width), and backward returns g · ∂out/∂xⱼ as one array of
+    that shape."""
+    params = () if op.param is None else (op.param,)
+    if op.vector:
+        forward_rule, local_rule = op.forward, op.local_grads
+    else:  # an op of the user's over *xs: its inputs one by one
+        forward_rule = lambda xs, *p: op.forward(*xs, *p)  # noqa: E731
+        local_rule = lambda xs, out, *p: op.local_grads(*xs, out, *p)  # noqa: E731
+
+    def forward(xs: Array) -> Array:
+        return forward_rule(xs, *params)
+
+    def backward(g: Array, out: Array, need: Sequence[bool], xs: Array) -> Grads:
+        local = local_rule(xs, out, *params)
+        if isinstance(local, (list, tuple)):  # one array (or number) per input
+            local = np.stack(np.broadcast_arrays(*local, xs[0])[:-1])
+        return (np.broadcast_to(_times_local(g, local, op.vertical), xs.shape),)
+
+    return Kernel(forward, backward, None, True)
+
+
 def kernel(op: Op) -> Kernel:
     """The kernel of one op (with its parameter bound, e.g. ``"**2"``)."""
     params = () if op.param is None else (op.param,)
@@ -87,9 +110,11 @@ def _elementwise(op: Op) -> tuple[Callable[..., Array], Callable[..., tuple[Arra
 
     def local_grads(*xs_out: Array) -> tuple[Array, ...]:
         n = len(xs_out) - 1
+        if n == 1:
+            rule = np.vectorize(lambda *numbers: op.local_grads(*numbers)[0], otypes=[float])
+            return (rule(*xs_out),)
         rule = np.vectorize(lambda *numbers: tuple(op.local_grads(*numbers)), otypes=[float] * n)
-        result = rule(*xs_out)
-        return (result,) if n == 1 else tuple(result)
+        return tuple(rule(*xs_out))
 
     return forward, local_grads
 

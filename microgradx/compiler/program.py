@@ -38,6 +38,7 @@ from microgradx.compiler.kernels import (
     Kernel,
     accepts_arrays,
     kernel,
+    list_kernel,
     matmul_backward,
     matmul_forward,
 )
@@ -320,7 +321,8 @@ class Elementwise(Instruction):
 
 class Reduction(Instruction):
     """An op over a list of inputs (sum, mean, logsumexp, softmax, log_softmax, dot) on k
-    nodes of n inputs each: the rules get input j of the k nodes as one (k, width) array."""
+    nodes of n inputs each: the rules get the inputs as one (n, k, width) array, input j
+    of the k nodes in row j (dot: its 2n inputs, the weights' then the x's)."""
 
     def __init__(self, op: Op, nodes: list[_Node], operands: list[Operand], kernel: Kernel):
         super().__init__(op, nodes, operands, kernel)
@@ -328,25 +330,25 @@ class Reduction(Instruction):
 
     def read(self, rows: Array, scalars: Array) -> list[Array]:
         k = len(self.nodes)
-        columns: list[Array] = []
-        for operand in self.operands:  # dot: the weights' n columns, then the inputs'
-            gathered = operand.read(rows, scalars).reshape(k, self.n, -1)
-            columns.extend(gathered[:, j, :] for j in range(self.n))
-        return columns
+        parts = [
+            operand.read(rows, scalars).reshape(k, self.n, -1).transpose(1, 0, 2)
+            for operand in self.operands
+        ]
+        if len(parts) == 1:
+            return parts
+        width = max(part.shape[2] for part in parts)
+        return [np.concatenate([np.broadcast_to(p, (self.n, k, width)) for p in parts])]
 
     def need_per_argument(self) -> tuple[bool, ...]:
-        return tuple(need for need in self.need for _ in range(self.n))
+        return (any(self.need),)
 
     def per_operand(self, grads: tuple[Array | None, ...]) -> tuple[Array | None, ...]:
-        """The n gradients of each operand as one (k, n, width) array."""
-        shares: list[Array | None] = []
-        for position in range(len(self.operands)):
-            part = grads[position * self.n : (position + 1) * self.n]
-            if any(d is None for d in part):
-                shares.append(None)
-            else:
-                shares.append(np.stack(np.broadcast_arrays(*part), axis=1))
-        return tuple(shares)
+        """Each operand's n rows of the gradient, as a (k, n, width) array."""
+        (d,) = grads
+        return tuple(
+            d[position * self.n : (position + 1) * self.n].transpose(1, 0, 2)
+            for position in range(len(self.operands))
+        )
 
 
 class MatMul(Instruction):
@@ -464,10 +466,10 @@ def _instruction(nodes: list[_Node], kind: str, members: list[int]) -> Instructi
         n = len(first.inputs) // 2
         weights = Operand([nodes[j] for node in group for j in node.inputs[:n]])
         xs = Operand([nodes[j] for node in group for j in node.inputs[n:]])
-        return Reduction(op, group, [weights, xs], kernel(op))
+        return Reduction(op, group, [weights, xs], list_kernel(op))
     if op.arity is None:
         operand = Operand([nodes[j] for node in group for j in node.inputs])
-        return Reduction(op, group, [operand], kernel(op))
+        return Reduction(op, group, [operand], list_kernel(op))
     operands = [
         Operand([nodes[node.inputs[position]] for node in group])
         for position in range(len(first.inputs))
@@ -502,7 +504,11 @@ def error_for(instruction: Instruction, bad: Array, overflow: bool) -> Exception
     k, row = _first_bad(bad)
     node = instruction.nodes[k]
     where = _where(instruction, row)
-    numbers = [float(a[k, min(row, a.shape[1] - 1)]) for a in instruction._args]
+    if isinstance(instruction, Reduction):
+        (xs,) = instruction._args
+        numbers = [float(x[k, min(row, x.shape[1] - 1)]) for x in xs]
+    else:
+        numbers = [float(a[k, min(row, a.shape[1] - 1)]) for a in instruction._args]
     if not isinstance(instruction, MatMul) and len(numbers) == len(node.value.inputs):
         proxies = []
         for source, number in zip(node.value.inputs, numbers):

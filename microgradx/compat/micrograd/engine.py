@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from microgradx import ops
 from microgradx.domain import check_number
 from microgradx.engine import Value as EngineValue
+from microgradx.engine import apply as engine_apply
 from microgradx.engine import topological_order
 
 __all__ = ["Value"]
@@ -154,6 +155,8 @@ def _install_ops() -> None:
 
 
 _install_ops()
+# An op made with define_op, applied to micrograd Values, gives one too.
+Value._apply_op = staticmethod(lambda op, args: _adopt(engine_apply(op, args)))  # type: ignore[attr-defined]
 
 
 class _Inputs(frozenset):

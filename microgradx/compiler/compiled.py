@@ -20,8 +20,6 @@ unchanged. Every leaf that is not an input is a parameter (or constant); its cur
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -436,14 +434,3 @@ def compile_loss(
     if isinstance(n_features, bool) or not isinstance(n_features, int) or n_features < 1:
         raise ValueError(f"n_features must be a whole number ≥ 1, got {n_features!r}")
     return CompiledLoss(model, loss, n_features, targets, penalty)
-
-
-class _CallableModule(types.ModuleType):
-    """Importing ``microgradx.compile`` (the module) rebinds the package attribute
-    ``microgradx.compile`` to the module; calling it must still compile."""
-
-    def __call__(self, root: Value | Sequence[Value], inputs: Sequence[Value]) -> Compiled:
-        return compile(root, inputs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
