@@ -184,18 +184,9 @@ def test_each_lesson_page_shows_its_drawings_and_plots(site, lesson):
     assert 'class="cell_output' in page
 
 
-def _names_a_module(name: str) -> bool:
-    """Whether ``microgradx.<name>`` is a module (``compile`` is a function, even once the
-    submodule of the same name has been imported)."""
-    lazy = getattr(microgradx, "_LAZY", {})
-    if name in lazy:
-        return lazy[name][1] is None
-    return inspect.ismodule(getattr(microgradx, name))
-
-
 def _public_modules() -> list[ModuleType]:
     """microgradx's modules that `from microgradx import *` gives, and REFERENCE_MODULES."""
-    names = [n for n in microgradx.__all__ if _names_a_module(n)]
+    names = [n for n in microgradx.__all__ if inspect.ismodule(getattr(microgradx, n))]
     names += [n for n in REFERENCE_MODULES if n not in names]
     modules = [importlib.import_module(f"microgradx.{name}") for name in names]
     for module in modules:  # a module that only gathers submodules: document those
@@ -219,7 +210,7 @@ def test_the_reference_documents_every_public_name(site):
     documented = documented_names(site)
     missing = []
     for name in microgradx.__all__:
-        if name != "__version__" and not _names_a_module(name):
+        if name != "__version__" and not inspect.ismodule(getattr(microgradx, name)):
             missing += [] if f"microgradx.{name}" in documented else [f"microgradx.{name}"]
     for module in _public_modules():
         if module.__name__ not in documented:

@@ -19,21 +19,12 @@ from sphinx.application import Sphinx
 FOLDER = "api"
 
 
-def is_module_name(package: ModuleType, name: str) -> bool:
-    """Whether ``package.<name>`` is a module: ``microgradx.compile`` is a function even once
-    the submodule of that name has been imported (the lazy table says which it is)."""
-    lazy = getattr(package, "_LAZY", {})
-    if name in lazy:
-        return lazy[name][1] is None
-    return inspect.ismodule(getattr(package, name))
-
-
 def reference_modules(extra: list[str]) -> list[str]:
     """The modules with a page: those in ``microgradx.__all__``, then ``extra``, then the
     submodules of any module whose ``__all__`` holds only submodules (``compat``)."""
     import microgradx
 
-    names = [n for n in microgradx.__all__ if is_module_name(microgradx, n)]
+    names = [n for n in microgradx.__all__ if inspect.ismodule(getattr(microgradx, n))]
     names += [n for n in extra if n not in names]
     for name in list(names):
         module = importlib.import_module(f"microgradx.{name}")
@@ -62,14 +53,6 @@ def page(module_name: str, members: list[str] | None = None, intro: str = "") ->
     return "\n".join([*lines, "```", ""])
 
 
-def restore_shadowed_names(package: ModuleType) -> None:
-    """Importing the submodule ``microgradx.compile`` replaces the function ``compile`` of the
-    same name on the package; put the function back, as the reference documents it."""
-    for name, (module_name, attribute) in getattr(package, "_LAZY", {}).items():
-        if attribute is not None and inspect.ismodule(package.__dict__.get(name)):
-            setattr(package, name, getattr(importlib.import_module(module_name), attribute))
-
-
 def write_pages(docs: Path, extra: list[str]) -> None:
     import microgradx
 
@@ -77,7 +60,9 @@ def write_pages(docs: Path, extra: list[str]) -> None:
     folder.mkdir(exist_ok=True)
     modules = reference_modules(extra)
     names = [
-        n for n in microgradx.__all__ if n != "__version__" and not is_module_name(microgradx, n)
+        n
+        for n in microgradx.__all__
+        if n != "__version__" and not inspect.ismodule(getattr(microgradx, n))
     ]
     links = ", ".join(f"[{m}](microgradx.{m}.md)" for m in modules)
     pages = {
@@ -88,9 +73,6 @@ def write_pages(docs: Path, extra: list[str]) -> None:
     pages |= {f"microgradx.{m}.md": page(f"microgradx.{m}") for m in modules}
     for stale in set(folder.glob("microgradx*.md")) - {folder / name for name in pages}:
         stale.unlink()
-    for module in modules:
-        importlib.import_module(f"microgradx.{module}")
-    restore_shadowed_names(microgradx)
     for name, text in pages.items():
         path = folder / name
         if not path.exists() or path.read_text(encoding="utf-8") != text:
