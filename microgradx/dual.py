@@ -132,9 +132,8 @@ def apply(op: Op, args: Sequence[Dual | float]) -> Dual:
         )
     xs = [d.value for d in operands]
     params = () if op.param is None else (op.param,)
-    names = [repr(d) for d in operands]
     if op.refuses is not None and op.refuses(*xs, *params):
-        raise ValueError(op.domain_error(xs, names, *params))
+        raise ValueError(op.domain_error(xs, [repr(d) for d in operands], *params))
     try:
         value = op.output(xs)
         if not op.builtin:
@@ -153,6 +152,7 @@ def apply(op: Op, args: Sequence[Dual | float]) -> Dual:
             if x.derivative != 0.0:
                 tangent += local * x.derivative
     except OverflowError:
+        names = [repr(d) for d in operands]
         shown = op.describe(op, xs, names)
         try:
             op.output(xs)
@@ -164,7 +164,7 @@ def apply(op: Op, args: Sequence[Dual | float]) -> Dual:
         ) from None
     if tangent - tangent != 0.0:  # inf or NaN, refused as Value.backward refuses them
         raise ValueError(
-            f"{op.name} of {', '.join(names)} gives the derivative {tangent}, not a finite "
+            f"{op.name} of {', '.join(repr(d) for d in operands)} gives the derivative {tangent}, not a finite "
             "number: the slope here is infinite (the vertical slope of sqrt or a fractional "
             "power at 0) or too large for a float; move the inputs away from that point"
         )

@@ -146,6 +146,8 @@ class Value:
             exponent = check_number(exponent, "the exponent")
         op = ops.POWER.bind(exponent)
         x = self.data
+        if x - x != 0.0:
+            raise _not_a_number(op, (self,))
         if op.refuses(x, exponent):
             raise ValueError(op.domain_error([x], [describe(self)], exponent))
         try:
@@ -325,6 +327,8 @@ def as_value(x: Value | float) -> Value:
     """A Value as it is; a plain number as a constant leaf."""
     if isinstance(x, Value):
         return x
+    if type(x) is float and x - x == 0.0:  # a finite float: the common case, made directly
+        return make_node(x, "", (), ())
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(
             f"cannot combine a Value with {x!r} of type {type(x).__name__}: use a number or a Value"
@@ -345,6 +349,9 @@ def apply(op: Op, args: Sequence[Value | float]) -> Value:
     if not inputs:
         raise ValueError(f"{op.name} of an empty list is undefined: give at least one Value")
     xs = [x.data for x in inputs]
+    total = sum(xs)  # inf or NaN if any input is (or, rarely, if finite ones overflow)
+    if total - total != 0.0 and any(x - x != 0.0 for x in xs):
+        raise _not_a_number(op, inputs)
     params = () if op.param is None else (op.param,)
     if op.refuses is not None and op.refuses(*xs, *params):
         raise ValueError(op.domain_error(xs, [describe(x) for x in inputs], *params))
@@ -366,6 +373,15 @@ def apply(op: Op, args: Sequence[Value | float]) -> Value:
     if not op.builtin:
         local_grads = _checked_local_grads(op, local_grads, len(inputs))
     return make_node(out, op, inputs, local_grads)
+
+
+def _not_a_number(op: Op, inputs: Sequence[Value]) -> ValueError:
+    """An input whose data is inf or NaN (set directly: Value(...) refuses them)."""
+    bad = next(x for x in inputs if x.data - x.data != 0.0)
+    return ValueError(
+        f"{op.name}: the data of {describe(bad)} is {bad.data}, not a finite number (was .data "
+        "set directly?); give every Value a finite number"
+    )
 
 
 def _overflow(op: Op, inputs: Sequence[Value], xs: Sequence[float]) -> OverflowError:
@@ -410,6 +426,8 @@ def _binary_method(op: Op) -> Any:
         if not isinstance(other, Value):
             other = as_value(other)
         x, y = self.data, other.data
+        if x * 0.0 + y * 0.0 != 0.0:  # inf or NaN written into .data: refused, not passed on
+            raise _not_a_number(op, (self, other))
         if refuses is not None and refuses(x, y):
             raise ValueError(op.domain_error([x, y], [describe(self), describe(other)]))
         try:
@@ -437,6 +455,8 @@ def _unary_method(op: Op) -> Any:
 
     def method(self: Value) -> Value:
         x = self.data
+        if x - x != 0.0:  # inf or NaN written into .data: refused, not passed on
+            raise _not_a_number(op, (self,))
         if refuses is not None and refuses(x):
             raise ValueError(op.domain_error([x], [describe(self)]))
         try:

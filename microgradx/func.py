@@ -129,6 +129,8 @@ def _graph_backward(output: Value, root: str, forward: set[Value]) -> dict[Value
         if not node.inputs:
             continue
         for child, local in zip(node.inputs, _local_grads_as_values(node)):
+            if isinstance(local, Value) and node.label and child.label and _fresh(local, forward):
+                local.label = f"∂{node.label}/∂{child.label}"  # a local derivative, named
             term = _times(local, upstream)
             if term is not None:
                 incoming.setdefault(child, []).append(term)
@@ -169,8 +171,13 @@ def _local_grads_as_values(node: Value) -> Sequence[Value | float]:
 
 def _times(local: Value | float, upstream: Value | float) -> Value | float | None:
     """local · upstream, without nodes for the trivial products (× 0, × 1, × −1)."""
-    if isinstance(local, numbers.Real) and not isinstance(local, Value):
+    if (
+        type(local) is not float
+        and not isinstance(local, Value)
+        and isinstance(local, numbers.Real)
+    ):
         local = float(local)
+    if type(local) is float:
         if local == 0.0:
             return None
         if local == 1.0:
@@ -316,16 +323,76 @@ def jvp(
 
 
 def hvp(fn: Callable[..., Any], primals: Sequence[float], vector: Sequence[float]) -> list[float]:
-    """The Hessian times a vector, H·v, without forming H: reverse over reverse,
-    H·v = ∇ₓ (∇ₓf · v) — two backward passes, whatever the number of inputs."""
+    """The Hessian times a vector, H·v, without forming H: forward over reverse.
+
+    H·v is the derivative of the gradient along v, d/dε ∇f(x + εv). One forward pass
+    carries the tangents ẋ = v through the graph (ẏ = Σᵢ ∂y/∂xᵢ·ẋᵢ, as ``Dual`` does); the
+    backward pass then carries, beside each adjoint g = ∂f/∂node, its tangent ġ:
+
+        g_input += local · g            ġ_input += local̇ · g + local · ġ
+
+    where local̇, the change of a local derivative along v, is the op's rule evaluated on
+    dual numbers. Two passes over the graph, whatever the number of inputs.
+    """
     values, _ = _arguments(list(primals), "hvp")
     v = list(vector)
     if len(v) != len(values):
         raise ValueError(f"hvp needs a vector of {len(values)} entries, got {len(v)}")
     out = _output(fn, values, "hvp")
-    first = gradient_of(out, values, create_graph=True)
-    directional = sum_all([g * vi for g, vi in zip(first, v)])
-    return [g.data for g in gradient_of(directional, values)]
+    order = topological_order(out)
+    tangent: dict[Value, float] = {}
+    for x, vi in zip(values, v):
+        tangent[x] = tangent.get(x, 0.0) + float(vi)
+    for node in order:  # forward: the tangent of every node, ẏ = Σᵢ ∂y/∂xᵢ·ẋᵢ
+        if node.inputs:
+            total = 0.0
+            for child, local in zip(node.inputs, node.local_grads):
+                child_tangent = tangent.get(child, 0.0)
+                if child_tangent != 0.0:  # (a constant adds nothing, even at a vertical slope)
+                    total += local * child_tangent
+            tangent[node] = total
+    adjoint: dict[Value, float] = {out: 1.0}
+    adjoint_tangent: dict[Value, float] = {}
+    for node in reversed(order):  # backward: adjoints and their tangents
+        g, g_dot = adjoint.get(node, 0.0), adjoint_tangent.get(node, 0.0)
+        if not node.inputs or (g == 0.0 and g_dot == 0.0):
+            continue
+        local_dots = _local_grads_along(node, tangent)
+        for child, local, local_dot in zip(node.inputs, node.local_grads, local_dots):
+            if g != 0.0:
+                adjoint[child] = adjoint.get(child, 0.0) + local * g
+            change = (local_dot * g if local_dot != 0.0 else 0.0) + (
+                local * g_dot if g_dot != 0.0 else 0.0
+            )
+            adjoint_tangent[child] = adjoint_tangent.get(child, 0.0) + change
+    result = [adjoint_tangent.get(x, 0.0) for x in values]
+    for number in result:
+        if not math.isfinite(number):
+            raise ValueError(
+                f"hvp: H·v is {number}, not a finite number: a second derivative on the way "
+                "is infinite (a vertical slope); move the inputs away from that point"
+            )
+    return result
+
+
+def _local_grads_along(node: Value, tangent: dict[Value, float]) -> list[float]:
+    """How each local derivative of the node changes along the tangents: the op's rule on
+    dual numbers (input + ẋ·ε), its ε parts."""
+    op = node.op
+    if not isinstance(op, ops.Op):
+        _local_grads_as_values(node)  # raises: a node made by hand
+    duals = [Dual._make(x.data, tangent.get(x, 0.0)) for x in node.inputs]
+    try:
+        locals_ = op.derivatives_at(duals, Dual._make(node.data, tangent.get(node, 0.0)))
+    except (TypeError, ValueError, ArithmeticError) as error:
+        if op.builtin:
+            raise
+        raise ValueError(
+            f"the op {op.name!r} cannot be differentiated twice: its local_grads works on "
+            f"numbers only ({type(error).__name__}: {error}); write it with microgradx.ops' "
+            "functions (exp, log, tanh, where, ...) so that it also works on dual numbers"
+        ) from None
+    return [local.derivative if isinstance(local, Dual) else 0.0 for local in locals_]
 
 
 def _not_finite(node: Value, upstream: float) -> str:

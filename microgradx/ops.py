@@ -101,14 +101,17 @@ sqrt = _elementary("sqrt", math.sqrt)
 
 
 def number(x: Any) -> Any:
-    """The plain number(s) behind x: a Value's data; a float or a numpy array as it is.
+    """The plain number(s) behind x: a Value's data, a Dual's value; a float or a numpy
+    array as it is.
 
     Rules use it for conditions ("1 if x > 0 else 0"): a condition picks a branch, it is
     not differentiated.
     """
     if type(x) is float or hasattr(x, "ndim"):  # a float, a numpy array or numpy scalar
         return x
-    return getattr(x, "data", x)
+    if hasattr(x, "data"):  # a Value
+        return x.data
+    return getattr(x, "value", x)  # a Dual
 
 
 def where(condition: Any, if_true: Any, if_false: Any) -> Any:

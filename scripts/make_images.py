@@ -15,6 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import microgradx
 from microgradx import Value, cli, data, functional, losses, nn
 from microgradx.drawing import (
     ENV_VAR,
@@ -55,6 +56,10 @@ def images() -> dict[str, str]:
     e = e3()
     e.backward()
     pictures["e3_paths.svg"] = draw(e, local_grads=True)
+    f = e1()
+    z = next(node for node in f.topological_order() if node.label == "z")
+    dz = microgradx.grad(f, [z], create_graph=True)[0]
+    pictures["e1_gradient_graph.svg"] = draw(dz, grads=False)
     pictures["network.svg"] = draw_network(nn.MLP(2, [8, 8, 1], seed=1))
     pictures["moons_by_neuron.svg"] = draw(moons_loss(), group="neuron")
     svgs = {name: render_svg(graph) for name, graph in pictures.items()}

@@ -755,3 +755,30 @@ def test_moons_step_matches_pytorch_batched():
         ours_w = [[w.grad for w in n.w] for n in layer.neurons]
         assert_close(ours_w, W.grad.numpy())
         assert_close([n.b.grad for n in layer.neurons], b.grad.numpy())
+
+
+def test_compiled_sums_add_in_the_engine_s_order():
+    """x + (y + z) at (1, 1e16, -1e16) is 1 on the engine (y + z = 0 first); ((x + y) + z)
+    is 0 — both compiled exactly as the engine adds."""
+    x, y, z = Value(0.0, "x"), Value(0.0, "y"), Value(0.0, "z")
+    rows = np.array([[1.0, 1e16, -1e16]])
+    right = compile(x + (y + z), inputs=[x, y, z])
+    left = compile((x + y) + z, inputs=[x, y, z])
+    assert right.forward(rows)[0] == 1.0
+    assert left.forward(rows)[0] == 0.0
+    long = compile(functional.sum([x, y, z, x, y]), inputs=[x, y, z])
+    engine = functional.sum([Value(1.0), Value(1e16), Value(-1e16), Value(1.0), Value(1e16)])
+    assert long.forward(rows)[0] == engine.data
+
+
+def test_work_tables_are_bounded_by_bytes_not_by_count(monkeypatch):
+    from microgradx.compiler import compiled as module
+
+    monkeypatch.setattr(module, "BUFFER_BYTES", 100_000)
+    x, w = Value(0.0, "x"), Value(2.0, "w")
+    step = compile((w * x).tanh(), inputs=[x])
+    for size in (1000, 2000, 3000, 4000):
+        step.forward(np.ones((size, 1)))
+    kept = sum(a.nbytes + b.nbytes for a, b in step._tables.values())
+    assert kept <= 100_000 or len(step._tables) == 1
+    assert 4000 in step._tables  # the latest size is always kept

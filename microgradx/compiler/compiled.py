@@ -41,8 +41,9 @@ from microgradx.engine import Value, describe, topological_order
 
 __all__ = ["compile", "Compiled", "compile_loss", "CompiledLoss"]
 
-# Buffers are kept for up to this many batch sizes; one size more and they start afresh.
-_MAX_BUFFERED_SIZES = 8
+# Work tables are kept for the batch sizes seen most recently, up to this many bytes in all
+# (the table for the current size is always kept, however large).
+BUFFER_BYTES = 64 * 2**20
 
 
 class Compiled:
@@ -167,13 +168,17 @@ class Compiled:
         return rows, scalars, row_grads
 
     def _buffers(self, size: int) -> tuple[np.ndarray, np.ndarray]:
-        """The per-row value and gradient tables for batches of ``size`` rows, made once."""
-        tables = self._tables.get(size)
+        """The per-row value and gradient tables for batches of ``size`` rows, made once and
+        kept while the tables of recent sizes fit in ``BUFFER_BYTES``."""
+        tables = self._tables.pop(size, None)
         if tables is None:
-            if len(self._tables) >= _MAX_BUFFERED_SIZES:
-                self._tables.clear()
             tables = (np.zeros((self._n_rows, size)), np.zeros((self._n_rows, size)))
-            self._tables[size] = tables
+        self._tables[size] = tables  # the most recent size last
+        total = sum(a.nbytes + b.nbytes for a, b in self._tables.values())
+        while total > BUFFER_BYTES and len(self._tables) > 1:
+            oldest = next(iter(self._tables))
+            rows, grads = self._tables.pop(oldest)
+            total -= rows.nbytes + grads.nbytes
         return tables
 
     def _check_batch(self, batch: Any) -> np.ndarray:
