@@ -163,8 +163,9 @@ def apply(op: Op, args: Sequence[Dual | float]) -> Dual:
             "finite number; scale the inputs down"
         ) from None
     if tangent - tangent != 0.0:  # inf or NaN, refused as Value.backward refuses them
+        shown = ", ".join(repr(d) for d in operands)
         raise ValueError(
-            f"{op.name} of {', '.join(repr(d) for d in operands)} gives the derivative {tangent}, not a finite "
+            f"{op.name} of {shown} gives the derivative {tangent}, not a finite "
             "number: the slope here is infinite (the vertical slope of sqrt or a fractional "
             "power at 0) or too large for a float; move the inputs away from that point"
         )
