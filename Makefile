@@ -22,6 +22,7 @@ test: install
 	$(BIN)/ruff format --check .
 	$(MAKE) docs
 	$(BIN)/python -m pytest tests
+	$(BIN)/python tests/typing/check_types.py
 	$(BIN)/python -m pytest --nbmake --nbmake-kernel=python3 microgradx/lessons
 	$(BIN)/python scripts/pypi_description.py --check
 	$(BIN)/python scripts/check_wheel.py

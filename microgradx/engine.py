@@ -175,6 +175,30 @@ class Value:
     def __ge__(self, other: object) -> bool:
         return _refuse_comparison(">=")
 
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        """Pickled as its whole graph, listed in topological order (no recursion, so deep
+        graphs pickle too); leaves are pickled as themselves, so a parameter pickled with
+        the graph is one object when loaded."""
+        if not self.inputs:
+            return super().__reduce_ex__(protocol)
+        order = topological_order(self)
+        index = {node: i for i, node in enumerate(order)}
+        records = [
+            node
+            if not node.inputs
+            else (
+                type(node),
+                node.data,
+                node.grad,
+                node.label,
+                node.op,
+                tuple([index[child] for child in node.inputs]),
+                node.local_grads,
+            )
+            for node in order
+        ]
+        return (_rebuild_graph, (records,))
+
     # ------------------------------------------------------------------
     # Reverse mode.
     # ------------------------------------------------------------------
@@ -253,6 +277,22 @@ class Value:
         def tan(self) -> Value: ...
         def sqrt(self) -> Value: ...
         def abs(self) -> Value: ...
+
+
+def _rebuild_graph(records: list[Any]) -> Value:
+    """A pickled graph, node by node in topological order; its root."""
+    nodes: list[Value] = []
+    for record in records:
+        if isinstance(record, Value):
+            nodes.append(record)
+            continue
+        cls, data, grad, label, op, inputs, local_grads = record
+        node = _new_value(cls)
+        node.data, node.grad, node.label, node.op = data, grad, label, op
+        node.inputs = tuple([nodes[i] for i in inputs])
+        node.local_grads = local_grads
+        nodes.append(node)
+    return nodes[-1]
 
 
 def _refuse_comparison(symbol: str) -> bool:

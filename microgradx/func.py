@@ -218,7 +218,9 @@ def _arguments(args: Sequence[Any], where: str) -> tuple[list[Value], bool]:
     a fresh leaf. Also whether any came as a Value (then results stay Values)."""
     values, traced = [], False
     for i, a in enumerate(args):
-        if isinstance(a, Value):
+        if type(a) is float:  # the common case first
+            values.append(Value(a, f"x{i}" if len(args) > 1 else "x"))
+        elif isinstance(a, Value):
             values.append(a)
             traced = True
         elif isinstance(a, bool) or not isinstance(a, numbers.Real):

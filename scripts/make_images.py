@@ -34,7 +34,7 @@ IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
 def moons_loss() -> Value:
     """micrograd's demo loss: MLP(2, [16, 16, 1]) on 20 moons, hinge loss + 1e-4·Σp², after
     backward."""
-    X, y = data.make_moons(20, noise=0.1, seed=0)
+    X, y = data.make_moons(20, noise=0.1, random_state=0)
     model = nn.MLP(2, [16, 16, 1], seed=0)
     scores = [model(list(x)) for x in X]
     penalty = 1e-4 * functional.sum([p * p for p in model.parameters()])

@@ -14,11 +14,12 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pytest
+from catalogue import OPS, apply_with_values
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import microgradx
-from microgradx import Value, functional, losses, nn
+from microgradx import Value, functional, losses, nn, ops
 from microgradx.compiler import Compiled, compile, compile_loss
 from microgradx.compiler.program import MatMul
 from microgradx.engine import make_node
@@ -249,45 +250,20 @@ def test_a_vertical_slope_with_zero_gradient_passes_nothing_on():
 # Random expression graphs
 # ----------------------------------------------------------------------
 
-UNARY_OPS = {
-    "neg": lambda a: -a,
-    "exp": lambda a: a.exp(),
-    "log": lambda a: a.log(),
-    "tanh": lambda a: a.tanh(),
-    "sigmoid": lambda a: a.sigmoid(),
-    "relu": lambda a: a.relu(),
-    "leaky_relu": lambda a: a.leaky_relu(),
-    "leaky_relu(0.2)": lambda a: a.leaky_relu(0.2),
-    "sin": lambda a: a.sin(),
-    "cos": lambda a: a.cos(),
-    "sqrt": lambda a: a.sqrt(),
-    "abs": lambda a: a.abs(),
-    "**2": lambda a: a**2,
-    "**3": lambda a: a**3,
-    "**0.5": lambda a: a**0.5,
-    "**-1": lambda a: a**-1,
-}
+# Every op of the table, as users call it (the catalogue walks the table).
+UNARY_OPS = {str(op): lambda a, op=op: apply_with_values(op, [a]) for op in OPS if op.arity == 1}
 BINARY_OPS = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b,
-    "**": lambda a, b: a**b,
+    str(op): lambda a, b, op=op: apply_with_values(op, [a, b]) for op in OPS if op.arity == 2
 }
-NARY_OPS = {
+NARY_OPS = {  # ops over a list of any length; softmax picks the output in the middle
     "sum": lambda args: functional.sum(args),
     "mean": lambda args: functional.mean(args),
     "logsumexp": lambda args: functional.logsumexp(args),
     "softmax": lambda args: functional.softmax(args)[len(args) // 2],
     "log_softmax": lambda args: functional.log_softmax(args)[-1],
-    "dot": lambda args: _dot_of_halves(args),
+    "dot": lambda args: apply_with_values(ops.DOT, args),
 }
-
-
-def _dot_of_halves(args: Sequence[Value]) -> Value:
-    """The first half of args · the last half ([a]·[a] for a single argument)."""
-    half = max(1, len(args) // 2)
-    return functional.dot(args[:half], args[-half:])
+assert {op.family.name for op in OPS if op.arity is None} == set(NARY_OPS)
 
 
 N_INPUTS, N_PARAMS = 3, 3

@@ -896,3 +896,17 @@ def test_every_op_refuses_non_finite_data_written_directly(use, bad):
     v.data = bad
     with pytest.raises(ValueError, match=rf"the data of node 'v' is {bad}, not a finite number"):
         use(v)
+
+
+def test_a_deep_graph_pickles_and_keeps_its_leaves_shared():
+    import pickle
+
+    x = Value(0.5, "x")
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0 + x
+    y2, x2 = pickle.loads(pickle.dumps([y, x]))
+    assert y2.data == y.data and y2.op == "+" and y2.op is y.op
+    assert y2.topological_order()[0] is x2  # the leaf loaded once, shared with the graph
+    y2.backward()
+    assert x2.grad == 100_001.0 and x.grad == 0.0

@@ -10,76 +10,19 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
 import math
 import pickle
 import random
 
 import numpy as np
 import pytest
+from catalogue import IDS, OPS, apply_with_values, sample
 
 import microgradx
 from microgradx import Dual, Value, compile, define_op, draw, functional, gradcheck, ops, parse
 from microgradx.compat.micrograd.engine import Value as MicrogradValue
 from microgradx.gradcheck import numerical_grad
-
-# Parameters to bind each family with, and how many inputs to give an op over a list.
-PARAMS = {"**n": [2.0, 3.0, -1.0, 0.5, 1.5], "leaky_relu": [0.01, 0.2], "softmax": [0, 2]}
-PARAMS["log_softmax"] = PARAMS["softmax"]
-LIST_SIZE = {"dot": 4}  # dot: two weights, then two inputs
-KINKED = {"relu", "leaky_relu", "abs"}  # no derivative at 0: sample away from it
-
-
-def table_ops() -> list[ops.Op]:
-    """Every built-in op, families bound with each of their sample parameters."""
-    result = []
-    for family in ops.builtin_ops():
-        if family.format_param is None:
-            result.append(family)
-        else:
-            result.extend(family.bind(p) for p in PARAMS[family.name])
-    return result
-
-
-def arity(op: ops.Op) -> int:
-    return op.arity if op.arity is not None else LIST_SIZE.get(op.family.name, 3)
-
-
-def sample(op: ops.Op, rng: random.Random) -> list[float]:
-    """Inputs inside the op's domain (its own ``refuses`` says which are not), away from
-    kinks and from the vertical slope of a root at 0."""
-    params = () if op.param is None else (op.param,)
-    while True:
-        xs = [rng.uniform(-2.0, 2.0) for _ in range(arity(op))]
-        if any(abs(x) < 0.05 for x in xs):
-            continue
-        if op.refuses is None or not op.refuses(*xs, *params):
-            return xs
-
-
-def apply_with_values(op: ops.Op, xs: list[Value]) -> Value:
-    """The op as a user calls it: an operator, a method, or a functional."""
-    family = op.family.name
-    if op.family is ops.POWER:
-        return xs[0] ** op.param
-    if op is ops.POWER_VALUE:
-        return xs[0] ** xs[1]
-    if op.family is ops.LEAKY_RELU:
-        return xs[0].leaky_relu(op.param)
-    if family in ("softmax", "log_softmax"):
-        return getattr(functional, family)(xs)[op.param]
-    if family == "dot":
-        return functional.dot(xs[:2], xs[2:])
-    if family in ("sum", "mean", "logsumexp"):
-        return getattr(functional, family)(xs)
-    if op.method is None:  # no operator or method: applied as define_op's functions do
-        return type(xs[0])._apply_op(op, xs)
-    if op.arity == 2:
-        return getattr(xs[0], op.method)(xs[1])
-    return getattr(xs[0], op.method)()
-
-
-OPS = table_ops()
-IDS = [str(op) for op in OPS]
 
 
 @pytest.mark.parametrize("op", OPS, ids=IDS)
@@ -334,3 +277,14 @@ def test_tan_is_one_declaration_and_works_everywhere():
     assert Dual(x, 1.0).tan().derivative == pytest.approx(1 / math.cos(x) ** 2, rel=1e-15)
     assert parse("tan(x)", x=x).data == math.tan(x)
     assert ops.find("tan") in ops.builtin_ops()
+
+
+def test_a_defined_op_works_in_the_command_run_from_python(softplus, capsys):
+    from microgradx import cli
+
+    assert cli.main(["grad", "softplus_test(2*x)", "x=0.5", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["f"] == pytest.approx(math.log(1 + math.e), rel=1e-15)
+    assert result["gradients"]["x"] == pytest.approx(2 / (1 + math.exp(-1)), rel=1e-15)
+    help_text = cli.build_parser().format_help() + str(cli._formula_help())
+    assert "softplus_test" in help_text
