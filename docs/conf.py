@@ -37,7 +37,9 @@ html_math_renderer = "mathml"
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
 myst_heading_anchors = 3
 # The guide's pages begin with the README's subsection levels; lessons are numbered by hand.
-suppress_warnings = ["myst.header"]
+# A type name in a signature (``Value``, ``Module``) matches the class under its package's name,
+# its module's and the micrograd layer's: the link goes to the first (``microgradx.Value``).
+suppress_warnings = ["myst.header", "ref.python"]
 
 # Every lesson runs from the top each time the site is built; an error stops the build.
 nb_execution_mode = "force"
