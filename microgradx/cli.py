@@ -3,6 +3,7 @@
     microgradx draw "(x+y)*z**2" x=2 y=-3 z=2 -o graph.svg
     microgradx grad "(x+y)*z**2" x=2 y=-3 z=2
     microgradx demo
+    microgradx lessons
 
 A mistake in what the user typed (a formula, a value, a file name) ends with exit status 2 and
 a message on stderr saying what was wrong and what to do; ``--debug`` adds the traceback.
@@ -19,6 +20,8 @@ import io
 import json
 import math
 import os
+import shlex
+import subprocess
 import sys
 import traceback
 import unicodedata
@@ -419,6 +422,73 @@ def _demo_training(folder: OwnedFolder, *, epochs: int) -> None:
 
 
 # ----------------------------------------------------------------------
+# microgradx lessons: the lesson notebooks, copied out of the package.
+# ----------------------------------------------------------------------
+
+
+def _add_lessons_command(command: Callable[..., argparse.ArgumentParser]) -> None:
+    lessons = command(
+        "lessons",
+        "copy the lesson notebooks into a folder, to open them in Jupyter",
+        "examples:\n"
+        "  microgradx lessons                 (into ./microgradx-lessons)\n"
+        "  microgradx lessons my-course/\n"
+        "  microgradx lessons --open          (then starts JupyterLab there)\n\n"
+        "A notebook you changed is never overwritten; run the command again after an upgrade\n"
+        "to get the new versions of the lessons you have not changed.",
+        run_lessons,
+    )
+    lessons.add_argument(
+        "folder",
+        metavar="DIR",
+        nargs="?",
+        default="microgradx-lessons",
+        help="the folder to copy them into (default: ./microgradx-lessons)",
+    )
+    lessons.add_argument(
+        "--open", action="store_true", help="start JupyterLab in the folder (needs jupyterlab)"
+    )
+
+
+def _jupyterlab_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("jupyterlab") is not None
+
+
+_GET_JUPYTERLAB = "pip install 'microgradx[notebooks]' (or pip install jupyterlab)"
+
+
+def run_lessons(args: argparse.Namespace) -> int:
+    from microgradx.lessons import copy_lessons
+
+    if args.open and not _jupyterlab_installed():
+        raise UsageError(f"--open needs JupyterLab, which is not installed: {_GET_JUPYTERLAB}")
+    try:
+        report = copy_lessons(args.folder)
+    except NotADirectoryError as error:  # the folder named is a file: the user's to fix
+        raise UsageError(str(error)) from None
+    folder = report.folder
+    print(
+        f"{len(report.copied)} lesson notebook(s) copied into {folder}"
+        + (f", {len(report.unchanged)} already up to date" if report.unchanged else "")
+    )
+    for name in report.kept:
+        print(f"  kept your changed {name} (delete it and run again for the shipped version)")
+    if args.open:
+        print(f"starting JupyterLab in {folder} (Ctrl-C stops it) ...", flush=True)
+        return subprocess.call(
+            [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={folder}"]
+        )
+    opener = f"jupyter lab {shlex.quote(str(folder))}"
+    if _jupyterlab_installed():
+        print(f"Open them with:  {opener}   (or: microgradx lessons --open)")
+    else:
+        print(f"To open them, install JupyterLab: {_GET_JUPYTERLAB}\nthen run:  {opener}")
+    return EXIT_OK
+
+
+# ----------------------------------------------------------------------
 # Arguments, errors and exit status.
 # ----------------------------------------------------------------------
 
@@ -461,7 +531,8 @@ def build_parser() -> argparse.ArgumentParser:
             "examples:\n"
             '  microgradx draw "(x+y)*z**2" x=2 y=-3 z=2 -o graph.svg\n'
             '  microgradx grad "(x+y)*z**2" x=2 y=-3 z=2\n'
-            "  microgradx demo\n\n"
+            "  microgradx demo\n"
+            "  microgradx lessons\n\n"
             "`microgradx COMMAND --help` shows each command's options.\n\n" + _EXIT_CODES
         ),
     )
@@ -573,6 +644,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=40,
         help="training epochs (default: 40; 0 skips training)",
     )
+    _add_lessons_command(command)
     parser.commands = commands.choices  # type: ignore[attr-defined]
     return parser
 
