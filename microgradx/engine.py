@@ -136,7 +136,7 @@ class Value:
 
     @inputs.setter
     def inputs(self, inputs: tuple[Value, ...]) -> None:
-        _record(self, inputs, self.local_grads)
+        _record(self, inputs, _stored(self, "_dx", "_dy"))
 
     @property
     def local_grads(self) -> tuple[float, ...]:
@@ -145,7 +145,7 @@ class Value:
 
     @local_grads.setter
     def local_grads(self, local_grads: tuple[float, ...]) -> None:
-        _record(self, self.inputs, local_grads)
+        _record(self, _stored(self, "_x", "_y"), local_grads)
 
     def __repr__(self) -> str:
         label = f"label={self.label!r}, " if self.label else ""
@@ -423,6 +423,12 @@ def _record(node: Value, inputs: Sequence[Value], local_grads: Sequence[Any]) ->
     else:  # an op over a list (or inputs not yet given their derivatives): whole tuples
         node._x, node._dx = inputs, local_grads
         node._y = node._dy = _LIST
+
+
+def _stored(node: Value, first: str, second: str) -> tuple[Any, ...]:
+    """The tuple held in two of a node's slots; () while they are not set (a node that is
+    being made field by field)."""
+    return _unpacked(getattr(node, first, None), getattr(node, second, None))
 
 
 def _unpacked(first: Any, second: Any) -> tuple[Any, ...]:
