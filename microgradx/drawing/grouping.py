@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from microgradx.drawing.graph import (
+from microgradx.drawing.boxes import (
     Scene,
     check_size,
     column,
@@ -37,20 +37,29 @@ from microgradx.drawing.graph import (
 from microgradx.drawing.render import Drawing
 from microgradx.drawing.style import escape
 from microgradx.engine import Value
+from microgradx.nn import parse_parameter_label
 
-__all__ = ["draw_grouped", "neuron_name"]
+__all__ = ["draw_grouped", "check_group", "neuron_name"]
 
 _ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu")
 
 
+def check_group(group: object) -> None:
+    """Raise a ValueError unless ``group`` is a way of grouping that ``draw`` knows."""
+    if group != "neuron":
+        raise ValueError(f"group must be None or 'neuron', got {group!r}")
+
+
 def neuron_name(label: str) -> str:
     """The neuron a parameter belongs to: "L0.N3.w1" → "L0.N3"; "w0" → "neuron"."""
-    return label.rsplit(".", 1)[0] if "." in label else "neuron"
+    parsed = parse_parameter_label(label)
+    return parsed.neuron if parsed is not None and parsed.neuron else "neuron"
 
 
 def layer_name(neuron: str) -> str:
     """The layer of a neuron: "L1.N3" → "L1"; "" for a neuron outside any layer."""
-    return neuron.split(".", 1)[0] if "." in neuron else ""
+    parsed = parse_parameter_label(f"{neuron}.b")
+    return parsed.layer if parsed is not None else ""
 
 
 @dataclass
@@ -206,12 +215,8 @@ class _Folding:
             self.groups[self._keys[("parameters",)]].count = len(used_outside)
 
 
-def draw_grouped(
-    root: Value, order: list[Value], scene: Scene, *, group: str, max_nodes: int
-) -> Drawing:
+def draw_grouped(root: Value, order: list[Value], scene: Scene, *, max_nodes: int) -> Drawing:
     """``draw(root, group="neuron")``: neurons as boxes, repeated parts merged (see above)."""
-    if group != "neuron":
-        raise ValueError(f"group must be None or 'neuron', got {group!r}")
     parameters = scene.parameters or infer_parameters(order)
     scene.parameters = parameters
     folding = _Folding(order, root, set(parameters))
@@ -309,7 +314,9 @@ def _add_group(graph: Drawing, index: int, g: _Group, root: Value, scene: Scene)
         symbol = op_symbol(g.first.op)
         attributes = op_attributes(symbol, scene)
         if g.count > 1:
-            attributes["label"] = f'<{escape(symbol)}<br/><font point-size="9">×{g.count:,}</font>>'
+            attributes["label"] = (
+                f'<{escape(symbol)}<br/><font point-size="11">×{g.count:,}</font>>'
+            )
             attributes["shape"] = "ellipse"
         graph.node(f"{node_id}op", **attributes)
         if not g.has_box:
@@ -320,13 +327,13 @@ def _add_group(graph: Drawing, index: int, g: _Group, root: Value, scene: Scene)
         graph.node(node_id, value_label(g.first, root, role, scene), shape="plain")
         return
     if g.name == "parameters":
-        what, fill = "parameters", theme.parameter
+        what, fill = "parameters", theme.neuron
     elif g.kind == "constants":
         # constants that are all the same number (the 1 of 1 − y·score) show that number
         what = scene.number(next(iter(g.values))) if len(g.values) == 1 else "constants"
-        fill = theme.constant
+        fill = theme.cell
     else:
-        what, fill = escape(g.first.label), theme.intermediate
+        what, fill = escape(g.first.label), theme.cell
     graph.node(
         node_id,
         f'<<table border="1" cellborder="0" cellspacing="0" cellpadding="5" color="{theme.border}">'
@@ -346,8 +353,8 @@ def _neuron_label(g: _Group, scene: Scene) -> str:
         details += f" · ‖grad‖ {scene.number(norm)}"
     return (
         f'<<table border="1" cellborder="0" cellspacing="0" cellpadding="4" color="{theme.border}">'
-        f'<tr><td bgcolor="{theme.parameter}"><b>{escape(g.name)}'
+        f'<tr><td bgcolor="{theme.neuron}"><b>{escape(g.name)}'
         f"</b>  {escape(activation)}</td></tr>"
-        f'<tr><td bgcolor="{theme.cell}"><font point-size="10" color="{theme.muted}">'
+        f'<tr><td bgcolor="{theme.cell}"><font point-size="11" color="{theme.muted}">'
         f"{details}</font></td></tr></table>>"
     )

@@ -1,0 +1,266 @@
+"""Drawings a lecturer can project as they are: frames that hold still, the lecture's names and
+rules on the edges, projector resolution, readable contrast, outlines for roles and colours for
+signs, a legend, labels drawn verbatim."""
+
+from __future__ import annotations
+
+import re
+import struct
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from microgradx import Value, lectures, nn
+from microgradx.drawing import backward_steps, draw, render_svg
+from microgradx.drawing.boxes import GROUPED_MAX_SOURCE_NODES, derivative_name
+from microgradx.drawing.render import ENV_VAR, _graphviz_pure_path
+from microgradx.drawing.style import THEMES, contrast_ratio
+from microgradx.nn import ParameterLabel, parse_parameter_label
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def layout(svg: str) -> dict[str, object]:
+    """The canvas size and every node's outline (its last polygon, path or ellipse) by id."""
+    root = ET.fromstring(svg)
+    found: dict[str, object] = {"canvas": (root.get("width"), root.get("height"))}
+    for group in root.iter(f"{SVG}g"):
+        if group.get("class") != "node":
+            continue
+        shapes = [
+            element.get("points") or element.get("d") or (element.get("cx"), element.get("cy"))
+            for element in group
+            if element.tag in (f"{SVG}polygon", f"{SVG}path", f"{SVG}ellipse")
+        ]
+        found[group.find(f"{SVG}title").text] = shapes[-1]
+    return found
+
+
+def renderers() -> list[str]:
+    """The layout programs to test with: the system Graphviz and graphviz-pure, if present."""
+    import shutil
+
+    found = [path for path in (shutil.which("dot"), _graphviz_pure_path()) if path]
+    if not found:
+        pytest.skip("no Graphviz renderer installed (dot or graphviz-pure)")
+    return found
+
+
+EXAMPLES = {
+    "E1": lectures.e1,
+    "E2 composed": lambda: lectures.e2(composed=True),
+    "E3": lectures.e3,
+}
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_every_frame_has_the_same_node_positions_and_canvas(example, monkeypatch):
+    for program in renderers():
+        monkeypatch.setenv(ENV_VAR, program)
+        frames = backward_steps(EXAMPLES[example](), legend=True)
+        layouts = [layout(render_svg(frame)) for frame in frames]
+        first = layouts[0]
+        assert len(first) > 5  # the canvas and the nodes were found
+        for number, other in enumerate(layouts[1:], start=1):
+            assert other == first, f"{example}, frame {number}, {program}"
+        # and the frames do differ: colours and text change, only the layout holds
+        assert render_svg(frames[0]) != render_svg(frames[1])
+
+
+def test_reserved_room_fits_the_widest_text():
+    """x's grad cell is reserved as wide as "1 × 4 = 4" (its widest text) in every frame."""
+    frames = backward_steps(lectures.e1())
+    widths = set()
+    for frame in frames:
+        line = next(line for line in frame.body if "<b>x</b>" in line)
+        widths.add(re.search(r'align="left" width="(\d+)"', line)[1])
+    assert len(widths) == 1 and int(widths.pop()) >= 40
+
+
+# ----------------------------------------------------------------------
+# Edge labels: the lecture's names, rules and numbers
+# ----------------------------------------------------------------------
+
+
+def edge_texts(graph) -> list[str]:
+    return [
+        re.sub(r"<[^>]*>", "", match).strip()
+        for match in re.findall(r"label=<(.*?)>\]", "\n".join(graph.body))
+        if "∂" in match
+    ]
+
+
+def test_rules_write_the_symbolic_and_numeric_local_derivative():
+    f = lectures.e1()
+    f.backward()
+    texts = edge_texts(draw(f, rules=True))
+    for expected in ("∂f/∂a = b = 4", "∂f/∂b = a = -1", "∂b/∂z = 2z = 4", "∂a/∂x = 1"):
+        assert any(text.startswith(expected) for text in texts), (expected, texts)
+
+
+def test_sigmoid_rule_and_power_rules():
+    a = lectures.e2()
+    a.backward()
+    texts = edge_texts(draw(a, rules=True))
+    assert any(text.startswith("∂a/∂z = σ(1−σ) = 0.1966") for text in texts), texts
+    x = Value(3.0, "x")
+    cube = x**3
+    cube.label = "c"
+    inverse = x**-1
+    inverse.label = "i"
+    assert edge_texts(draw(cube, rules=True)) == ["∂c/∂x = 3x² = 27"]
+    assert edge_texts(draw(inverse, rules=True)) == ["∂i/∂x = −x⁻² = -0.1111"]
+
+
+def test_an_op_without_a_rule_shows_the_number_alone():
+    x = Value(0.5, "x")
+    y = functional_sum = x.leaky_relu(0.2)
+    functional_sum.label = "y"
+    assert edge_texts(draw(y, rules=True)) == ["∂y/∂x = 1"]
+
+
+def test_compound_labels_are_bracketed():
+    x1, w1, x2, w2 = Value(1.0, "x1"), Value(2.0, "w1"), Value(3.0, "x2"), Value(4.0, "w2")
+    product = x1 * w1
+    product.label = "x1*w1"
+    other = x2 * w2
+    other.label = "x2*w2"
+    total = product + other
+    total.label = "x1*w1 + x2*w2"
+    total.backward()
+    graph = draw(total, local_grads=True)
+    assert "∂(x1*w1 + x2*w2)/∂(x1*w1) = 1" in edge_texts(graph)
+    assert derivative_name("+₁") == "+₁" and derivative_name("−x") == "−x"
+    assert derivative_name("a·b") == "(a·b)"
+
+
+# ----------------------------------------------------------------------
+# Projector-ready: resolution and contrast
+# ----------------------------------------------------------------------
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_png_defaults_to_192_dpi_and_takes_dpi():
+    renderers()
+    f = lectures.e1()
+    f.backward()
+    graph = draw(f)
+    svg = ET.fromstring(render_svg(graph))
+    width_pt = float(svg.get("width").removesuffix("pt"))
+    default = png_size(graph.pipe(format="png"))
+    assert default[0] == pytest.approx(width_pt * 192 / 72, rel=0.03)
+    sharper = png_size(graph.pipe(format="png", dpi=288))
+    assert sharper[0] == pytest.approx(width_pt * 288 / 72, rel=0.03)
+    assert png_size(draw(f, dpi=96).pipe(format="png"))[0] == pytest.approx(
+        width_pt * 96 / 72, rel=0.03
+    )
+    with pytest.raises(ValueError, match="dpi must be a number from 10 to 1200"):
+        draw(f, dpi=5)
+
+
+def test_render_writes_png_at_192_dpi(tmp_path):
+    renderers()
+    f = lectures.e1()
+    graph = draw(f, grads=False)
+    path = graph.render(outfile=tmp_path / "e1.png")
+    svg = ET.fromstring(render_svg(graph))
+    width_pt = float(svg.get("width").removesuffix("pt"))
+    with open(path, "rb") as file:
+        assert png_size(file.read())[0] == pytest.approx(width_pt * 192 / 72, rel=0.03)
+
+
+def test_contrast_ratio_matches_wcag():
+    assert contrast_ratio("#000000", "#FFFFFF") == pytest.approx(21.0)
+    assert contrast_ratio("#777777", "#FFFFFF") == pytest.approx(4.48, abs=0.01)
+
+
+@pytest.mark.parametrize("name", THEMES)
+def test_every_text_has_aa_contrast(name):
+    theme = THEMES[name]
+    weak = [
+        (what, round(contrast_ratio(text, fill), 2))
+        for what, text, fill in theme.text_pairs()
+        if contrast_ratio(text, fill) < 4.5
+    ]
+    assert not weak
+
+
+def test_no_text_below_11_points():
+    f = lectures.e1()
+    f.backward()
+    sizes = {int(size) for size in re.findall(r'point-size="(\d+)"', draw(f, legend=True).source)}
+    assert sizes and min(sizes) >= 11
+
+
+# ----------------------------------------------------------------------
+# One meaning per colour, and a legend
+# ----------------------------------------------------------------------
+
+
+def test_roles_are_outlines_and_signs_are_colours():
+    a = lectures.e2()
+    a.backward()
+    theme = THEMES["light"]
+    source = draw(a).source
+    # no role is drawn in a gradient's colour any more
+    for node_line in (line for line in source.splitlines() if "<b>" in line):
+        name_cell = re.search(r"<td bgcolor=\"(#\w+)\" align=\"left\"><b>", node_line)[1]
+        assert name_cell not in (theme.positive_fill, theme.negative_fill)
+    assert theme.positive_fill in source and theme.negative_fill in source
+
+
+def test_legend_explains_outlines_and_colours():
+    f = lectures.e1()
+    f.backward()
+    with_legend = draw(f, legend=True)
+    texts = " ".join(
+        "".join(t.itertext()) for t in ET.fromstring(render_svg(with_legend)).iter(f"{SVG}text")
+    )
+    for word in ("input", "parameter", "constant", "output", "gradient > 0", "gradient < 0"):
+        assert word in texts
+    assert "parameter" not in draw(f).source
+
+
+# ----------------------------------------------------------------------
+# Labels drawn verbatim; nn's label convention in one place; huge grouped graphs refused
+# ----------------------------------------------------------------------
+
+
+def test_backslashes_in_labels_are_drawn_verbatim(monkeypatch):
+    label = r"\Gamma C:\Temp\Example \N \l"
+    for program in renderers():
+        monkeypatch.setenv(ENV_VAR, program)
+        x = Value(1.0, label)
+        y = x * 2
+        y.label = "y"
+        y.backward()
+        texts = [
+            "".join(t.itertext()) for t in ET.fromstring(render_svg(draw(y))).iter(f"{SVG}text")
+        ]
+        assert any(text.strip() == label for text in texts), texts
+
+
+def test_parse_parameter_label():
+    assert parse_parameter_label("L0.N3.w1") == ParameterLabel("L0", "L0.N3", "w", 1)
+    assert parse_parameter_label("N2.b") == ParameterLabel("", "N2", "b", None)
+    assert parse_parameter_label("w0") == ParameterLabel("", "", "w", 0)
+    assert parse_parameter_label("x") is None and parse_parameter_label("bw1") is None
+    model = nn.MLP(2, [3, 1], seed=0)
+    for p in model.parameters():
+        parsed = parse_parameter_label(p.label)
+        assert parsed is not None and parsed.layer in ("L0", "L1")
+
+
+def test_grouping_refuses_a_huge_graph_before_folding_it():
+    x = Value(1.0, "x")
+    total = x
+    for _ in range(GROUPED_MAX_SOURCE_NODES // 2 + 10):  # two nodes per step
+        total = total + 1.0
+    from microgradx.drawing import GraphTooLargeError
+
+    with pytest.raises(GraphTooLargeError, match="more than 300,000 nodes"):
+        draw(total, group="neuron")
