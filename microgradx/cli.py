@@ -20,6 +20,7 @@ import os
 import re
 import sys
 import tempfile
+import time
 import traceback
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -87,6 +88,20 @@ def parse_assignments(pairs: Sequence[str]) -> dict[str, float]:
     return values
 
 
+def dpi_value(text: str) -> float:
+    """--dpi's value: a number from 10 to 1200."""
+    try:
+        dpi = float(text)
+    except ValueError:
+        dpi = math.nan
+    if not 10 <= dpi <= 1200:
+        raise argparse.ArgumentTypeError(
+            f"{shortened(text)!r} is not a resolution: give dots per inch from 10 to 1200, "
+            "e.g. --dpi 300"
+        )
+    return dpi
+
+
 def shortened(text: str, limit: int = 40) -> str:
     """``text`` short enough to quote in a one-line message."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -122,13 +137,15 @@ def number_text(x: float) -> str:
 
 def gradient_table(formula: str, root: Value, leaves: list[Value]) -> str:
     """f and each ∂f/∂name, aligned for a terminal."""
-    f = output_name({leaf.label: leaf.data for leaf in leaves})
+    f = root.label or output_name({leaf.label: leaf.data for leaf in leaves})
     at = ", ".join(f"{leaf.label} = {number_text(leaf.data)}" for leaf in leaves)
     rows = [(f, root.data)] + [(f"∂{f}/∂{leaf.label}", leaf.grad) for leaf in leaves]
     name_width = max(len(name) for name, _ in rows)
     numbers = [number_text(x) for _, x in rows]
     number_width = max(len(text) for text in numbers)
-    lines = [f"{f} = {formula}" + (f"   at {at}" if at else "")]
+    statements = "; ".join(line.strip() for line in formula.splitlines() if line.strip())
+    written = statements if "=" in formula else f"{f} = {formula}"  # named: as it was written
+    lines = [written + (f"   at {at}" if at else "")]
     lines += [
         f"  {name:>{name_width}} = {text:>{number_width}}" for (name, _), text in zip(rows, numbers)
     ]
@@ -248,17 +265,43 @@ def render(graph: object, format: str) -> bytes:
         ) from None
 
 
+STEPS_MAX_FRAMES = 120  # a slideshow longer than this is no longer a walk through by hand
+STEPS_SECONDS = 120.0  # the most all frames of --steps may take to render, together
+
+
 def write_steps(root: Value, directory: Path, options: dict) -> list[Path]:
     """Every frame of the backward pass as frame_00.svg, … and the slideshow index.html.
 
-    Everything is rendered before the first file is written, so a failure leaves the
-    folder as it was.
+    Refused up front when the frames would be too many; rendered within ``STEPS_SECONDS``
+    for all of them together, with progress on standard error. Everything is rendered before
+    the first file is written, so a failure leaves the folder as it was.
     """
     from microgradx.drawing import backward_steps, slideshow_html
 
     slideshow = check_slideshow_folder(directory)
+    steps = sum(1 for node in root.topological_order() if node.inputs)
+    if steps + 2 > STEPS_MAX_FRAMES:
+        raise UsageError(
+            f"this formula's backward pass has {steps + 2} frames (one per operation), more "
+            f"than {STEPS_MAX_FRAMES}: too many to step through, and slow to draw. Draw it "
+            "once with --local-grads instead (-o graph.svg), or give --steps a smaller formula "
+            "(a part of it, with the rest as a variable)"
+        )
     frames = backward_steps(root, **options)
-    images = [render(frame, "svg") for frame in frames]
+    images = []
+    started = time.monotonic()
+    for number, frame in enumerate(frames, start=1):
+        progress(f"drawing frame {number} of {len(frames)}")
+        images.append(render(frame, "svg"))
+        elapsed = time.monotonic() - started
+        if elapsed > STEPS_SECONDS and number < len(frames):
+            progress("")
+            raise UsageError(
+                f"drawing the frames took more than {STEPS_SECONDS:g} s ({number} of "
+                f"{len(frames)} done), so it was stopped and nothing was written: give --steps "
+                "a smaller formula, or draw it once with --local-grads"
+            )
+    progress("")
     page = slideshow_html(frames, theme=options.get("theme", "light")).encode("utf-8")
     make_folder(directory)
     written = []
@@ -271,6 +314,16 @@ def write_steps(root: Value, directory: Path, options: dict) -> list[Path]:
             stale.unlink()
     write_file(slideshow, page)
     return [*written, slideshow]
+
+
+def progress(text: str) -> None:
+    """Show ``text`` on one line of standard error, rewritten in place ("" clears it);
+    only on a terminal, so logs and pipes stay clean."""
+    stream = sys.stderr
+    if stream is None or not stream.isatty():
+        return
+    stream.write("\r\033[K" + text)
+    stream.flush()
 
 
 def check_slideshow_folder(directory: Path) -> Path:
@@ -329,15 +382,18 @@ def run_draw(args: argparse.Namespace) -> int:
     root = named_root(parse(args.formula, **values), values)
     if not args.forward_only:
         root.backward()
-    style = dict(local_grads=args.local_grads, rankdir=args.rankdir, theme=args.theme)
+    style = dict(
+        local_grads=args.local_grads, rankdir=args.rankdir, theme=args.theme, rules=args.rules
+    )
     try:
         if output is not None:
-            image = render(draw(root, grads=not args.forward_only, **style), format)
+            drawing = draw(root, grads=not args.forward_only, dpi=args.dpi, **style)
+            image = render(drawing, format)
             write_file(output, image)
             what = "forward pass" if args.forward_only else "forward and backward pass"
             print(f"wrote {output.resolve()} ({what} of {args.formula})")
         if steps is not None:
-            written = write_steps(root, steps, style)
+            written = write_steps(root, steps, style | {"legend": not args.no_legend})
             print(
                 f"wrote {len(written) - 1} frames of the backward pass and the slideshow "
                 f"{written[-1].resolve()}"
@@ -492,6 +548,7 @@ def build_parser() -> argparse.ArgumentParser:
         '  microgradx draw "(x+y)*z**2" x=2 y=-3 z=2 -o graph.svg\n'
         '  microgradx draw "(x+y)*z²" x=2 y=-3 z=2 --forward-only -o forward.png\n'
         '  microgradx draw "(a+b)*(b+1)" a=2 b=1 --local-grads --theme dark -o e3.png\n'
+        '  microgradx draw "a = x + y; b = z**2; f = a * b" x=2 y=-3 z=2 --rules -o e1.png\n'
         '  microgradx draw "-log(σ(y*(w1*x1 + w2*x2)))" w1=-1 x1=2 w2=1 x2=1 y=1 \\\n'
         "      --rankdir TB --steps backward/      (frames + backward/index.html)\n\n"
         "Without -o (and without --steps) the drawing goes to graph.svg here.\n"
@@ -527,6 +584,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="also write every frame of the backward pass (frame_00.svg, …) and a "
         "slideshow DIR/index.html",
+    )
+    draw.add_argument(
+        "--rules",
+        action="store_true",
+        help="write each edge's local derivative as rule and number: ∂f/∂a = b = 4",
+    )
+    draw.add_argument(
+        "--dpi",
+        type=dpi_value,
+        default=192,
+        help="resolution of a .png (default 192: sharp on a projector)",
+    )
+    draw.add_argument(
+        "--no-legend",
+        action="store_true",
+        help="leave the legend of outlines and colours out of the --steps frames",
     )
 
     grad = command(
