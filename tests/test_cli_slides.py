@@ -27,6 +27,7 @@ def test_draw_a_named_formula_with_rules_to_png_at_192_dpi(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     png = (tmp_path / "e1.png").read_bytes()
     width, height = struct.unpack(">II", png[16:24])
+    assert height > 300
     dot = run("draw", *NAMED_E1, "--rules", "-o", "e1.dot", cwd=tmp_path)
     assert dot.returncode == 0
     source = (tmp_path / "e1.dot").read_text("utf-8")

@@ -1,7 +1,7 @@
 """Exporting drawings: one self-contained HTML slideshow, or one image file per frame.
 
 The slideshow inlines every frame as SVG, with its caption and chain-rule table, and steps
-through them with buttons or the arrow keys. It loads nothing from the network, so it works
+through them with buttons or the arrow keys; without JavaScript it shows every frame in order. It loads nothing from the network, so it works
 offline, in a lecture hall, attached to an e-mail.
 """
 
@@ -77,28 +77,46 @@ def slideshow_html(
     *,
     title: str = "Backward pass, step by step",
     theme: str | Theme | None = None,
+    legend: bool | None = None,
 ) -> str:
     """The slideshow of ``frames`` as one HTML document (see ``save_slideshow``)."""
     frames = _check_frames(frames)
     if theme is None:  # the page takes the colours the frames were drawn with
         theme = getattr(frames[0], "theme", None) or "light"
     colours = get_theme(theme)
-    slides = [
-        slide.replace('<section class="slide"', '<section hidden class="slide"', 1)
-        for slide in _slides(frames)
-    ]
     template = string.Template(
         resources.files("microgradx.drawing").joinpath("slideshow.html").read_text("utf-8")
     )
+    if legend is None:  # the page's legend, unless the frames draw their own
+        legend = not all(getattr(frame, "legend", False) for frame in frames)
     return template.substitute(
         title=html.escape(title),
-        slides="\n".join(slides),
+        slides="\n".join(_slides(frames)),
+        legend=_LEGEND if legend else "",
         background=colours.background,
         text=colours.text,
         muted=colours.muted,
         accent=colours.highlight,
+        accent_fill=colours.highlight_fill,
         cell=colours.cell,
+        border=colours.border,
+        output=colours.output,
+        positive=colours.positive,
+        negative=colours.negative,
+        positive_fill=colours.positive_fill,
+        negative_fill=colours.negative_fill,
     )
+
+
+_LEGEND = (
+    '<div class="legend" aria-label="legend">boxes: '
+    '<span class="input">input</span><span class="parameter">parameter</span>'
+    '<span class="constant">constant</span><span class="intermediate">intermediate</span>'
+    '<span class="output">output</span>'
+    '<span class="positive">+ gradient &gt; 0</span>'
+    '<span class="negative">− gradient &lt; 0</span>'
+    '<span class="changed">changed in this step</span></div>'
+)
 
 
 def save_slideshow(
@@ -107,16 +125,20 @@ def save_slideshow(
     *,
     title: str = "Backward pass, step by step",
     theme: str | Theme | None = None,
+    legend: bool | None = None,
 ) -> Path:
     """Write ``frames`` (e.g. ``backward_steps(root)``) as one self-contained HTML file.
 
     Every frame is inlined as SVG with its caption and chain-rule table; ◀ ▶ buttons, the
     arrow keys, space, Home and End move between frames. No network access is needed.
-    The page takes the frames' theme (light or dark) unless ``theme`` says otherwise.
+    The page takes the frames' theme (light or dark) unless ``theme`` says otherwise, and
+    shows a legend of outlines and colours (``legend=None``: unless the frames draw their
+    own). Without JavaScript the page shows every frame, one under the other.
     Returns the path.
     """
     path = Path(path)
-    path.write_text(slideshow_html(frames, title=title, theme=theme), encoding="utf-8")
+    page = slideshow_html(frames, title=title, theme=theme, legend=legend)
+    path.write_text(page, encoding="utf-8")
     return path
 
 
