@@ -1,12 +1,14 @@
 """Exporting drawings: one self-contained HTML slideshow, or one image file per frame.
 
 The slideshow inlines every frame as SVG, with its caption and chain-rule table, and steps
-through them with buttons or the arrow keys; without JavaScript it shows every frame in order. It loads nothing from the network, so it works
-offline, in a lecture hall, attached to an e-mail.
+through them with buttons or the arrow keys; without JavaScript it shows every frame in
+order. It loads nothing from the network, so it works offline, in a lecture hall, attached
+to an e-mail.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import os
 import re
@@ -90,21 +92,10 @@ def slideshow_html(
     if legend is None:  # the page's legend, unless the frames draw their own
         legend = not all(getattr(frame, "legend", False) for frame in frames)
     return template.substitute(
+        dataclasses.asdict(colours),  # the page's colours: $background, $text, $highlight, ...
         title=html.escape(title),
         slides="\n".join(_slides(frames)),
         legend=_LEGEND if legend else "",
-        background=colours.background,
-        text=colours.text,
-        muted=colours.muted,
-        accent=colours.highlight,
-        accent_fill=colours.highlight_fill,
-        cell=colours.cell,
-        border=colours.border,
-        output=colours.output,
-        positive=colours.positive,
-        negative=colours.negative,
-        positive_fill=colours.positive_fill,
-        negative_fill=colours.negative_fill,
     )
 
 
