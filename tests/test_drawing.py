@@ -389,7 +389,8 @@ def test_group_by_neuron_draws_one_box_per_neuron():
     assert "parameters</b>" in source and "×337" in source  # the weight-decay branch
     # constants are boxed by where they go: the 40 inputs, the 20 targets, the 20 ones of
     # 1 + (−y)·score, and the single 1e-4 of the weight decay (shown with its value)
-    assert "<b>constants</b> <font" in source and ">×40<" in source
+    assert re.search(r"<b>inputs x</b> <font[^>]*>×40<", source)
+    assert re.search(r"<b>targets y</b> <font[^>]*>×20<", source)
     assert "<b>1</b> <font" in source
     assert any(cells(a)[:3] == ["data", "0.0001", "grad"] for a in nodes(graph).values())
 

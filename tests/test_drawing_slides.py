@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from microgradx import Value, lectures, nn
-from microgradx.drawing import backward_steps, draw, render_svg
+from microgradx.drawing import backward_steps, draw, format_number, render_svg
 from microgradx.drawing.boxes import GROUPED_MAX_SOURCE_NODES, derivative_name
 from microgradx.drawing.render import ENV_VAR, _graphviz_pure_path
 from microgradx.drawing.style import THEMES, contrast_ratio
@@ -264,3 +264,49 @@ def test_grouping_refuses_a_huge_graph_before_folding_it():
 
     with pytest.raises(GraphTooLargeError, match="more than 300,000 nodes"):
         draw(total, group="neuron")
+
+
+# ----------------------------------------------------------------------
+# The grouped MLP for teaching backprop
+# ----------------------------------------------------------------------
+
+
+def test_grouped_neurons_show_activation_and_delta():
+    from microgradx import losses
+
+    model = nn.MLP(2, [2, 1], seed=0)
+    x = [1.0, -2.0]
+    out = model(x)
+    loss = losses.mse(out, 0.5)
+    loss.label = "L"
+    loss.backward()
+    source = re.sub(r"\s+", " ", draw(loss, group="neuron").source)
+    for neuron in model.layers[0].neurons:
+        z = sum((w.data * xi for w, xi in zip(neuron.w, x)), neuron.b.data)
+        a = max(z, 0.0)
+        # δ = ∂L/∂z: the gradient reaching the pre-activation, 0 through a dead ReLU
+        delta = (
+            0.0
+            if z <= 0
+            else sum(
+                nxt.w[model.layers[0].neurons.index(neuron)].data * 2 * (out.data - 0.5)
+                for nxt in model.layers[1].neurons
+            )
+        )
+        expected = f"a = {format_number(a)}, δ = {format_number(delta)}"
+        assert expected in source, expected
+    assert f"a = {format_number(out.data)}, δ = {format_number(2 * (out.data - 0.5))}" in source
+
+
+def test_grouped_moons_names_inputs_and_targets():
+    from microgradx import data, losses
+
+    X, y = data.make_moons(8, noise=0.1, seed=0)
+    model = nn.MLP(2, [4, 1], seed=0)
+    scores = [model(list(row)) for row in X]
+    loss = losses.hinge(scores, list(2 * y - 1))
+    loss.backward()
+    source = draw(loss, group="neuron").source
+    assert "<b>inputs x</b>" in source and "×16" in source  # 8 examples × 2 features
+    assert "<b>targets y</b>" in source
+    assert "mean over 8 examples: a = " in source

@@ -73,6 +73,8 @@ class _Group:
     activation: str = ""
     name: str = ""
     values: set[float] = field(default_factory=set)  # the data of merged constants
+    outputs: list[Value] = field(default_factory=list)  # a neuron's outputs, one per example
+    goes_to_layer: bool = False  # constants fed to a layer: the examples' inputs
 
     @property
     def has_box(self) -> bool:
@@ -127,6 +129,7 @@ class _Folding:
         self._group_constants(order)
         self._count_parameters_used_outside(order)
         self.edges: dict[tuple[int, int], int] = {}
+        outputs: dict[Value, None] = {}
         for node in order:
             target = self.group_of[node]
             in_neuron = self.groups[target].kind == "neuron"
@@ -134,6 +137,12 @@ class _Folding:
                 origin = self._source(child, in_neuron)
                 if origin != target:
                     self.edges[(origin, target)] = self.edges.get((origin, target), 0) + 1
+                    if self.groups[origin].kind == "neuron" and child not in self.parameters:
+                        outputs[child] = None
+        if self.groups[self.group_of[root]].kind == "neuron":
+            outputs[root] = None
+        for node in outputs:  # what each neuron hands on: its activation, once per example
+            self.groups[self.group_of[node]].outputs.append(node)
 
     def _is_constant(self, node: Value) -> bool:
         return (
@@ -202,6 +211,7 @@ class _Folding:
             self.group_of[constant] = index
             self.groups[index].count += 1
             self.groups[index].values.add(constant.data)
+            self.groups[index].goes_to_layer = any(isinstance(g, str) for g in goes_to)
 
     def _count_parameters_used_outside(self, order: list[Value]) -> None:
         if ("parameters",) in self._keys:
@@ -329,8 +339,12 @@ def _add_group(graph: Drawing, index: int, g: _Group, root: Value, scene: Scene)
     if g.name == "parameters":
         what, fill = "parameters", theme.neuron
     elif g.kind == "constants":
-        # constants that are all the same number (the 1 of 1 − y·score) show that number
-        what = scene.number(next(iter(g.values))) if len(g.values) == 1 else "constants"
+        # constants that are all the same number (the 1 of 1 − y·score) show that number;
+        # the data fed to a layer are the inputs, the other data (beside the scores) the targets
+        if len(g.values) == 1:
+            what = scene.number(next(iter(g.values)))
+        else:
+            what = "inputs x" if g.goes_to_layer else "targets y"
         fill = theme.cell
     else:
         what, fill = escape(g.first.label), theme.cell
@@ -355,6 +369,24 @@ def _neuron_label(g: _Group, scene: Scene) -> str:
         f'<<table border="1" cellborder="0" cellspacing="0" cellpadding="4" color="{theme.border}">'
         f'<tr><td bgcolor="{theme.neuron}"><b>{escape(g.name)}'
         f"</b>  {escape(activation)}</td></tr>"
+        f"{_activation_and_delta(g, scene)}"
         f'<tr><td bgcolor="{theme.cell}"><font point-size="11" color="{theme.muted}">'
         f"{details}</font></td></tr></table>>"
     )
+
+
+def _activation_and_delta(g: _Group, scene: Scene) -> str:
+    """The neuron's activation a and its δ = ∂L/∂z, the gradient reaching its pre-activation
+    z = w·x + b (for a linear neuron z is its output); the mean over the examples of a batch."""
+    if not g.outputs:
+        return ""
+    count = len(g.outputs)
+    pre = [
+        out.inputs[0] if out.op.startswith(_ACTIVATIONS) and out.inputs else out
+        for out in g.outputs
+    ]
+    mean = f"mean over {count:,} examples: " if count > 1 else ""
+    text = f"{mean}a = {scene.number(sum(out.data for out in g.outputs) / count)}"
+    if scene.show_grads:
+        text += f",  δ = {scene.number(sum(z.grad for z in pre) / count)}"
+    return f'<tr><td bgcolor="{scene.theme.cell}"><font point-size="11">{escape(text)}</font></td></tr>'
