@@ -389,4 +389,5 @@ def _activation_and_delta(g: _Group, scene: Scene) -> str:
     text = f"{mean}a = {scene.number(sum(out.data for out in g.outputs) / count)}"
     if scene.show_grads:
         text += f",  δ = {scene.number(sum(z.grad for z in pre) / count)}"
-    return f'<tr><td bgcolor="{scene.theme.cell}"><font point-size="11">{escape(text)}</font></td></tr>'
+    cell = f'<td bgcolor="{scene.theme.cell}"><font point-size="11">{escape(text)}</font></td>'
+    return f"<tr>{cell}</tr>"
