@@ -383,7 +383,11 @@ def run_draw(args: argparse.Namespace) -> int:
     if not args.forward_only:
         root.backward()
     style = dict(
-        local_grads=args.local_grads, rankdir=args.rankdir, theme=args.theme, rules=args.rules
+        local_grads=args.local_grads,
+        rankdir=args.rankdir,
+        theme=args.theme,
+        rules=args.rules,
+        fold_constants=args.fold_constants,
     )
     try:
         if output is not None:
@@ -589,6 +593,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--rules",
         action="store_true",
         help="write each edge's local derivative as rule and number: ∂f/∂a = b = 4",
+    )
+    draw.add_argument(
+        "--fold-constants",
+        action="store_true",
+        help="draw numbers inside the gates that use them (+1, ×2, 1/x), not as boxes",
     )
     draw.add_argument(
         "--dpi",

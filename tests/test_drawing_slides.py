@@ -310,3 +310,39 @@ def test_grouped_moons_names_inputs_and_targets():
     assert "<b>inputs x</b>" in source and "×16" in source  # 8 examples × 2 features
     assert "<b>targets y</b>" in source
     assert "mean over 8 examples: a = " in source
+
+
+# ----------------------------------------------------------------------
+# Constants folded into their gates
+# ----------------------------------------------------------------------
+
+
+def op_labels(graph) -> list[str]:
+    return re.findall(r"\tv\d+op \[label=<([^>]*)>", graph.source)
+
+
+def test_fold_constants_draws_numbers_inside_their_gates():
+    from microgradx import parse
+
+    e = parse("d = b + 1; s = 1/(2*d) - 3", b=1)
+    e.backward()
+    plain = draw(e)
+    folded = draw(e, fold_constants=True)
+    assert op_labels(plain) == ["+", "×", "÷", "−"]
+    assert op_labels(folded) == ["+1", "×2", "1/x", "−3"]
+    boxes = re.findall(r"\tv\d+ \[label", folded.source)
+    assert len(boxes) == 5  # b, d and three unnamed results: no box for 1, 2, 1 or 3
+    assert len(re.findall(r"\tv\d+ \[label", plain.source)) == 9
+    two_numbers = parse("2 * 3")  # a gate of numbers only keeps its boxes
+    assert op_labels(draw(two_numbers, grads=False, fold_constants=True)) == ["×"]
+
+
+def test_folded_frames_pass_gradients_to_variables_only():
+    from microgradx import parse
+
+    e = parse("c = a + b; d = b + 1; e = c * d", a=2, b=1)
+    frames = backward_steps(e, fold_constants=True)
+    step = next(frame for frame in frames if frame.caption.startswith("Step 2"))
+    assert step.caption.startswith("Step 2 of 3: d = b + 1 passes ∂e/∂d = 3 back to b (")
+    assert [(row.input, row.contribution) for row in step.table] == [("b", 3.0)]
+    assert "+1" in op_labels(step)

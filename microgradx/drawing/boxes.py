@@ -161,6 +161,48 @@ def _is_compound(name: str) -> bool:
     return any(ch.isspace() for ch in name) or bool(_OPERATOR_INSIDE.search(name))
 
 
+def folded_constants(order: list[Value], root: Value) -> set[Value]:
+    """The unlabelled numbers that can be drawn inside the gates using them: those whose every
+    user also has an input that is not such a number (2·3 keeps its boxes)."""
+
+    def is_constant(node: Value) -> bool:
+        return not node.inputs and not node.op and not node.label and node is not root
+
+    users: dict[Value, list[Value]] = {}
+    for node in order:
+        for child in node.inputs:
+            if is_constant(child):
+                users.setdefault(child, []).append(node)
+    return {
+        constant
+        for constant, gates in users.items()
+        if all(not all(is_constant(c) for c in gate.inputs) for gate in gates)
+    }
+
+
+_FOLDED = {  # (op, which input is the number) → how the gate reads with it inside
+    ("+", 0): "{c}+",
+    ("+", 1): "+{c}",
+    ("-", 0): "{c}−",
+    ("-", 1): "−{c}",
+    ("*", 0): "×{c}",
+    ("*", 1): "×{c}",
+    ("/", 0): "{c}/x",
+    ("/", 1): "÷{c}",
+}
+
+
+def folded_symbol(node: Value, scene: Scene) -> str:
+    """The gate's symbol with its folded number inside: "+1", "×2", "1/x", "÷4"."""
+    folded = [i for i, child in enumerate(node.inputs) if child in scene.folded]
+    if len(folded) != 1 or (node.op, folded[0]) not in _FOLDED:
+        return op_symbol(node.op)
+    number = scene.number(node.inputs[folded[0]].data)
+    if number.startswith("-") and node.op in ("+", "-", "*"):
+        number = f"({number})"
+    return _FOLDED[(node.op, folded[0])].format(c=number)
+
+
 def infer_parameters(order: Iterable[Value]) -> set[Value]:
     """The leaves labelled as ``nn`` labels parameters: "L0.N3.w1", "N2.b", "w0" … and a plain
     "b" only next to such weights (so the "b" of e = (a + b)(b + 1) stays an input)."""
@@ -272,6 +314,7 @@ class Scene:
     active: Value | None = None  # the node whose gradient is being passed on (backward step)
     summed: bool = False  # grads add up several backward() calls: not one ∂f/∂x
     reserve: Reserve | None = None  # frames of one slideshow: same sizes in every frame
+    folded: Collection[Value] = frozenset()  # constants drawn inside their gates
 
     def number(self, x: float) -> str:
         return format_number(x, self.digits)

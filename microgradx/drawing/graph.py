@@ -20,6 +20,8 @@ from microgradx.drawing.boxes import (
     check_size,
     check_source_size,
     edge_label,
+    folded_constants,
+    folded_symbol,
     infer_parameters,
     new_drawing,
     no_gradients_yet,
@@ -65,6 +67,8 @@ def add_graph(graph: Drawing, order: list[Value], root: Value, scene: Scene) -> 
     theme = scene.theme
     ids = {node: f"v{i}" for i, node in enumerate(order)}
     for node in order:
+        if node in scene.folded:
+            continue  # drawn inside the gates that use it: "+1", "×2"
         node_id = ids[node]
         role = node_role(node, root, scene.parameters)
         graph.node(node_id, value_label(node, root, role, scene), shape="plain")
@@ -72,13 +76,16 @@ def add_graph(graph: Drawing, order: list[Value], root: Value, scene: Scene) -> 
             continue
         active = node is scene.active
         op_id = f"{node_id}op"
-        graph.node(op_id, **op_attributes(op_symbol(node.op), scene, active=active))
+        symbol = folded_symbol(node, scene) if scene.folded else op_symbol(node.op)
+        graph.node(op_id, **op_attributes(symbol, scene, active=active))
         graph.edge(
             op_id,
             node_id,
             **({"color": theme.highlight, "penwidth": "2.5"} if active else {}),
         )
         for index, child in enumerate(node.inputs):
+            if child in scene.folded:
+                continue
             attributes: dict[str, str] = {}
             if active:
                 attributes.update(color=theme.highlight, penwidth="2.5")
@@ -103,6 +110,7 @@ def draw(
     title: str = "",
     rules: bool = False,
     legend: bool = False,
+    fold_constants: bool = False,
     dpi: float = DEFAULT_DPI,
 ) -> Drawing:
     """Draw the computational graph that ends at ``root``; returns a ``graphviz.Digraph``.
@@ -127,6 +135,8 @@ def draw(
         rules: write each local derivative as the lecture does, rule and number:
             ∂f/∂a = b = 4, ∂b/∂z = 2z = 4, ∂σ/∂z = σ(1−σ) = 0.1966 (implies ``local_grads``).
         legend: add a legend saying what each outline and colour means.
+        fold_constants: draw each number inside the gate that uses it ("+1", "×2", "1/x")
+            instead of as a leaf box with a gradient of its own.
         dpi: the resolution of PNG and JPEG images rendered from the drawing (default 192,
             sharp on a projector).
 
@@ -152,6 +162,8 @@ def draw(
     order = nodes_of(root)
     scene.highlight = _nodes_to_highlight(highlight, order)
     scene.parameters = infer_parameters(order) if parameters is None else set(parameters)
+    if fold_constants:
+        scene.folded = folded_constants(order, root)
     if group is not None:
         graph = draw_grouped(root, order, scene, max_nodes=max_nodes)
         graph.dpi = dpi

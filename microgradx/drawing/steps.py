@@ -32,6 +32,7 @@ from microgradx.drawing.boxes import (
     check_size,
     derivative_name,
     edge_text,
+    folded_constants,
     infer_parameters,
     new_drawing,
     nodes_of,
@@ -259,6 +260,7 @@ def backward_steps(
     seed: float = 1.0,
     rules: bool = False,
     legend: bool = False,
+    fold_constants: bool = False,
     dpi: float = DEFAULT_DPI,
 ) -> Frames:
     """The frames of the backward pass from ``root``, for slides and notebooks.
@@ -275,8 +277,9 @@ def backward_steps(
     not move and the canvas keeps its size; only colours and text change from frame to frame.
 
     ``rules=True`` writes each local derivative as the lecture does (∂f/∂a = b = 4);
-    ``legend=True`` adds the legend of outlines and colours; ``dpi`` is the resolution of
-    PNG images made from the frames.
+    ``legend=True`` adds the legend of outlines and colours; ``fold_constants=True`` draws
+    numbers inside their gates ("+1", "×2") and leaves them out of the steps; ``dpi`` is the
+    resolution of PNG images made from the frames.
 
     Each frame is a ``Drawing`` (a ``graphviz.Digraph``) with ``.caption`` (what it shows) and
     ``.table`` (its chain-rule rows, a ``ChainRuleTable``). The user's gradients are not
@@ -311,7 +314,9 @@ def backward_steps(
         parameters=infer_parameters(order) if parameters is None else set(parameters),
         display_names={n: names[n] for n in order if n.op and not n.label},
         reserve=reserve,
+        folded=folded_constants(order, root) if fold_constants else frozenset(),
     )
+    folded = base["folded"]
 
     # First what every frame shows, then the room the widest of it needs, then the drawings.
     states: list[tuple[str, dict[Value, GradCell], Value | None, list[ChainRuleRow]]] = []
@@ -338,13 +343,14 @@ def backward_steps(
             new = step.after[child]
             known[child] = new
             cells[child] = GradCell(f"{terms} = {number(new)}", new, changed=True)
-        receivers = " and ".join(dict.fromkeys(names[c] for c in node.inputs))
+        receivers = " and ".join(dict.fromkeys(names[c] for c in node.inputs if c not in folded))
         caption = (
             f"Step {k} of {total}: {names[node]} = {formula(node, names)} passes "
             f"∂{df}/∂{derivative_name(names[node])} = {number(step.upstream)} back to "
             f"{receivers} (each gets local × upstream)"
         )
-        states.append((caption, cells, node, step.rows))
+        rows = [row for row, c in zip(step.rows, node.inputs) if c not in folded]
+        states.append((caption, cells, node, rows))
 
     done = {n: GradCell(number(final[n]), final[n]) for n in order}
     states.append((f"Backward pass done: every node holds ∂{df}/∂node.", done, None, []))
