@@ -302,7 +302,8 @@ def write_steps(root: Value, directory: Path, options: dict) -> list[Path]:
                 "a smaller formula, or draw it once with --local-grads"
             )
     progress("")
-    page = slideshow_html(frames, theme=options.get("theme", "light")).encode("utf-8")
+    svgs = [image.decode("utf-8") for image in images]
+    page = slideshow_html(frames, theme=options.get("theme", "light"), svgs=svgs).encode("utf-8")
     make_folder(directory)
     written = []
     for number, image in enumerate(images):

@@ -27,9 +27,9 @@ __all__ = ["save_slideshow", "save_frames", "slideshow_html", "frames_html"]
 _PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.DOTALL)
 
 
-def _svg_body(graph: graphviz.Digraph) -> str:
+def _svg_body(svg: str) -> str:
     """The frame's SVG without the XML declaration and DOCTYPE, ready to inline in HTML."""
-    return _PROLOGUE.sub("", render_svg(graph), count=1)
+    return _PROLOGUE.sub("", svg, count=1)
 
 
 def _check_frames(frames: Sequence[graphviz.Digraph]) -> list[graphviz.Digraph]:
@@ -47,7 +47,7 @@ def _check_frames(frames: Sequence[graphviz.Digraph]) -> list[graphviz.Digraph]:
     return frames
 
 
-def _slides(frames: list[graphviz.Digraph]) -> list[str]:
+def _slides(frames: list[graphviz.Digraph], svgs: Sequence[str] | None = None) -> list[str]:
     """One <section> per frame: its SVG (which draws the caption) and its chain-rule table."""
     slides = []
     for i, frame in enumerate(frames):
@@ -56,7 +56,7 @@ def _slides(frames: list[graphviz.Digraph]) -> list[str]:
         # the caption is drawn in the frame itself; here it names the slide for screen readers
         parts = [
             f'<section class="slide" id="frame-{i + 1}" aria-label="{html.escape(caption)}">',
-            f'<div class="graph">{_svg_body(frame)}</div>',
+            f'<div class="graph">{_svg_body(render_svg(frame) if svgs is None else svgs[i])}</div>',
         ]
         if table is not None and len(table):
             parts.append(table._repr_html_())
@@ -80,8 +80,10 @@ def slideshow_html(
     title: str = "Backward pass, step by step",
     theme: str | Theme | None = None,
     legend: bool | None = None,
+    svgs: Sequence[str] | None = None,
 ) -> str:
-    """The slideshow of ``frames`` as one HTML document (see ``save_slideshow``)."""
+    """The slideshow of ``frames`` as one HTML document (see ``save_slideshow``); ``svgs``,
+    the frames already rendered, saves rendering them again."""
     frames = _check_frames(frames)
     if theme is None:  # the page takes the colours the frames were drawn with
         theme = getattr(frames[0], "theme", None) or "light"
@@ -94,7 +96,7 @@ def slideshow_html(
     return template.substitute(
         dataclasses.asdict(colours),  # the page's colours: $background, $text, $highlight, ...
         title=html.escape(title),
-        slides="\n".join(_slides(frames)),
+        slides="\n".join(_slides(frames, svgs)),
         legend=_LEGEND if legend else "",
     )
 
