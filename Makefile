@@ -21,6 +21,7 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest tests
+	$(BIN)/python tests/typing/check_types.py
 	$(BIN)/python scripts/build_notebooks.py --check
 	$(BIN)/python -m pytest --nbmake --nbmake-kernel=python3 notebooks
 	$(BIN)/python scripts/pypi_description.py --check

@@ -35,7 +35,7 @@ from collections.abc import Callable
 import numpy as np
 
 from microgradx import data, functional, losses, nn, optim
-from microgradx.compile import compile_loss
+from microgradx.compiler import compile_loss
 
 try:
     import micrograd.engine
@@ -56,7 +56,7 @@ Step = Callable[[int], float]
 
 
 def _moons() -> tuple[np.ndarray, np.ndarray]:
-    X, y = data.make_moons(100, noise=0.1, seed=1)
+    X, y = data.make_moons(100, noise=0.1, random_state=1)
     return X, (2 * y - 1).astype(float)
 
 

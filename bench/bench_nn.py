@@ -45,7 +45,7 @@ def _row(name: str, cells: list[str], width: int = 13) -> str:
 
 
 def _moons() -> tuple[np.ndarray, np.ndarray]:
-    X, y = data.make_moons(100, noise=0.1, seed=1)
+    X, y = data.make_moons(100, noise=0.1, random_state=1)
     return X, 2 * y - 1
 
 
@@ -59,7 +59,7 @@ def _microgradx_setup(weights: list[float]) -> Callable[[int], float]:
     def step(k: int) -> float:
         sgd.lr = 1.0 - 0.9 * k / 100
         penalty = ALPHA * sum(p.data * p.data for p in sgd.params)  # before the update
-        data_loss, _ = train.train_step(model, losses.hinge, sgd, X, y, l2=ALPHA)
+        data_loss, _ = train.train_step(model, losses.hinge, sgd, X, y, l2_penalty=ALPHA)
         return data_loss + penalty
 
     return step
@@ -156,7 +156,7 @@ def bench_digits(epochs: int = 4, compiled: bool = False) -> None:
         f"    {epochs} epochs on 75% of the UCI digits, tested on the other 25%, on {engine}"
     )
     X, y = data.load_digits()
-    X_train, X_test, y_train, y_test = data.train_test_split(X, y, test_fraction=0.25, seed=0)
+    X_train, X_test, y_train, y_test = data.train_test_split(X, y, test_size=0.25, random_state=0)
     model = nn.MLP(64, [32, 10], seed=0)
     optimizer = optim.Adam(model.parameters(), lr=0.01)
     train_seconds: list[float] = []

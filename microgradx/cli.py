@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import microgradx
+from microgradx import ops
 from microgradx.engine import Value
 from microgradx.expr import ExpressionError, parse
 
@@ -503,10 +504,16 @@ def _demo_training(out: Path, *, epochs: int) -> None:
 # ----------------------------------------------------------------------
 
 _VALUES_HELP = "a value for each variable in the formula, e.g. x=2 y=-3 z=2"
-_FORMULA_HELP = (
-    "the formula, quoted: numbers, names, + - * / ** (or ^), parentheses, and "
-    "exp log ln tanh sigmoid σ relu leaky_relu sin cos sqrt abs; z² and x·y work too"
-)
+
+
+def _formula_help() -> str:
+    """What a formula may hold; the functions come from the table of ops."""
+    return (
+        "the formula, quoted: numbers, names, + - * / ** (or ^), parentheses, and "
+        f"{' '.join(ops.functions())}; z² and x·y work too"
+    )
+
+
 _NOTE_ON_MINUS = (
     'A formula may start with "-" ("-log(x)"); if it is taken for an option (as "-h*x" is),\n'
     'put options first and "--" before the formula:  microgradx {command} --json -- "-h*x" h=2 x=3'
@@ -560,7 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
         + _NOTE_ON_MINUS.format(command="draw").replace("--json", "-o g.svg"),
         run_draw,
     )
-    draw.add_argument("formula", metavar="FORMULA", help=_FORMULA_HELP)
+    draw.add_argument("formula", metavar="FORMULA", help=_formula_help())
     draw.add_argument("values", metavar="NAME=VALUE", nargs="*", help=_VALUES_HELP)
     draw.add_argument(
         "-o",
@@ -622,7 +629,7 @@ def build_parser() -> argparse.ArgumentParser:
         + _NOTE_ON_MINUS.format(command="grad"),
         run_grad,
     )
-    grad.add_argument("formula", metavar="FORMULA", help=_FORMULA_HELP)
+    grad.add_argument("formula", metavar="FORMULA", help=_formula_help())
     grad.add_argument("values", metavar="NAME=VALUE", nargs="*", help=_VALUES_HELP)
     grad.add_argument("--json", action="store_true", help="print JSON, for other programs")
 

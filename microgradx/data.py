@@ -1,24 +1,34 @@
 """Toy data sets, mini-batches, a train/test split, and handwritten digits.
 
-Every generator returns ``X`` (a float array of shape (n_samples, 2)) and ``y`` (an int
-array of class indices 0 … k−1), and the same ``seed`` gives the same data:
+The names and arguments are scikit-learn's (``sklearn.datasets`` and
+``sklearn.model_selection``), so code moves between the two with its imports changed.
+Every generator returns ``X`` (a float array with one row per sample) and ``y`` (an int
+array of class indices 0 … k−1), and the same ``random_state`` gives the same data:
 
-    X, y = make_moons(100, noise=0.1, seed=0)     # two interleaved half-moons
-    y_pm = 2 * y - 1                               # labels −1/+1 for hinge or logistic losses
+    X, y = make_moons(100, noise=0.1, random_state=0)   # two interleaved half-moons
+    y_pm = 2 * y - 1                  # labels −1/+1 for hinge or logistic losses
     for X_batch, y_batch in batches(X, y, batch_size=16, seed=0):
         ...
+
+Where microgradx differs from scikit-learn: ``random_state`` defaults to 0 (the same data
+every run — pass None for fresh data) and the digits are scaled to [0, 1]. The keywords of
+microgradx 0.1 (``seed=``, ``box=``, ``test_fraction=``) still work, with a
+``DeprecationWarning``, until the next release.
 
 ``load_digits()`` gives the 8×8 UCI optical digits (1,797 images) shipped with the package.
 """
 
 from __future__ import annotations
 
+import enum
 import gzip
 import io
+import math
 import numbers
+import warnings
 from collections.abc import Iterator
 from importlib import resources
-from typing import Any
+from typing import Any, Literal, NamedTuple, overload
 
 import numpy as np
 
@@ -31,21 +41,39 @@ __all__ = [
     "Batches",
     "train_test_split",
     "load_digits",
+    "Digits",
 ]
 
 Seed = int | np.random.Generator | None
 
 
+class _Unset(enum.Enum):
+    """The value of a deprecated keyword nobody passed."""
+
+    UNSET = "unset"
+
+
+_UNSET = _Unset.UNSET
+
+
 def make_moons(
-    n_samples: int = 100, noise: float = 0.1, seed: Seed = 0
+    n_samples: int = 100,
+    *,
+    noise: float = 0.1,
+    random_state: Seed = 0,
+    seed: Seed | _Unset = _UNSET,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (class 0 above, class 1 below), shuffled.
 
     Class 0: (cos θ, sin θ); class 1: (1 − cos θ, 0.5 − sin θ), θ evenly spaced in [0, π];
-    then Gaussian noise of standard deviation ``noise`` on every coordinate.
+    then Gaussian noise of standard deviation ``noise`` (a finite number ≥ 0) on every
+    coordinate. scikit-learn's ``make_moons``, but seeded by default (``random_state=0``)
+    with noise 0.1 (scikit-learn: no noise, fresh randomness).
     """
+    random_state = _renamed(seed, random_state, "seed", "random_state", "make_moons")
     n = _count(n_samples, "n_samples", minimum=2)
-    rng = _generator(seed)
+    _check_noise(noise)
+    rng = _generator(random_state)
     n_upper = n // 2
     theta_upper = np.linspace(0.0, np.pi, n_upper)
     theta_lower = np.linspace(0.0, np.pi, n - n_upper)
@@ -60,13 +88,23 @@ def make_moons(
 
 
 def make_circles(
-    n_samples: int = 100, noise: float = 0.05, factor: float = 0.5, seed: Seed = 0
+    n_samples: int = 100,
+    *,
+    noise: float = 0.05,
+    factor: float = 0.5,
+    random_state: Seed = 0,
+    seed: Seed | _Unset = _UNSET,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A circle of radius 1 (class 0) around a circle of radius ``factor`` (class 1), shuffled."""
+    """A circle of radius 1 (class 0) around a circle of radius ``factor`` (class 1), shuffled.
+
+    scikit-learn's ``make_circles``, seeded by default (``random_state=0``).
+    """
+    random_state = _renamed(seed, random_state, "seed", "random_state", "make_circles")
     n = _count(n_samples, "n_samples", minimum=2)
     if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not 0.0 < factor < 1.0:
         raise ValueError(f"make_circles: factor (inner radius) must be in (0, 1), got {factor!r}")
-    rng = _generator(seed)
+    _check_noise(noise)
+    rng = _generator(random_state)
     n_outer = n // 2
     angle_outer = np.linspace(0.0, 2.0 * np.pi, n_outer, endpoint=False)
     angle_inner = np.linspace(0.0, 2.0 * np.pi, n - n_outer, endpoint=False)
@@ -82,28 +120,37 @@ def make_circles(
 
 def make_blobs(
     n_samples: int = 100,
+    n_features: int = 2,
+    *,
     centers: int | Any = 3,
     cluster_std: float = 1.0,
-    seed: Seed = 0,
-    box: tuple[float, float] = (-10.0, 10.0),
+    center_box: tuple[float, float] = (-10.0, 10.0),
+    random_state: Seed = 0,
+    seed: Seed | _Unset = _UNSET,
+    box: tuple[float, float] | _Unset = _UNSET,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian blobs: class j is centre j plus noise of standard deviation ``cluster_std``.
 
-    ``centers`` is a number of classes (centres drawn uniformly in ``box`` × ``box``) or a
-    (k, 2) array of centres. Samples are shared out as evenly as possible, then shuffled.
+    ``centers`` is a number of classes (centres drawn uniformly from ``center_box`` in each
+    of the ``n_features`` coordinates) or a (k, n_features) array of centres — then its
+    width sets the number of features. Samples are shared out as evenly as possible, then
+    shuffled. scikit-learn's ``make_blobs``, seeded by default (``random_state=0``).
     """
+    random_state = _renamed(seed, random_state, "seed", "random_state", "make_blobs")
+    center_box = _renamed(box, center_box, "box", "center_box", "make_blobs")
     n = _count(n_samples, "n_samples")
-    rng = _generator(seed)
+    d = _count(n_features, "n_features")
+    rng = _generator(random_state)
     if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
         k = _count(centers, "centers")
-        low, high = _box(box)
-        centre_points = rng.uniform(low, high, size=(k, 2))
+        low, high = _box(center_box)
+        centre_points = rng.uniform(low, high, size=(k, d))
     else:
         centre_points = np.asarray(centers, dtype=float)
-        if centre_points.ndim != 2 or centre_points.shape[1] != 2 or len(centre_points) == 0:
+        if centre_points.ndim != 2 or len(centre_points) == 0 or centre_points.shape[1] == 0:
             raise ValueError(
-                f"make_blobs: centers must be a number of classes or a (k, 2) array of "
-                f"points, got an array of shape {centre_points.shape}"
+                f"make_blobs: centers must be a number of classes or a (k, n_features) array "
+                f"of points, got an array of shape {centre_points.shape}"
             )
         if not np.isfinite(centre_points).all():
             raise ValueError("make_blobs: every centre must be a finite point, got NaN or inf")
@@ -112,17 +159,24 @@ def make_blobs(
 
 
 def make_spiral(
-    n_samples: int = 300, n_classes: int = 3, noise: float = 0.2, seed: Seed = 0
+    n_samples: int = 300,
+    n_classes: int = 3,
+    *,
+    noise: float = 0.2,
+    random_state: Seed = 0,
+    seed: Seed | _Unset = _UNSET,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Interleaved spiral arms, one per class (the CS231n spiral), shuffled.
 
     Arm j: radius r from 0 to 1, angle t = 4j + 4r plus Gaussian noise of standard deviation
-    ``noise``; the point is r · (sin t, cos t).
+    ``noise``; the point is r · (sin t, cos t). (Not in scikit-learn; its arguments follow
+    the other generators'.)
     """
+    random_state = _renamed(seed, random_state, "seed", "random_state", "make_spiral")
     n = _count(n_samples, "n_samples")
     k = _count(n_classes, "n_classes")
     _check_noise(noise)
-    rng = _generator(seed)
+    rng = _generator(random_state)
     y = _even_classes(n, k)
     X = np.empty((n, 2))
     for j in range(k):
@@ -191,39 +245,90 @@ def batches(
 
 
 def train_test_split(
-    X: Any, y: Any, test_fraction: float = 0.25, seed: Seed = 0
+    X: Any,
+    y: Any,
+    test_size: float | int = 0.25,
+    random_state: Seed = 0,
+    *,
+    test_fraction: float | _Unset = _UNSET,
+    seed: Seed | _Unset = _UNSET,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Shuffle, then hold out ``test_fraction`` of the examples for testing.
+    """Shuffle, then hold out ``test_size`` of the examples for testing.
 
-    Returns ``X_train, X_test, y_train, y_test`` (scikit-learn's order).
+    ``test_size`` is a fraction in (0, 1) or a whole number of examples. Returns
+    ``X_train, X_test, y_train, y_test`` (scikit-learn's order). Where it differs from
+    scikit-learn's: a fraction holds out round(test_size · n) examples (scikit-learn rounds
+    up), and the split is seeded by default (``random_state=0``).
     """
+    test_size = _renamed(test_fraction, test_size, "test_fraction", "test_size", "train_test_split")
+    random_state = _renamed(seed, random_state, "seed", "random_state", "train_test_split")
     X, y = _paired(X, y)
-    if (
-        isinstance(test_fraction, bool)
-        or not isinstance(test_fraction, numbers.Real)
-        or not 0.0 < test_fraction < 1.0
-    ):
-        raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction!r}")
     n = len(X)
-    n_test = round(n * float(test_fraction))
-    if not 0 < n_test < n:
+    if isinstance(test_size, numbers.Integral) and not isinstance(test_size, bool):
+        n_test = int(test_size)
+    elif (
+        isinstance(test_size, numbers.Real)
+        and not isinstance(test_size, bool)
+        and 0.0 < test_size < 1.0
+    ):
+        n_test = round(n * float(test_size))
+    else:
         raise ValueError(
-            f"test_fraction {test_fraction} of {n} examples leaves an empty train or test set"
+            f"test_size must be a fraction between 0 and 1 or a whole number of examples, "
+            f"got {test_size!r}"
         )
-    order = _generator(seed).permutation(n)
+    if not 0 < n_test < n:
+        raise ValueError(f"test_size {test_size} of {n} examples leaves an empty train or test set")
+    order = _generator(random_state).permutation(n)
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]
+
+
+class Digits(NamedTuple):
+    """The digits as ``load_digits()`` returns them: unpacks as ``X, y = load_digits()``,
+    and has scikit-learn's attribute names (``data``, ``target``, ``images``,
+    ``target_names``)."""
+
+    data: np.ndarray
+    target: np.ndarray
+
+    @property
+    def images(self) -> np.ndarray:
+        """Every image as an 8×8 array: shape (1797, 8, 8)."""
+        return self.data.reshape(-1, 8, 8)
+
+    @property
+    def target_names(self) -> np.ndarray:
+        """The classes, 0…9."""
+        return np.arange(10)
 
 
 _digits_cache: tuple[np.ndarray, np.ndarray] | None = None
 
 
-def load_digits(scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
+@overload
+def load_digits(
+    *, return_X_y: Literal[True], scale: bool = True
+) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+@overload
+def load_digits(*, return_X_y: Literal[False] = False, scale: bool = True) -> Digits: ...
+
+
+def load_digits(
+    *, return_X_y: bool = False, scale: bool = True
+) -> Digits | tuple[np.ndarray, np.ndarray]:
     """The UCI optical handwritten digits: 1,797 images of 8×8 pixels, digits 0–9.
 
-    Returns ``X`` of shape (1797, 64) — each row an image, row by row — and ``y`` (the
-    digit). Pixels count ink in 4×4 blocks, 0…16; ``scale=True`` divides them by 16 so
-    inputs lie in [0, 1]. ``X[i].reshape(8, 8)`` is image i.
+    ``X`` has shape (1797, 64) — each row an image, row by row — and ``y`` is the digit.
+    ``X, y = load_digits()`` unpacks them; the result also has scikit-learn's names,
+    ``.data``, ``.target``, ``.images`` (1797 × 8 × 8) and ``.target_names``;
+    ``return_X_y=True`` gives the plain pair. ``X[i].reshape(8, 8)`` is image i.
+
+    Where it differs from scikit-learn's: pixels count ink in 4×4 blocks, 0…16, and
+    ``scale=True`` (the default) divides them by 16 so inputs lie in [0, 1];
+    ``scale=False`` gives scikit-learn's 0…16.
 
     Data: E. Alpaydin and C. Kaynak, "Optical Recognition of Handwritten Digits", UCI
     Machine Learning Repository (1998), CC BY 4.0,
@@ -236,7 +341,8 @@ def load_digits(scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
         table = np.loadtxt(io.BytesIO(gzip.decompress(packed)), delimiter=",", dtype=np.int64)
         _digits_cache = table[:, :-1].astype(float), table[:, -1].astype(int)
     pixels, digits = _digits_cache
-    return (pixels / 16.0 if scale else pixels.copy()), digits.copy()
+    X, y = (pixels / 16.0 if scale else pixels.copy()), digits.copy()
+    return (X, y) if return_X_y else Digits(X, y)
 
 
 # ----------------------------------------------------------------------
@@ -259,9 +365,28 @@ def _count(n: object, name: str, minimum: int = 1) -> int:
 
 
 def _check_noise(noise: object) -> float:
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not noise >= 0:
-        raise ValueError(f"noise must be a number ≥ 0 (a standard deviation), got {noise!r}")
+    """A standard deviation: a finite number ≥ 0 (NaN, inf and negatives are refused)."""
+    if (
+        isinstance(noise, bool)
+        or not isinstance(noise, numbers.Real)
+        or not math.isfinite(noise)
+        or noise < 0
+    ):
+        raise ValueError(f"noise must be a finite number ≥ 0 (a standard deviation), got {noise!r}")
     return float(noise)
+
+
+def _renamed(old_value: Any, new_value: Any, old: str, new: str, who: str) -> Any:
+    """The value of a renamed keyword: the old name still works, with a DeprecationWarning."""
+    if old_value is _UNSET:
+        return new_value
+    warnings.warn(
+        f"{who}({old}=...) is now {who}({new}=...), scikit-learn's name; "
+        f"{old}= will be removed in the next release",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return old_value
 
 
 def _noisy_shuffled(
@@ -279,7 +404,7 @@ def _even_classes(n: int, k: int) -> np.ndarray:
     return np.repeat(np.arange(k), [n // k + (j < n % k) for j in range(k)])
 
 
-def _box(box: object) -> tuple[float, float]:
+def _box(box: Any) -> tuple[float, float]:
     """(low, high) with low < high, both finite: the range the blob centres are drawn from."""
     try:
         low, high = (float(v) for v in box)

@@ -21,14 +21,11 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from microgradx.domain import (
-    check_number,
-    check_power_domain,
-    exponent_slope,
-    power,
-    power_slope,
-)
+from microgradx import ops
+from microgradx.domain import check_number
+from microgradx.ops import Op
 
 __all__ = ["Dual", "derivative", "gradient"]
 
@@ -39,6 +36,13 @@ class Dual:
     Attributes:
         value: the number f(x).
         derivative: its derivative, f'(x)·ẋ, carried along by the chain rule.
+
+    Every op of the table (``microgradx.ops``) is a method or operator, as on ``Value``:
+    its value from the op's forward rule, its derivative from the op's local derivatives,
+
+        y = f(x₀, x₁, …):   ẏ = Σᵢ ∂y/∂xᵢ · ẋᵢ
+
+    — the same numbers that reverse mode records on the graph's edges.
     """
 
     __slots__ = ("value", "derivative")
@@ -68,156 +72,23 @@ class Dual:
     def __hash__(self) -> int:
         return hash((self.value, self.derivative))
 
-    # ------------------------------------------------------------------
-    # The rules: value and derivative side by side. For u = x + ẋε, v = y + ẏε:
-    # ------------------------------------------------------------------
-
-    def __add__(self, other: Dual | float) -> Dual:
-        """(x + ẋε) + (y + ẏε) = (x + y) + (ẋ + ẏ)ε."""
-        other = _as_dual(other)
-        return _dual(self.value + other.value, self.derivative + other.derivative, "+", self, other)
-
-    def __sub__(self, other: Dual | float) -> Dual:
-        """(x + ẋε) - (y + ẏε) = (x - y) + (ẋ - ẏ)ε."""
-        other = _as_dual(other)
-        return _dual(self.value - other.value, self.derivative - other.derivative, "-", self, other)
-
-    def __mul__(self, other: Dual | float) -> Dual:
-        """(x + ẋε)(y + ẏε) = xy + (ẋy + xẏ)ε   (the ẋẏε² term is 0)."""
-        other = _as_dual(other)
-        x, y = self.value, other.value
-        return _dual(x * y, self.derivative * y + x * other.derivative, "*", self, other)
-
-    def __truediv__(self, other: Dual | float) -> Dual:
-        """(x + ẋε) / (y + ẏε) = x/y + (ẋ/y - x·ẏ/y²)ε."""
-        other = _as_dual(other)
-        x, y = self.value, other.value
-        if y == 0.0:
-            raise ValueError(
-                f"division by zero: {x:g} / {y:g} ({self!r} / {other!r}): "
-                "the divisor must be nonzero"
-            )
-        quotient = x / y
-        # (ẋ - (x/y)·ẏ)/y rather than ẋ/y - x·ẏ/y²: y² underflows to 0 for |y| < 1e-154.
-        slope = (self.derivative - quotient * other.derivative) / y
-        return _dual(quotient, slope, "/", self, other)
-
-    def __neg__(self) -> Dual:
-        """-(x + ẋε) = -x - ẋε."""
-        return Dual._make(-self.value, -self.derivative)
-
     def __pow__(self, exponent: Dual | float) -> Dual:
         """(x + ẋε)ⁿ = xⁿ + n·xⁿ⁻¹·ẋ ε;  with a Dual exponent v + v̇ε, add xᵛ·ln x·v̇ ε."""
         if isinstance(exponent, Dual):
-            return self._pow_dual(exponent)
+            return apply(ops.POWER_VALUE, (self, exponent))
         n = check_number(exponent, "the exponent")
-        x = self.value
-        where = f"{self!r} ** {n:g}"
-        check_power_domain(x, n, where)
-        slope = power_slope(x, n, where)
-        return _dual(power(x, n, where), _chain(slope, self.derivative), f"**{n:g}", self)
-
-    def _pow_dual(self, exponent: Dual) -> Dual:
-        """(x + ẋε)^(v + v̇ε) = xᵛ + (v·xᵛ⁻¹·ẋ + xᵛ·ln x·v̇)ε."""
-        x, n = self.value, exponent.value
-        where = f"{self!r} ** {exponent!r}"
-        check_power_domain(x, n, where)
-        out = power(x, n, where)
-        slope = _chain(power_slope(x, n, where), self.derivative)
-        slope += _chain(exponent_slope(x, n, out, where), exponent.derivative)
-        return _dual(out, slope, "**", self, exponent)
-
-    def exp(self) -> Dual:
-        """exp(x + ẋε) = eˣ + eˣ·ẋ ε."""
-        try:
-            out = math.exp(self.value)
-        except OverflowError:
-            raise OverflowError(
-                f"exp of {self.value:g} ({self!r}) overflows a float (limit: x ≤ 709.78); "
-                "scale the input down, or use a numerically stable form (e.g. logsumexp)"
-            ) from None
-        return _dual(out, out * self.derivative, "exp", self)
-
-    def log(self) -> Dual:
-        """ln(x + ẋε) = ln x + ẋ/x ε."""
-        x = self.value
-        if x <= 0.0:
-            raise ValueError(f"log of {x:g} ({self!r}) is undefined: log needs a positive input")
-        return _dual(math.log(x), self.derivative / x, "log", self)
-
-    def tanh(self) -> Dual:
-        """tanh(x + ẋε) = tanh x + (1 - tanh²x)·ẋ ε."""
-        t = math.tanh(self.value)
-        return _dual(t, (1.0 - t * t) * self.derivative, "tanh", self)
-
-    def sigmoid(self) -> Dual:
-        """σ(x + ẋε) = σ(x) + σ(x)(1 - σ(x))·ẋ ε,  σ(x) = 1 / (1 + e⁻ˣ)."""
-        x = self.value
-        if x >= 0.0:
-            s = 1.0 / (1.0 + math.exp(-x))
-        else:  # the same value, without overflowing e⁻ˣ for very negative x
-            e = math.exp(x)
-            s = e / (1.0 + e)
-        return _dual(s, s * (1.0 - s) * self.derivative, "sigmoid", self)
-
-    def relu(self) -> Dual:
-        """max(0, x) + (ẋ if x > 0 else 0)ε."""
-        if self.value > 0.0:
-            return Dual._make(self.value, self.derivative)
-        return Dual._make(0.0, 0.0)
-
-    def leaky_relu(self, slope: float = 0.01) -> Dual:
-        """(x if x > 0 else slope·x) + (ẋ if x > 0 else slope·ẋ)ε."""
-        slope = check_number(slope, "leaky_relu slope")
-        if self.value > 0.0:
-            return Dual._make(self.value, self.derivative)
-        return _dual(slope * self.value, slope * self.derivative, "leaky_relu", self)
-
-    def sin(self) -> Dual:
-        """sin(x + ẋε) = sin x + cos x·ẋ ε."""
-        return Dual._make(math.sin(self.value), math.cos(self.value) * self.derivative)
-
-    def cos(self) -> Dual:
-        """cos(x + ẋε) = cos x - sin x·ẋ ε."""
-        return Dual._make(math.cos(self.value), -math.sin(self.value) * self.derivative)
-
-    def sqrt(self) -> Dual:
-        """√(x + ẋε) = √x + ẋ/(2√x) ε."""
-        x = self.value
-        if x < 0.0:
-            raise ValueError(
-                f"sqrt of {x:g} ({self!r}) is undefined: sqrt needs a non-negative input"
-            )
-        root = math.sqrt(x)
-        slope = 0.5 / root if root > 0.0 else math.inf
-        return _dual(root, _chain(slope, self.derivative), "sqrt", self)
-
-    def abs(self) -> Dual:
-        """|x + ẋε| = |x| + sign(x)·ẋ ε   (sign(0) = 0, as for Value)."""
-        x = self.value
-        sign = 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
-        return Dual._make(abs(x), sign * self.derivative)
-
-    __abs__ = abs
-
-    # Reflected and derived forms: `2 * x`, `1 - x`, `2 ** x`, ...
-    def __radd__(self, other: float) -> Dual:
-        return _as_dual(other) + self
-
-    def __rsub__(self, other: float) -> Dual:
-        return _as_dual(other) - self
-
-    def __rmul__(self, other: float) -> Dual:
-        return _as_dual(other) * self
-
-    def __rtruediv__(self, other: float) -> Dual:
-        return _as_dual(other) / self
+        return apply(ops.POWER.bind(n), (self,))
 
     def __rpow__(self, other: float) -> Dual:
         return _as_dual(other) ** self
 
     def __pos__(self) -> Dual:
         return self
+
+    def leaky_relu(self, slope: float = 0.01) -> Dual:
+        """(x if x > 0 else slope·x) + (ẋ if x > 0 else slope·ẋ)ε."""
+        slope = check_number(slope, "leaky_relu slope")
+        return apply(ops.LEAKY_RELU.bind(slope), (self,))
 
     @classmethod
     def _make(cls, value: float, derivative: float) -> Dual:
@@ -226,6 +97,118 @@ class Dual:
         out.value = value
         out.derivative = derivative
         return out
+
+    if TYPE_CHECKING:  # the ops installed from the table below, as type checkers see them
+
+        def __add__(self, other: Dual | float) -> Dual: ...
+        def __radd__(self, other: float) -> Dual: ...
+        def __sub__(self, other: Dual | float) -> Dual: ...
+        def __rsub__(self, other: float) -> Dual: ...
+        def __mul__(self, other: Dual | float) -> Dual: ...
+        def __rmul__(self, other: float) -> Dual: ...
+        def __truediv__(self, other: Dual | float) -> Dual: ...
+        def __rtruediv__(self, other: float) -> Dual: ...
+        def __neg__(self) -> Dual: ...
+        def __abs__(self) -> Dual: ...
+        def exp(self) -> Dual: ...
+        def log(self) -> Dual: ...
+        def tanh(self) -> Dual: ...
+        def sigmoid(self) -> Dual: ...
+        def relu(self) -> Dual: ...
+        def sin(self) -> Dual: ...
+        def cos(self) -> Dual: ...
+        def tan(self) -> Dual: ...
+        def sqrt(self) -> Dual: ...
+        def abs(self) -> Dual: ...
+
+
+def apply(op: Op, args: Sequence[Dual | float]) -> Dual:
+    """``op`` on dual numbers: y = forward(x₀, x₁, …) and ẏ = Σᵢ ∂y/∂xᵢ · ẋᵢ, with the
+    local derivatives ∂y/∂xᵢ from the op's row of the table."""
+    operands = [_as_dual(x) for x in args]
+    if op.arity is not None and len(operands) != op.arity:
+        raise TypeError(
+            f"{op.name} takes {op.arity} input{'s' if op.arity != 1 else ''}, got {len(operands)}"
+        )
+    xs = [d.value for d in operands]
+    params = () if op.param is None else (op.param,)
+    if op.refuses is not None and op.refuses(*xs, *params):
+        raise ValueError(op.domain_error(xs, [repr(d) for d in operands], *params))
+    try:
+        value = op.output(xs)
+        if not op.builtin:
+            value = check_number(value, f"{op.name}'s forward")
+        if value - value != 0.0:
+            raise OverflowError
+        local_grads = op.derivatives_at(xs, value)
+        if len(local_grads) != len(xs):
+            raise ValueError(
+                f"the op {op.name!r}: local_grads gave {len(local_grads)} derivatives for "
+                f"{len(xs)} inputs; return one ∂out/∂xᵢ per input"
+            )
+        # ẏ = Σᵢ ∂y/∂xᵢ · ẋᵢ; a constant input (ẋᵢ = 0) adds 0 even where the slope is inf.
+        tangent = 0.0
+        for local, x in zip(local_grads, operands):
+            if x.derivative != 0.0:
+                tangent += local * x.derivative
+    except OverflowError:
+        names = [repr(d) for d in operands]
+        shown = op.describe(op, xs, names)
+        try:
+            op.output(xs)
+        except OverflowError:
+            raise OverflowError(f"{shown} overflows a float{op.overflow_hint}") from None
+        raise OverflowError(
+            f"{ops.describe_call(op, xs, names)} gives a value or derivative that is not a "
+            "finite number; scale the inputs down"
+        ) from None
+    if tangent - tangent != 0.0:  # inf or NaN, refused as Value.backward refuses them
+        shown = ", ".join(repr(d) for d in operands)
+        raise ValueError(
+            f"{op.name} of {shown} gives the derivative {tangent}, not a finite "
+            "number: the slope here is infinite (the vertical slope of sqrt or a fractional "
+            "power at 0) or too large for a float; move the inputs away from that point"
+        )
+    return Dual._make(float(value), float(tangent))
+
+
+def _method(op: Op) -> Callable[..., Dual]:
+    if op.arity == 2:
+
+        def binary(self: Dual, other: Dual | float) -> Dual:
+            return apply(op, (self, other))
+
+        return binary
+
+    def unary(self: Dual) -> Dual:
+        return apply(op, (self,))
+
+    return unary
+
+
+def _reflected(op: Op) -> Callable[..., Dual]:
+    def reflected(self: Dual, other: float) -> Dual:
+        return apply(op, (other, self))
+
+    return reflected
+
+
+def _install_methods() -> None:
+    for op in ops.builtin_ops():
+        if op.method is None or op.param_name:  # parameters: written out in the class
+            continue
+        method = _method(op)
+        method.__name__, method.__doc__ = op.method, op.doc
+        setattr(Dual, op.method, method)
+        if op.reflected:
+            reflected = _reflected(op)
+            reflected.__name__ = op.reflected
+            setattr(Dual, op.reflected, reflected)
+    Dual.__abs__ = Dual.abs  # type: ignore[method-assign]
+
+
+_install_methods()
+Dual._apply_op = staticmethod(apply)  # type: ignore[attr-defined]
 
 
 def derivative(f: Callable[[Dual], Dual], x: float) -> float:
@@ -265,26 +248,3 @@ def _as_dual(x: Dual | float) -> Dual:
             f"cannot combine a Dual with {x!r} of type {type(x).__name__}: use a number or a Dual"
         )
     return Dual(x)
-
-
-def _dual(value: float, derivative: float, op: str, *operands: Dual) -> Dual:
-    """The result of ``op``, refusing an infinite or NaN value or derivative rather than
-    carrying it on (as ``Value.backward`` refuses an infinite gradient)."""
-    if value - value != 0.0:
-        shown = ", ".join(f"{x.value:g} ({x!r})" for x in operands)
-        raise OverflowError(
-            f"{op} of {shown} gives {value}, which is not a finite number; scale the inputs down"
-        )
-    if derivative - derivative != 0.0:  # inf or NaN, refused as Value.backward refuses them
-        shown = ", ".join(repr(x) for x in operands)
-        raise ValueError(
-            f"{op} of {shown} gives the derivative {derivative}, not a finite number: the slope "
-            "here is infinite (the vertical slope of sqrt or a fractional power at 0) or too "
-            "large for a float; move the inputs away from that point"
-        )
-    return Dual._make(value, derivative)
-
-
-def _chain(slope: float, derivative: float) -> float:
-    """slope · derivative; a zero derivative (a constant) stays 0 even where the slope is inf."""
-    return 0.0 if derivative == 0.0 else slope * derivative

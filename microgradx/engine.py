@@ -1,66 +1,87 @@
-"""The scalar reverse-mode autodiff engine: ``Value`` and its local-derivative table.
+"""The scalar reverse-mode autodiff engine: ``Value``, whose ops record local derivatives.
 
-Every operation below computes its output *and* the local derivatives
-∂out/∂input of that output with respect to each input, and records both on the
-new node (``inputs`` and ``local_grads``). The graph therefore carries exactly
-what a lecture slide draws on its edges, and backpropagation is one generic
-loop: multiply along edges, sum over paths (the chain rule).
+Applying an op to Values computes its output *and* the local derivatives ∂out/∂input
+of that output with respect to each input, both from the op's row of the table in
+``microgradx.ops``, and records them on the new node (``inputs`` and ``local_grads``).
+The graph therefore carries exactly what a lecture slide draws on its edges, and
+backpropagation is one generic loop: multiply along edges, sum over paths (the chain rule).
 
-A node's ``op`` names its function exactly, so the graph can be re-evaluated at
-other inputs: ``"+" "-" "*" "/" "neg" "exp" "log" "tanh" "sigmoid" "relu" "sin"
-"cos" "sqrt" "abs"``; ``"**2"`` or ``"**0.5"`` for a power with a constant
-exponent (``float(op[2:])`` is the exponent, exactly); ``"**"`` for a Value
-exponent (inputs: base, exponent); ``"leaky_relu"`` (slope 0.01) or
-``"leaky_relu(0.2)"``; and, from ``microgradx.functional``, ``"sum" "mean" "dot"
-"logsumexp" "softmax[i]" "log_softmax[i]"`` (output i of n).
+A node's ``op`` names its function exactly (``"+"``, ``"exp"``, ``"**2"``,
+``"leaky_relu(0.2)"``, ``"softmax[3]"``, …): it is the op's row of the table, so the
+graph can be re-evaluated at other inputs, drawn and compiled.
 
     f = (x + y) * z**2          # build the graph
     f.backward()                # ∂f/∂node for every node, in node.grad
+
+To extend the engine: ``microgradx.define_op`` for a new op; ``apply``, ``make_node``,
+``as_value`` and ``describe`` are the pieces it is built from.
 """
 
 from __future__ import annotations
 
-import math
 import numbers
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
+from itertools import repeat
+from typing import TYPE_CHECKING, Any
 
-from microgradx.domain import (
-    check_number,
-    check_power_domain,
-    exponent_slope,
-    power,
-    power_slope,
-)
+from microgradx import ops
+from microgradx.domain import check_number
+from microgradx.ops import Op
 
-__all__ = ["Value", "no_grad", "is_grad_enabled", "topological_order"]
+__all__ = [
+    "Value",
+    "no_grad",
+    "is_grad_enabled",
+    "topological_order",
+    "apply",
+    "make_node",
+    "as_value",
+    "describe",
+]
 
-_grad_enabled = True
+# ----------------------------------------------------------------------
+# Recording on or off: per thread and per asyncio task (a context variable).
+# ----------------------------------------------------------------------
+
+_recording: ContextVar[bool] = ContextVar("microgradx_recording", default=True)
+# How many no_grad blocks are open in any thread: while none is, nodes need not look up
+# the context variable (the common case, kept fast).
+_open_blocks = 0
+_blocks_lock = threading.Lock()
 
 
 @contextmanager
 def no_grad() -> Iterator[None]:
-    """Within this block new Values record no inputs: fast evaluation, nothing to backpropagate."""
-    global _grad_enabled
-    previous = _grad_enabled
-    _grad_enabled = False
+    """Within this block new Values record no inputs: fast evaluation, nothing to backpropagate.
+
+    It holds for the thread (or asyncio task) that opened it, and blocks nest.
+    """
+    global _open_blocks
+    token = _recording.set(False)
+    with _blocks_lock:
+        _open_blocks += 1
     try:
         yield
     finally:
-        _grad_enabled = previous
+        with _blocks_lock:
+            _open_blocks -= 1
+        _recording.reset(token)
 
 
 def is_grad_enabled() -> bool:
-    """True unless inside a ``no_grad()`` block."""
-    return _grad_enabled
+    """True unless inside a ``no_grad()`` block (of this thread or task)."""
+    return _recording.get()
 
 
-def _name(node: Value) -> str:
+def describe(node: Value) -> str:
     """How an error message refers to a node: its label, else its op, else 'a constant'."""
     if node.label:
         return f"node {node.label!r}"
     if node.op:
-        return f"the result of {node.op!r}"
+        return f"the result of {str(node.op)!r}"
     return "a constant"
 
 
@@ -71,9 +92,13 @@ class Value:
         data: the number this node holds (float).
         grad: ∂root/∂self, filled in by ``root.backward()`` (float, starts at 0.0).
         label: a name for drawings and error messages ("" if none).
-        op: the operation that produced this node ("" for a leaf).
+        op: the operation that produced this node ("" for a leaf): its name, a str such
+            as ``"*"`` or ``"**2"``, which is also its row of the table (``microgradx.ops``).
         inputs: the Values this node was computed from, in operand order.
         local_grads: ∂self/∂input for each input, recorded when the node was made.
+
+    Every op of the table is a method or operator: ``x + y``, ``x * y``, ``x ** 2``,
+    ``x.exp()``, ``x.tanh()``, ``x.leaky_relu(0.2)``, ...
     """
 
     __slots__ = ("data", "grad", "label", "op", "inputs", "local_grads")
@@ -91,7 +116,7 @@ class Value:
         self.data = check_number(data, "Value data")
         self.grad = 0.0
         self.label = label
-        self.op = ""
+        self.op: str = ""
         self.inputs: tuple[Value, ...] = ()
         self.local_grads: tuple[float, ...] = ()
 
@@ -99,157 +124,80 @@ class Value:
         label = f"label={self.label!r}, " if self.label else ""
         return f"Value({label}data={self.data:.6g}, grad={self.grad:.6g})"
 
-    # ------------------------------------------------------------------
-    # The local-derivative table: forward rule and ∂out/∂input, side by side.
-    # ------------------------------------------------------------------
+    def item(self) -> float:
+        """The number this node holds (``data``), as PyTorch's ``tensor.item()``."""
+        return self.data
 
-    def __add__(self, other: Value | float) -> Value:
-        """x + y;  ∂/∂x = 1, ∂/∂y = 1."""
-        other = _as_value(other)
-        return _node(self.data + other.data, "+", (self, other), (1.0, 1.0))
+    # Reflected and derived forms: `2 * x`, `1 - x`, `2 ** x`, ...
+    def __rpow__(self, other: float) -> Value:
+        return as_value(other) ** self
 
-    def __sub__(self, other: Value | float) -> Value:
-        """x - y;  ∂/∂x = 1, ∂/∂y = -1."""
-        other = _as_value(other)
-        return _node(self.data - other.data, "-", (self, other), (1.0, -1.0))
-
-    def __mul__(self, other: Value | float) -> Value:
-        """x · y;  ∂/∂x = y, ∂/∂y = x."""
-        other = _as_value(other)
-        x, y = self.data, other.data
-        return _node(x * y, "*", (self, other), (y, x))
-
-    def __truediv__(self, other: Value | float) -> Value:
-        """x / y;  ∂/∂x = 1/y, ∂/∂y = -x/y²."""
-        other = _as_value(other)
-        x, y = self.data, other.data
-        if y == 0.0:
-            raise ValueError(
-                f"division by zero: {x:g} / {y:g} ({_name(self)} / {_name(other)}): "
-                "the divisor must be nonzero"
-            )
-        quotient = x / y
-        # -(x/y)/y rather than -x/y²: y² underflows to 0 for |y| < 1e-154.
-        return _node(quotient, "/", (self, other), (1.0 / y, -quotient / y))
-
-    def __neg__(self) -> Value:
-        """-x;  ∂/∂x = -1."""
-        return _node(-self.data, "neg", (self,), (-1.0,))
+    def __pos__(self) -> Value:
+        return self
 
     def __pow__(self, exponent: Value | float) -> Value:
-        """x ** n;  ∂/∂x = n·x^(n-1)  (and ∂/∂n = x^n · ln x when n is a Value)."""
+        """x ** n with a number n (the op ``"**n"``, e.g. ``"**2"``), or x ** v with a Value v
+        (the op ``"**"``, with a gradient for both)."""
         if isinstance(exponent, Value):
-            return self._pow_value(exponent)
-        n = check_number(exponent, "the exponent")
+            return apply(ops.POWER_VALUE, (self, exponent))
+        if type(exponent) is int and -(2**53) <= exponent <= 2**53:
+            exponent = float(exponent)
+        elif type(exponent) is not float or exponent - exponent != 0.0:
+            exponent = check_number(exponent, "the exponent")
+        op = ops.POWER.bind(exponent)
         x = self.data
-        where = f"{_name(self)} ** {n:g}"
-        check_power_domain(x, n, where)
-        op = f"**{int(n)}" if n.is_integer() else f"**{n!r}"
-        return _node(power(x, n, where), op, (self,), (power_slope(x, n, where),))
-
-    def _pow_value(self, exponent: Value) -> Value:
-        """x ** v;  ∂/∂x = v·x^(v-1),  ∂/∂v = x^v · ln x."""
-        x, n = self.data, exponent.data
-        where = f"{_name(self)} ** {_name(exponent)}"
-        check_power_domain(x, n, where)
-        out = power(x, n, where)
-        local_grads = (power_slope(x, n, where), exponent_slope(x, n, out, where))
-        return _node(out, "**", (self, exponent), local_grads)
-
-    def exp(self) -> Value:
-        """e^x;  ∂/∂x = e^x."""
+        if x - x != 0.0:
+            raise _not_a_number(op, (self,))
+        if op.refuses(x, exponent):
+            raise ValueError(op.domain_error([x], [describe(self)], exponent))
         try:
-            out = math.exp(self.data)
+            out = op.forward(x, exponent)
+            local = op.local_grads(x, out, exponent)
         except OverflowError:
-            raise OverflowError(
-                f"exp of {self.data:g} ({_name(self)}) overflows a float (limit: x ≤ 709.78); "
-                "scale the input down, or use a numerically stable form (e.g. logsumexp)"
-            ) from None
-        return _node(out, "exp", (self,), (out,))
-
-    def log(self) -> Value:
-        """ln x;  ∂/∂x = 1/x."""
-        x = self.data
-        if x <= 0.0:
-            raise ValueError(
-                f"log of {x:g} ({_name(self)}) is undefined: log needs a positive input"
-            )
-        return _node(math.log(x), "log", (self,), (1.0 / x,))
-
-    def tanh(self) -> Value:
-        """tanh x;  ∂/∂x = 1 - tanh²x."""
-        t = math.tanh(self.data)
-        return _node(t, "tanh", (self,), (1.0 - t * t,))
-
-    def sigmoid(self) -> Value:
-        """σ(x) = 1 / (1 + e^-x);  ∂/∂x = σ(x)·(1 - σ(x))."""
-        x = self.data
-        if x >= 0.0:
-            s = 1.0 / (1.0 + math.exp(-x))
-        else:  # the same value, without overflowing e^-x for very negative x
-            e = math.exp(x)
-            s = e / (1.0 + e)
-        return _node(s, "sigmoid", (self,), (s * (1.0 - s),))
-
-    def relu(self) -> Value:
-        """max(0, x);  ∂/∂x = 1 if x > 0 else 0."""
-        x = self.data
-        return _node(x if x > 0.0 else 0.0, "relu", (self,), (1.0 if x > 0.0 else 0.0,))
+            raise _overflow(op, (self,), [x]) from None
+        return make_node(out, op, (self,), local)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """x if x > 0 else slope·x;  ∂/∂x = 1 if x > 0 else slope."""
         slope = check_number(slope, "leaky_relu slope")
-        op = "leaky_relu" if slope == 0.01 else f"leaky_relu({slope!r})"
-        x = self.data
-        if x > 0.0:
-            return _node(x, op, (self,), (1.0,))
-        return _node(slope * x, op, (self,), (slope,))
+        return apply(ops.LEAKY_RELU.bind(slope), (self,))
 
-    def sin(self) -> Value:
-        """sin x;  ∂/∂x = cos x."""
-        return _node(math.sin(self.data), "sin", (self,), (math.cos(self.data),))
+    # A node is not a number: ``v > 0`` would hide a branch on data from the graph.
+    def __lt__(self, other: object) -> bool:
+        return _refuse_comparison("<")
 
-    def cos(self) -> Value:
-        """cos x;  ∂/∂x = -sin x."""
-        return _node(math.cos(self.data), "cos", (self,), (-math.sin(self.data),))
+    def __le__(self, other: object) -> bool:
+        return _refuse_comparison("<=")
 
-    def sqrt(self) -> Value:
-        """√x;  ∂/∂x = 1 / (2√x)."""
-        x = self.data
-        if x < 0.0:
-            raise ValueError(
-                f"sqrt of {x:g} ({_name(self)}) is undefined: sqrt needs a non-negative input"
+    def __gt__(self, other: object) -> bool:
+        return _refuse_comparison(">")
+
+    def __ge__(self, other: object) -> bool:
+        return _refuse_comparison(">=")
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        """Pickled as its whole graph, listed in topological order (no recursion, so deep
+        graphs pickle too); leaves are pickled as themselves, so a parameter pickled with
+        the graph is one object when loaded."""
+        if not self.inputs:
+            return super().__reduce_ex__(protocol)
+        order = topological_order(self)
+        index = {node: i for i, node in enumerate(order)}
+        records = [
+            node
+            if not node.inputs
+            else (
+                type(node),
+                node.data,
+                node.grad,
+                node.label,
+                node.op,
+                tuple([index[child] for child in node.inputs]),
+                node.local_grads,
             )
-        root = math.sqrt(x)
-        local = 0.5 / root if root > 0.0 else math.inf
-        return _node(root, "sqrt", (self,), (local,))
-
-    def abs(self) -> Value:
-        """|x|;  ∂/∂x = sign(x)  (0 at x = 0, as PyTorch)."""
-        x = self.data
-        sign = 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
-        return _node(abs(x), "abs", (self,), (sign,))
-
-    __abs__ = abs
-
-    # Reflected and derived forms: `2 * x`, `1 - x`, `2 ** x`, ...
-    def __radd__(self, other: float) -> Value:
-        return _as_value(other) + self
-
-    def __rsub__(self, other: float) -> Value:
-        return _as_value(other) - self
-
-    def __rmul__(self, other: float) -> Value:
-        return _as_value(other) * self
-
-    def __rtruediv__(self, other: float) -> Value:
-        return _as_value(other) / self
-
-    def __rpow__(self, other: float) -> Value:
-        return _as_value(other) ** self
-
-    def __pos__(self) -> Value:
-        return self
+            for node in order
+        ]
+        return (_rebuild_graph, (records,))
 
     # ------------------------------------------------------------------
     # Reverse mode.
@@ -292,10 +240,10 @@ class Value:
                 for other, before in earlier:
                     other.grad = before
                 raise ValueError(
-                    f"backward: the gradient reaching {_name(node)} is {upstream}, not a finite "
-                    "number: a local derivative on the way is infinite (the vertical slope of "
-                    "sqrt or a fractional power at 0) or the product overflowed; move the "
-                    "inputs away from that point"
+                    f"backward: the gradient reaching {describe(node)} is {upstream}, not a "
+                    "finite number: a local derivative on the way is infinite (the vertical "
+                    "slope of sqrt or a fractional power at 0) or the product overflowed; move "
+                    "the inputs away from that point"
                 )
             for child, local in zip(node.inputs, node.local_grads):
                 child.grad += local * upstream
@@ -306,6 +254,52 @@ class Value:
         """Set ``grad`` to 0 on this node and on every node it depends on."""
         for node in topological_order(self):
             node.grad = 0.0
+
+    if TYPE_CHECKING:  # the ops installed from the table below, as type checkers see them
+
+        def __add__(self, other: Value | float) -> Value: ...
+        def __radd__(self, other: float) -> Value: ...
+        def __sub__(self, other: Value | float) -> Value: ...
+        def __rsub__(self, other: float) -> Value: ...
+        def __mul__(self, other: Value | float) -> Value: ...
+        def __rmul__(self, other: float) -> Value: ...
+        def __truediv__(self, other: Value | float) -> Value: ...
+        def __rtruediv__(self, other: float) -> Value: ...
+        def __neg__(self) -> Value: ...
+        def __abs__(self) -> Value: ...
+        def exp(self) -> Value: ...
+        def log(self) -> Value: ...
+        def tanh(self) -> Value: ...
+        def sigmoid(self) -> Value: ...
+        def relu(self) -> Value: ...
+        def sin(self) -> Value: ...
+        def cos(self) -> Value: ...
+        def tan(self) -> Value: ...
+        def sqrt(self) -> Value: ...
+        def abs(self) -> Value: ...
+
+
+def _rebuild_graph(records: list[Any]) -> Value:
+    """A pickled graph, node by node in topological order; its root."""
+    nodes: list[Value] = []
+    for record in records:
+        if isinstance(record, Value):
+            nodes.append(record)
+            continue
+        cls, data, grad, label, op, inputs, local_grads = record
+        node = _new_value(cls)
+        node.data, node.grad, node.label, node.op = data, grad, label, op
+        node.inputs = tuple([nodes[i] for i in inputs])
+        node.local_grads = local_grads
+        nodes.append(node)
+    return nodes[-1]
+
+
+def _refuse_comparison(symbol: str) -> bool:
+    raise TypeError(
+        f"comparing a Value with {symbol} is not defined (a node is not a number): compare "
+        f"their numbers instead, e.g. `v.data {symbol} 0` or `v.data {symbol} w.data`"
+    )
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -326,7 +320,7 @@ def topological_order(root: Value) -> list[Value]:
     while stack:
         node = pop()
         if node is None:  # marker: everything above it, the node's inputs, is done
-            order.append(pop())
+            order.append(pop())  # type: ignore[arg-type]
         elif node not in visited:
             visited.add(node)
             if node.inputs:
@@ -339,41 +333,206 @@ def topological_order(root: Value) -> list[Value]:
 
 
 # ----------------------------------------------------------------------
-# Helpers behind the table.
+# Applying an op of the table to Values.
 # ----------------------------------------------------------------------
 
 _new_value = object.__new__
 
 
-def _node(data: float, op: str, inputs: tuple[Value, ...], local_grads: tuple[float, ...]) -> Value:
-    """Make the result node of ``op``, recording its inputs and local derivatives."""
+def make_node(
+    data: float, op: str, inputs: tuple[Value, ...], local_grads: tuple[float, ...]
+) -> Value:
+    """Make the result node of ``op``, recording its inputs and local derivatives
+    (none inside ``no_grad``)."""
     if data - data != 0.0:  # inf or NaN: say so here, not as a NaN far downstream
-        operands = ", ".join(f"{node.data:g} ({_name(node)})" for node in inputs[:4])
-        if len(inputs) > 4:  # a sum of thousands of terms: name the first few
-            operands += f", ... ({len(inputs)} operands)"
+        shown = ops.describe_call(op, [x.data for x in inputs], [describe(x) for x in inputs])
         raise OverflowError(
-            f"{op} of {operands} gives {data}, which is not a finite number; scale the inputs down"
+            f"{shown} gives {data}, which is not a finite number; scale the inputs down"
         )
     out = _new_value(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
     out.op = op
-    if _grad_enabled:
-        out.inputs = inputs
-        out.local_grads = local_grads
-    else:
+    if _open_blocks and not _recording.get():
         out.inputs = ()
         out.local_grads = ()
+    else:
+        out.inputs = inputs
+        out.local_grads = local_grads
     return out
 
 
-def _as_value(x: Value | float) -> Value:
+def as_value(x: Value | float) -> Value:
     """A Value as it is; a plain number as a constant leaf."""
     if isinstance(x, Value):
         return x
+    if type(x) is float and x - x == 0.0:  # a finite float: the common case, made directly
+        return make_node(x, "", (), ())
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(
             f"cannot combine a Value with {x!r} of type {type(x).__name__}: use a number or a Value"
         )
     return Value(x)
+
+
+def apply(op: Op, args: Sequence[Value | float]) -> Value:
+    """``op`` applied to Values (or numbers): the forward rule on their numbers, the local
+    derivatives recorded on the new node. Refuses inputs outside the op's domain."""
+    inputs = tuple(args)
+    if not all(map(isinstance, inputs, repeat(Value))):
+        inputs = tuple([as_value(x) for x in inputs])
+    if op.arity is not None and len(inputs) != op.arity:
+        raise TypeError(
+            f"{op.name} takes {op.arity} input{'s' if op.arity != 1 else ''}, got {len(inputs)}"
+        )
+    if not inputs:
+        raise ValueError(f"{op.name} of an empty list is undefined: give at least one Value")
+    xs = [x.data for x in inputs]
+    total = sum(xs)  # inf or NaN if any input is (or, rarely, if finite ones overflow)
+    if total - total != 0.0 and any(x - x != 0.0 for x in xs):
+        raise _not_a_number(op, inputs)
+    params = () if op.param is None else (op.param,)
+    if op.refuses is not None and op.refuses(*xs, *params):
+        raise ValueError(op.domain_error(xs, [describe(x) for x in inputs], *params))
+    try:
+        out = op.output(xs)
+        if not op.builtin:
+            out = check_number(out, f"{op.name}'s forward")
+        local_grads = tuple(op.derivatives_at(xs, out))
+    except (ValueError, ArithmeticError) as error:
+        if op.builtin:
+            if isinstance(error, OverflowError):
+                raise _overflow(op, inputs, xs) from None
+            raise
+        shown = ", ".join(f"{x:g}" for x in xs)
+        raise ValueError(
+            f"the op {op.name!r} (made with define_op) failed at ({shown}): "
+            f"{type(error).__name__}: {error}"
+        ) from None
+    if not op.builtin:
+        local_grads = _checked_local_grads(op, local_grads, len(inputs))
+    return make_node(out, op, inputs, local_grads)
+
+
+def _not_a_number(op: Op, inputs: Sequence[Value]) -> ValueError:
+    """An input whose data is inf or NaN (set directly: Value(...) refuses them)."""
+    bad = next(x for x in inputs if x.data - x.data != 0.0)
+    return ValueError(
+        f"{op.name}: the data of {describe(bad)} is {bad.data}, not a finite number (was .data "
+        "set directly?); give every Value a finite number"
+    )
+
+
+def _overflow(op: Op, inputs: Sequence[Value], xs: Sequence[float]) -> OverflowError:
+    names = [describe(x) for x in inputs]
+    shown = op.describe(op, xs, names)
+    try:
+        op.output(xs)
+    except OverflowError:
+        return OverflowError(f"{shown} overflows a float{op.overflow_hint}")
+    return OverflowError(f"the derivative of {shown} overflows a float; scale the input down")
+
+
+def _checked_local_grads(op: Op, local_grads: tuple[Any, ...], n: int) -> tuple[float, ...]:
+    """A user's op must give one finite derivative per input (or ±inf: a vertical slope)."""
+    if len(local_grads) != n:
+        raise ValueError(
+            f"the op {op.name!r} (made with define_op): local_grads gave {len(local_grads)} "
+            f"derivative{'s' if len(local_grads) != 1 else ''} for {n} input"
+            f"{'s' if n != 1 else ''}; return one ∂out/∂xᵢ per input, e.g. (d,) for one input"
+        )
+    checked = []
+    for i, local in enumerate(local_grads):
+        if isinstance(local, bool) or not isinstance(local, numbers.Real) or local != local:
+            raise ValueError(
+                f"the op {op.name!r} (made with define_op): local_grads gave {local!r} for input "
+                f"{i}; each derivative must be a real number"
+            )
+        checked.append(float(local))
+    return tuple(checked)
+
+
+# ----------------------------------------------------------------------
+# Every op of the table becomes a method (or operator) of Value.
+# ----------------------------------------------------------------------
+
+
+def _binary_method(op: Op) -> Any:
+    """``x ∘ y`` for a two-input op without parameter: the engine's hot path."""
+    forward, local_grads, refuses = op.forward, op.local_grads, op.refuses
+
+    def method(self: Value, other: Value | float) -> Value:
+        if not isinstance(other, Value):
+            other = as_value(other)
+        x, y = self.data, other.data
+        if x * 0.0 + y * 0.0 != 0.0:  # inf or NaN written into .data: refused, not passed on
+            raise _not_a_number(op, (self, other))
+        if refuses is not None and refuses(x, y):
+            raise ValueError(op.domain_error([x, y], [describe(self), describe(other)]))
+        try:
+            out = forward(x, y)
+            local = local_grads(x, y, out)
+        except OverflowError:
+            raise _overflow(op, (self, other), [x, y]) from None
+        return make_node(out, op, (self, other), local)
+
+    return method
+
+
+def _reflected_method(binary: Any) -> Any:
+    """``number ∘ x``: the number on the left."""
+
+    def method(self: Value, other: float) -> Value:
+        return binary(as_value(other), self)
+
+    return method
+
+
+def _unary_method(op: Op) -> Any:
+    """``f(x)`` for a one-input op without parameter."""
+    forward, local_grads, refuses = op.forward, op.local_grads, op.refuses
+
+    def method(self: Value) -> Value:
+        x = self.data
+        if x - x != 0.0:  # inf or NaN written into .data: refused, not passed on
+            raise _not_a_number(op, (self,))
+        if refuses is not None and refuses(x):
+            raise ValueError(op.domain_error([x], [describe(self)]))
+        try:
+            out = forward(x)
+            local = local_grads(x, out)
+        except OverflowError:
+            raise _overflow(op, (self,), [x]) from None
+        return make_node(out, op, (self,), local)
+
+    return method
+
+
+def _install_methods() -> None:
+    for op in ops.builtin_ops():
+        if op.method is None or op.param_name:  # parameters: written out above (__pow__, ...)
+            continue
+        if op.arity == 2:
+            method = _binary_method(op)
+            if op.reflected:
+                reflected = _reflected_method(method)
+                reflected.__name__ = op.reflected
+                setattr(Value, op.reflected, reflected)
+        else:
+            method = _unary_method(op)
+        method.__name__ = op.method
+        method.__qualname__ = f"Value.{op.method}"
+        method.__doc__ = op.doc
+        setattr(Value, op.method, method)
+    Value.__abs__ = Value.abs  # type: ignore[method-assign]
+
+
+def _graph_sum(values: Sequence[Value]) -> Value:
+    return apply(ops.SUM, values)
+
+
+_install_methods()
+Value._apply_op = staticmethod(apply)  # type: ignore[attr-defined]
+ops._apply_hook = apply
+ops._graph_sum = _graph_sum

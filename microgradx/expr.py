@@ -32,28 +32,45 @@ from __future__ import annotations
 
 import ast
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 
+from microgradx import ops
 from microgradx.domain import check_number
-from microgradx.engine import Value
+from microgradx.engine import Value, apply
+from microgradx.ops import Op
 
 __all__ = ["parse", "ExpressionError", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH"]
 
-# The functions a formula may call, each taking one argument.
-FUNCTIONS: dict[str, Callable[[Value], Value]] = {
-    "exp": Value.exp,
-    "log": Value.log,
-    "ln": Value.log,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "σ": Value.sigmoid,
-    "relu": Value.relu,
-    "leaky_relu": Value.leaky_relu,
-    "sin": Value.sin,
-    "cos": Value.cos,
-    "sqrt": Value.sqrt,
-    "abs": Value.abs,
-}
+
+class _Functions(Mapping[str, Callable[..., Value]]):
+    """The functions a formula may call, by name: every op of the table that has a formula
+    name (``exp``, ``ln``, ``σ``, ...) and every op made with ``define_op``, read afresh
+    from the table at each use."""
+
+    def _table(self) -> dict[str, Op]:
+        return ops.functions()
+
+    def __getitem__(self, name: str) -> Callable[..., Value]:
+        op = self._table()[name]
+        if op.format_param is not None:  # leaky_relu: its default slope
+            op = op.bind(op.default_param)
+        return lambda *args: apply(op, args)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._table()
+
+    def arity(self, name: str) -> int | None:
+        """How many arguments the function takes (None: any number)."""
+        return self._table()[name].arity
+
+
+FUNCTIONS = _Functions()
 
 MAX_LENGTH = 10_000  # characters: a formula for a slide is far shorter
 MAX_DEPTH = 100  # nested brackets, and consecutive signs such as "- - - x"
@@ -122,9 +139,12 @@ _OPERATOR_WORDS = {
     ast.Invert: "'~'",
     ast.Not: "'not'",
 }
-_ALLOWED = "numbers, names, + - * / ** (or ^), parentheses and the functions " + ", ".join(
-    FUNCTIONS
-)
+
+
+def _allowed() -> str:
+    return "numbers, names, + - * / ** (or ^), parentheses and the functions " + ", ".join(
+        FUNCTIONS
+    )
 
 
 class ExpressionError(ValueError):
@@ -426,7 +446,7 @@ def _problem(node: ast.AST) -> tuple[str, ast.AST] | None:
     if isinstance(node, ast.Constant):
         value = node.value
         if isinstance(value, bool) or value is None or value is Ellipsis:
-            return f"{value!r} is not a number: a formula may use {_ALLOWED}", node
+            return f"{value!r} is not a number: a formula may use {_allowed()}", node
         if isinstance(value, complex):
             return "complex numbers are not supported: use real numbers", node
         if isinstance(value, (str, bytes)):
@@ -444,7 +464,10 @@ def _problem(node: ast.AST) -> tuple[str, ast.AST] | None:
     if isinstance(node, (ast.BinOp, ast.UnaryOp)):
         if isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)):
             return None
-        return f"the operator {_OPERATOR_WORDS[type(node.op)]} is not allowed: use {_ALLOWED}", node
+        return (
+            f"the operator {_OPERATOR_WORDS[type(node.op)]} is not allowed: use {_allowed()}",
+            node,
+        )
     if isinstance(node, ast.Call):
         if isinstance(node.func, ast.Attribute):
             return f"{_FORBIDDEN[ast.Attribute]} is not allowed: a formula may call only {known}", (
@@ -466,13 +489,18 @@ def _problem(node: ast.AST) -> tuple[str, ast.AST] | None:
             return reason, node.func
         if node.keywords:
             return f"{name}(...) takes no keyword arguments: write {name}(x)", node.keywords[0]
-        if len(node.args) != 1:
-            return f"{name}(...) takes exactly one argument, got {len(node.args)}", node
-        if isinstance(node.args[0], ast.Starred):
-            return f"{_FORBIDDEN[ast.Starred]} is not allowed: write {name}(x)", node.args[0]
+        arity = FUNCTIONS.arity(name)
+        if arity is not None and len(node.args) != arity:
+            count = "exactly one argument" if arity == 1 else f"{arity} arguments"
+            return f"{name}(...) takes {count}, got {len(node.args)}", node
+        if not node.args:
+            return f"{name}(...) needs at least one argument", node
+        for argument in node.args:
+            if isinstance(argument, ast.Starred):
+                return f"{_FORBIDDEN[ast.Starred]} is not allowed: write {name}(x)", argument
         return None
     what = _FORBIDDEN.get(type(node), type(node).__name__)
-    return f"{what}: not allowed in a formula, which may use {_ALLOWED}", node
+    return f"{what}: not allowed in a formula, which may use {_allowed()}", node
 
 
 def _leaves(
@@ -656,7 +684,8 @@ def _value_of(
     if isinstance(node, ast.Name):
         return leaves[node.id]
     if isinstance(node, ast.Call):
-        return FUNCTIONS[node.func.id](result[id(node.args[0])])  # type: ignore[attr-defined]
+        arguments = [result[id(argument)] for argument in node.args]
+        return FUNCTIONS[node.func.id](*arguments)  # type: ignore[attr-defined]
     if isinstance(node, ast.UnaryOp):
         operand = result[id(node.operand)]
         if isinstance(node.op, ast.UAdd):

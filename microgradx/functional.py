@@ -11,13 +11,12 @@ Every function accepts Values and plain numbers (numbers become constant leaves)
 
 from __future__ import annotations
 
-import builtins
-import math
-import operator
 from collections.abc import Iterable, Sequence
 from itertools import repeat
+from typing import Any
 
-from microgradx.engine import Value, _as_value, _node
+from microgradx import ops
+from microgradx.engine import Value, apply, as_value
 
 __all__ = ["sum", "mean", "dot", "logsumexp", "softmax", "log_softmax"]
 
@@ -37,21 +36,27 @@ def _values(items: Iterable[Value | float], what: str) -> tuple[Value, ...]:
         raise ValueError(f"{what} of an empty list is undefined: give at least one Value")
     if all(map(isinstance, values, repeat(Value))):  # the common case, without a Python loop
         return values
-    return tuple(_as_value(item) for item in values)
+    if any(hasattr(type(item), "_apply_op") and not isinstance(item, Value) for item in values):
+        return values  # dual numbers (forward mode): applied by their own kind below
+    return tuple(as_value(item) for item in values)
+
+
+def _apply(op: ops.Op, inputs: tuple[Any, ...]) -> Any:
+    """The op on Values — or on dual numbers, for forward mode (``microgradx.func.jvp``)."""
+    for item in inputs:
+        if not isinstance(item, Value) and hasattr(type(item), "_apply_op"):
+            return type(item)._apply_op(op, inputs)
+    return apply(op, inputs)
 
 
 def sum(values: Iterable[Value | float]) -> Value:
     """Σᵢ xᵢ as one node;  ∂/∂xᵢ = 1."""
-    inputs = _values(values, "sum")
-    total = builtins.sum([x.data for x in inputs])
-    return _node(total, "sum", inputs, (1.0,) * len(inputs))
+    return _apply(ops.SUM, _values(values, "sum"))
 
 
 def mean(values: Iterable[Value | float]) -> Value:
     """(1/n) Σᵢ xᵢ as one node;  ∂/∂xᵢ = 1/n."""
-    inputs = _values(values, "mean")
-    n = len(inputs)
-    return _node(builtins.sum([x.data for x in inputs]) / n, "mean", inputs, (1.0 / n,) * n)
+    return _apply(ops.MEAN, _values(values, "mean"))
 
 
 def dot(weights: Sequence[Value | float], xs: Sequence[Value | float]) -> Value:
@@ -65,18 +70,7 @@ def dot(weights: Sequence[Value | float], xs: Sequence[Value | float]) -> Value:
         raise ValueError(
             f"dot needs two lists of the same length, got {len(ws)} and {len(vs)} items"
         )
-    w_data = tuple([w.data for w in ws])
-    x_data = tuple([x.data for x in vs])
-    total = builtins.sum(map(operator.mul, w_data, x_data))
-    return _node(total, "dot", ws + vs, x_data + w_data)
-
-
-def _softmax_data(data: Sequence[float]) -> tuple[list[float], float]:
-    """softmax(x) and logsumexp(x) of plain floats, shifted by max(x) so exp never overflows."""
-    shift = max(data)
-    exps = [math.exp(x - shift) for x in data]
-    total = builtins.sum(exps)
-    return [e / total for e in exps], shift + math.log(total)
+    return _apply(ops.DOT, ws + vs)
 
 
 def logsumexp(values: Iterable[Value | float]) -> Value:
@@ -84,36 +78,18 @@ def logsumexp(values: Iterable[Value | float]) -> Value:
 
     Computed stably as m + log Σⱼ exp(xⱼ - m) with m = max x, so large inputs do not overflow.
     """
-    inputs = _values(values, "logsumexp")
-    probabilities, lse = _softmax_data([x.data for x in inputs])
-    return _node(lse, "logsumexp", inputs, tuple(probabilities))
+    return _apply(ops.LOGSUMEXP, _values(values, "logsumexp"))
 
 
 def softmax(values: Iterable[Value | float]) -> list[Value]:
-    """sᵢ = exp(xᵢ) / Σⱼ exp(xⱼ), one node per output;  ∂sᵢ/∂xⱼ = sᵢ·(δᵢⱼ - sⱼ)."""
+    """sᵢ = exp(xᵢ) / Σⱼ exp(xⱼ), one node per output (op ``"softmax[i]"``);
+    ∂sᵢ/∂xⱼ = sᵢ·(δᵢⱼ - sⱼ)."""
     inputs = _values(values, "softmax")
-    probabilities, _ = _softmax_data([x.data for x in inputs])
-    return [
-        _node(
-            s_i,
-            f"softmax[{i}]",
-            inputs,
-            tuple(s_i * ((1.0 if i == j else 0.0) - s_j) for j, s_j in enumerate(probabilities)),
-        )
-        for i, s_i in enumerate(probabilities)
-    ]
+    return [_apply(ops.SOFTMAX.bind(i), inputs) for i in range(len(inputs))]
 
 
 def log_softmax(values: Iterable[Value | float]) -> list[Value]:
-    """log sᵢ = xᵢ - logsumexp(x), one node per output;  ∂/∂xⱼ = δᵢⱼ - sⱼ."""
+    """log sᵢ = xᵢ - logsumexp(x), one node per output (op ``"log_softmax[i]"``);
+    ∂/∂xⱼ = δᵢⱼ - sⱼ."""
     inputs = _values(values, "log_softmax")
-    probabilities, lse = _softmax_data([x.data for x in inputs])
-    return [
-        _node(
-            x_i.data - lse,
-            f"log_softmax[{i}]",
-            inputs,
-            tuple((1.0 if i == j else 0.0) - s_j for j, s_j in enumerate(probabilities)),
-        )
-        for i, x_i in enumerate(inputs)
-    ]
+    return [_apply(ops.LOG_SOFTMAX.bind(i), inputs) for i in range(len(inputs))]

@@ -5,6 +5,9 @@ Each loss takes either one example or a batch:
     loss(score, y)                 one example: a Value (or a number) and its target
     loss([s1, s2, …], [y1, y2, …]) a batch: the mean of the examples' losses, (1/I) Σᵢ Lᵢ
 
+(``mse`` averages over every output number, as PyTorch's ``mse_loss`` does, or sums
+with ``reduction="sum"``.)
+
 ``cross_entropy`` takes one example's logits (a list) and its class index, or a list of
 such lists and a list of indices. Every loss is built from the engine's ops, so its
 graph can be drawn and its gradients read off after ``backward()``.
@@ -14,37 +17,60 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from microgradx import functional
-from microgradx.engine import Value, _as_value
+from microgradx.engine import Value, as_value
 
 __all__ = ["mse", "hinge", "binary_cross_entropy", "logistic", "cross_entropy"]
 
 Scalar = Value | float
+Reduction = Literal["mean", "sum"]
 
 
-def mse(pred: Any, target: Any) -> Value:
-    """Squared error (p − t)², or ‖p − t‖² = Σₖ (pₖ − tₖ)² for vector outputs.
+def mse(pred: Any, target: Any, reduction: Reduction = "mean") -> Value:
+    """Squared error (p − t)² of every output, averaged (PyTorch's ``mse_loss``) or summed.
 
-    ``pred`` is one prediction (a Value or number), a batch of them (a list: the mean
-    squared error, E8's L = (1/I) Σᵢ ‖f(θ, xᵢ) − yᵢ‖²), or a batch of vector
-    predictions (a list of lists).  ∂/∂p (p − t)² = 2(p − t).
+    ``pred`` is one prediction (a Value or number), a list of them (a batch, or one
+    example's outputs), or a batch of vector predictions (a list of lists), with targets
+    of the same shape. Over all N numbers pₖ and their targets tₖ:
+
+        reduction="mean" (the default, as in PyTorch):  L = (1/N) Σₖ (pₖ − tₖ)²
+        reduction="sum":                                 L = Σₖ (pₖ − tₖ)²
+
+    The lectures' E8 loss for I examples with vector outputs, L = (1/I) Σᵢ ‖f(θ, xᵢ) − yᵢ‖²,
+    is ``mse(outputs, targets, reduction="sum") / I``; for one example, the squared
+    distance ‖f(θ, x) − y‖² is ``mse([output], [y], reduction="sum")``.
+    ∂/∂pₖ (pₖ − tₖ)² = 2(pₖ − tₖ).
     """
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f'mse: reduction must be "mean" or "sum", got {reduction!r}')
+    pairs = _element_pairs(pred, target)
+    squares = [(as_value(p) - _target(t, "mse")) ** 2 for p, t in pairs]
+    if len(squares) == 1:
+        return squares[0]
+    return functional.mean(squares) if reduction == "mean" else functional.sum(squares)
 
-    def squared_error(p: Any, t: Any) -> Value:
+
+def _element_pairs(pred: Any, target: Any) -> list[tuple[Any, Any]]:
+    """(prediction, target) for every number of an example or batch, in order."""
+    if not _is_vector(pred):
+        return [(pred, target)]
+    preds, targets = _paired_lists(pred, target, "mse", "predictions", "targets")
+    pairs: list[tuple[Any, Any]] = []
+    for p, t in zip(preds, targets):
         if _is_vector(p):
             ps = _as_list(p)
             ts = _as_list(t) if _is_vector(t) else []
-            if len(ps) != len(ts):
+            if len(ps) != len(ts) or not ps:
                 raise ValueError(
                     f"mse: a prediction with {len(ps)} outputs needs a target of "
                     f"{len(ps)} numbers, got {t!r}"
                 )
-            return functional.sum([(_as_value(pk) - tk) ** 2 for pk, tk in zip(ps, ts)])
-        return (_as_value(p) - _target(t, "mse")) ** 2
-
-    return _reduce(squared_error, pred, target, "mse", "predictions", "targets")
+            pairs.extend(zip(ps, ts))
+        else:
+            pairs.append((p, t))
+    return pairs
 
 
 def hinge(score: Any, y: Any) -> Value:
@@ -100,7 +126,7 @@ def binary_cross_entropy(p: Any, y: Any) -> Value:
                 "(the model is certain and wrong): use losses.logistic on the score, "
                 "which stays finite"
             )
-        terms = []
+        terms: list[Value] = []
         if label > 0.0:
             terms.append(-label * prob.log())
         if label < 1.0:
@@ -135,7 +161,7 @@ def _cross_entropy_one(logits: Any, target_index: Any) -> Value:
         raise TypeError(
             f"cross_entropy needs a list of logits (one score per class), got {logits!r}"
         )
-    zs = [_as_value(z) for z in _as_list(logits)]
+    zs = [as_value(z) for z in _as_list(logits)]
     if not zs:
         raise ValueError("cross_entropy needs at least one logit (one score per class), got none")
     if _is_vector(target_index):
@@ -152,7 +178,7 @@ def _cross_entropy_one(logits: Any, target_index: Any) -> Value:
         raise TypeError(
             f"cross_entropy needs the true class as an int index, got {target_index!r}{hint}"
         )
-    if not 0 <= target_index < len(zs):
+    if not 0 <= int(target_index) < len(zs):
         raise ValueError(
             f"cross_entropy: class index {target_index} is out of range for {len(zs)} logits "
             f"(classes 0…{len(zs) - 1})"
@@ -182,7 +208,7 @@ def _score(s: Any, name: str) -> Value:
             "example: give the model one output (e.g. MLP(2, [16, 1])), or use "
             "losses.cross_entropy for several classes"
         )
-    return _as_value(s)
+    return as_value(s)
 
 
 def _check_lengths(preds: list[Any], targets: list[Any], name: str, what: str, of: str) -> None:
@@ -198,14 +224,23 @@ def _reduce(
     """``one(pred, target)`` for one example; the mean over examples for a batch."""
     if not _is_vector(pred):
         return one(pred, target)
+    preds, targets = _paired_lists(pred, target, name, what, of)
+    return functional.mean([one(p, t) for p, t in zip(preds, targets)])
+
+
+def _paired_lists(
+    pred: Any, target: Any, name: str, what: str, of: str
+) -> tuple[list[Any], list[Any]]:
+    """A batch's predictions and targets as two lists of the same (non-zero) length."""
+    preds = _as_list(pred)
     if not _is_vector(target):
         raise ValueError(
-            f"{name}: a batch of {len(_as_list(pred))} {what} needs a list of {of} "
+            f"{name}: a batch of {len(preds)} {what} needs a list of {of} "
             f"of the same length, got {target!r}"
         )
-    preds, targets = _as_list(pred), _as_list(target)
+    targets = _as_list(target)
     _check_lengths(preds, targets, name, what, of)
-    return functional.mean([one(p, t) for p, t in zip(preds, targets)])
+    return preds, targets
 
 
 def _target(t: Any, name: str) -> Scalar:

@@ -18,6 +18,25 @@ from the uniform distribution U(−a, a) with a = gain·√(3/nin), so Var(w) = 
 keeps the size of the signal steady from layer to layer — gain = √2 for ``relu`` and
 ``leaky_relu`` (He initialisation), gain = 1 for ``tanh``, ``sigmoid`` and ``linear``
 (LeCun initialisation). Biases start at 0.
+
+To start from another engine's weights, give ``init=``: a ``random.Random`` (or the
+``random`` module) draws micrograd's initialisation from it — every weight from
+U(−1, 1), neuron by neuron, biases 0 — so ``MLP(2, [16, 16, 1], init=random.Random(1337))``
+is micrograd's ``MLP(2, [16, 16, 1])`` after ``random.seed(1337)``; a function
+``init(nin, nout)`` returns one layer's weights (nout rows of nin numbers) and its nout
+biases, e.g. copied from a ``torch.nn.Linear(nin, nout)``.
+
+Your own model is a ``Module`` that stores its parameters as attributes and defines
+``forward``; calling the module runs ``forward`` (PyTorch's convention):
+
+    >>> class TwoLayers(Module):
+    ...     def __init__(self) -> None:
+    ...         self.hidden = Layer(2, 8, "tanh", seed=0)
+    ...         self.out = Neuron(8, "linear", seed=1)
+    ...     def forward(self, x: Inputs) -> Value:
+    ...         return self.out(self.hidden(x))
+    >>> TwoLayers()([1.0, 2.0]).data != 0.0
+    True
 """
 
 from __future__ import annotations
@@ -26,12 +45,23 @@ import math
 import numbers
 import random
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import ModuleType
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    Literal,
+    NamedTuple,
+    TypeAlias,
+    TypeVar,
+    cast,
+    overload,
+)
 
-from microgradx import functional
+from microgradx import functional, ops
 from microgradx.domain import check_number
-from microgradx.engine import Value, _as_value
+from microgradx.engine import Value, as_value
 
 __all__ = [
     "ACTIVATIONS",
@@ -43,11 +73,27 @@ __all__ = [
     "parse_parameter_label",
 ]
 
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
+# The table's activation ops (relu, tanh, sigmoid, leaky_relu), and "linear" for none.
+ACTIVATIONS = (*(op.name for op in ops.activations()), "linear")
 
 _GAIN = {"relu": math.sqrt(2.0), "leaky_relu": math.sqrt(2.0)}  # others: 1.0
 
-Inputs = Sequence[Value | float]
+# One input vector: a list of numbers or Values, or a 1-D numpy array.
+Inputs: TypeAlias = "Sequence[Value | float] | NDArray[Any]"
+# init(nin, nout) → (weights: nout rows of nin numbers, biases: nout numbers)
+InitFunction = Callable[[int, int], tuple[Sequence[Sequence[float]] | Any, Sequence[float] | Any]]
+Init = InitFunction | random.Random | ModuleType | None
+# What an MLP returns: Value for one output (nouts given as a tuple ending in 1, or an
+# annotation ``MLP[Value]``), list[Value] for several; Any when the type checker cannot tell.
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+if TYPE_CHECKING:  # a default needs Python 3.13's typing at run time
+    from typing_extensions import TypeVar as TypeVarWithDefault
+
+    Out = TypeVarWithDefault("Out", default=Any)
+else:
+    Out = TypeVar("Out")
 
 
 class Module:
@@ -56,15 +102,34 @@ class Module:
     A subclass stores its parameters as attributes — a Value, a list of Values, a
     Module or a list of Modules — and ``named_parameters()`` finds them, in the order
     the attributes were set, named by the path to them (``layers.0.neurons.3.w.1``).
+    It defines ``forward(x)``, what the module computes; ``module(x)`` runs it.
     """
 
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """What the module computes; define it in your subclass (``module(x)`` calls it)."""
+        raise NotImplementedError(f"{type(self).__name__} must define forward(self, x)")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """``module(x)`` is ``module.forward(x)``, as in PyTorch."""
+        return self.forward(*args, **kwargs)
+
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """(name, parameter) pairs, e.g. ``("layers.0.neurons.3.w.1", Value(...))``."""
-        return list(_named(self, ""))
+        """(name, parameter) pairs, e.g. ``("layers.0.neurons.3.w.1", Value(...))``.
+
+        A parameter stored in two places (tied weights) is listed once, under the first
+        name, as PyTorch does.
+        """
+        seen: set[int] = set()
+        named = []
+        for name, p in _named(self, ""):
+            if id(p) not in seen:
+                seen.add(id(p))
+                named.append((name, p))
+        return named
 
     def parameters(self) -> list[Value]:
-        """Every parameter (a leaf Value the optimizer updates), in a fixed order."""
-        return [p for _, p in _named(self, "")]
+        """Every parameter (a leaf Value the optimizer updates), each once, in a fixed order."""
+        return [p for _, p in self.named_parameters()]
 
     def zero_grad(self) -> None:
         """Set every parameter's ``grad`` to 0, before the next backward pass."""
@@ -81,6 +146,7 @@ class Module:
         Keys group the parameters that share a name up to their index:
         ``"layers.0.neurons.3.w"`` holds that neuron's weights, ``"layers.0.neurons.3.b"``
         its bias (a list of one number). ``json.dumps(model.state_dict())`` saves a model.
+        A parameter stored in two places (tied weights) appears under both names.
         """
         state: dict[str, list[float]] = {}
         for name, p in _named(self, ""):
@@ -125,9 +191,6 @@ class Module:
             p.data = value
             p.grad = 0.0
 
-    def __call__(self, x: Any) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} must define __call__(self, x)")
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.num_parameters()} parameters)"
 
@@ -140,6 +203,9 @@ class Neuron(Module):
         activation: one of ``"relu" "tanh" "sigmoid" "leaky_relu" "linear"``.
         seed: an int for reproducible weights (or a ``random.Random``); None for fresh ones.
         name: prefix for the parameters' labels (a Layer passes ``"N3"``, an MLP ``"L0.N3"``).
+        init: another engine's initialisation instead of the seeded one (see the module's
+            docstring): a ``random.Random`` for micrograd's, or a function
+            ``init(nin, 1)`` giving ``([weights], [bias])``.
     """
 
     def __init__(
@@ -149,14 +215,14 @@ class Neuron(Module):
         seed: int | random.Random | None = None,
         *,
         name: str = "",
+        init: Init = None,
     ) -> None:
         _check_count(nin, "nin", "Neuron")
         _check_activation(activation)
-        rng = _rng(seed)
-        bound = _GAIN.get(activation, 1.0) * math.sqrt(3.0 / nin)
+        weights, biases = _initial_weights(nin, 1, activation, seed, init, "Neuron")
         prefix = f"{name}." if name else ""
-        self.w = [Value(rng.uniform(-bound, bound), f"{prefix}w{i}") for i in range(nin)]
-        self.b = Value(0.0, f"{prefix}b")
+        self.w = [Value(w, f"{prefix}w{i}") for i, w in enumerate(weights[0])]
+        self.b = Value(biases[0], f"{prefix}b")
         self.activation = activation
 
     @property
@@ -164,6 +230,9 @@ class Neuron(Module):
         return len(self.w)
 
     def __call__(self, x: Inputs) -> Value:
+        return self.forward(x)
+
+    def forward(self, x: Inputs) -> Value:
         """act(Σᵢ wᵢ·xᵢ + b) for one input vector x (numbers, Values or a 1-D numpy array)."""
         xs = _inputs(x, self.nin, self)
         try:
@@ -180,7 +249,9 @@ class Neuron(Module):
 class Layer(Module):
     """``nout`` neurons that all see the same inputs; returns a list of ``nout`` Values.
 
-    The list is returned even when ``nout`` is 1, so layers always chain.
+    The list is returned even when ``nout`` is 1, so layers always chain. ``seed`` and
+    ``init`` as for ``Neuron``; a function ``init(nin, nout)`` gives the layer's nout rows
+    of weights and its nout biases.
     """
 
     def __init__(
@@ -191,13 +262,17 @@ class Layer(Module):
         seed: int | random.Random | None = None,
         *,
         name: str = "",
+        init: Init = None,
     ) -> None:
         _check_count(nin, "nin", "Layer")
         _check_count(nout, "nout", "Layer")
         _check_activation(activation)
-        rng = _rng(seed)
+        weights, biases = _initial_weights(nin, nout, activation, seed, init, "Layer")
         prefix = f"{name}." if name else ""
-        self.neurons = [Neuron(nin, activation, rng, name=f"{prefix}N{j}") for j in range(nout)]
+        self.neurons = [
+            Neuron(nin, activation, name=f"{prefix}N{j}", init=_given(weights[j], biases[j]))
+            for j in range(nout)
+        ]
 
     @property
     def nin(self) -> int:
@@ -212,6 +287,9 @@ class Layer(Module):
         return self.neurons[0].activation
 
     def __call__(self, x: Inputs) -> list[Value]:
+        return self.forward(x)
+
+    def forward(self, x: Inputs) -> list[Value]:
         """[neuron(x) for each neuron]; the inputs become Values once, shared by all neurons."""
         xs = _input_values(x, self.nin, self)
         return [neuron(xs) for neuron in self.neurons]
@@ -220,14 +298,45 @@ class Layer(Module):
         return f"Layer({self.nin} → {self.nout}, {self.activation})"
 
 
-class MLP(Module):
+class MLP(Module, Generic[Out]):
     """A multi-layer perceptron: layers of sizes ``nouts`` after ``nin`` inputs.
 
     Hidden layers use ``activation``; the last layer is linear (its outputs are scores
     or logits for a loss to judge). ``MLP(2, [16, 16, 1])`` is micrograd's moons
     classifier, ``MLP(64, [32, 10])`` a digit classifier. Calling the MLP returns a
-    single Value when the last layer has one neuron, else a list of Values.
+    single Value when the last layer has one neuron, else a list of Values. ``seed``
+    and ``init`` as for ``Layer`` (``init(nin, nout)`` is called once per layer).
+
+    For a type checker: sizes written as a tuple that ends in 1, ``MLP(2, (16, 16, 1))``,
+    make ``model(x)`` a ``Value``; ``model: MLP[Value] = MLP(2, [16, 16, 1])`` says so
+    for a list (``MLP[list[Value]]`` for several outputs). Otherwise it is ``Any``.
     """
+
+    @overload
+    def __init__(
+        self: MLP[Value],
+        nin: int,
+        nouts: tuple[Literal[1]]
+        | tuple[int, Literal[1]]
+        | tuple[int, int, Literal[1]]
+        | tuple[int, int, int, Literal[1]]
+        | tuple[int, int, int, int, Literal[1]],
+        activation: str = "relu",
+        seed: int | random.Random | None = None,
+        *,
+        init: Init = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        seed: int | random.Random | None = None,
+        *,
+        init: Init = None,
+    ) -> None: ...
 
     def __init__(
         self,
@@ -235,6 +344,8 @@ class MLP(Module):
         nouts: Sequence[int],
         activation: str = "relu",
         seed: int | random.Random | None = None,
+        *,
+        init: Init = None,
     ) -> None:
         _check_count(nin, "nin", "MLP")
         if hasattr(nouts, "ndim") and hasattr(nouts, "tolist"):  # a numpy array of sizes
@@ -247,7 +358,8 @@ class MLP(Module):
         for size in nouts:
             _check_count(size, "every layer size in nouts", "MLP")
         _check_activation(activation)
-        rng = _rng(seed)
+        rng = _rng(seed) if init is None else None
+        layer_init = None if init is None else _check_init(init, seed, "MLP")
         sizes = [nin, *nouts]
         last = len(nouts) - 1
         self.layers = [
@@ -257,6 +369,7 @@ class MLP(Module):
                 "linear" if k == last else activation,
                 rng,
                 name=f"L{k}",
+                init=layer_init,
             )
             for k in range(len(nouts))
         ]
@@ -269,12 +382,15 @@ class MLP(Module):
     def nout(self) -> int:
         return self.layers[-1].nout
 
-    def __call__(self, x: Inputs) -> Value | list[Value]:
+    def __call__(self, x: Inputs) -> Out:
+        return self.forward(x)
+
+    def forward(self, x: Inputs) -> Out:
         """The last layer's outputs: one Value if it has one neuron, else a list."""
         out = _input_values(x, self.nin, self)
         for layer in self.layers:
             out = layer(out)
-        return out[0] if len(out) == 1 else out
+        return cast(Out, out[0] if len(out) == 1 else out)
 
     def __repr__(self) -> str:
         shape = " → ".join(
@@ -363,16 +479,69 @@ def _rng(seed: int | random.Random | None) -> random.Random:
     raise TypeError(f"seed must be an int, a random.Random or None, got {seed!r}")
 
 
+def _check_init(init: Init, seed: object, who: str) -> Init:
+    """``init`` is a random.Random, the random module or a function; never with a seed."""
+    if seed is not None:
+        raise ValueError(f"{who}: give seed= or init=, not both (init decides the weights)")
+    if not (isinstance(init, random.Random) or init is random or callable(init)):
+        raise TypeError(
+            f"{who}: init must be a random.Random (micrograd's initialisation drawn from it) "
+            f"or a function init(nin, nout) -> (weights, biases), got {init!r}"
+        )
+    return init
+
+
+def _initial_weights(
+    nin: int, nout: int, activation: str, seed: int | random.Random | None, init: Init, who: str
+) -> tuple[list[list[float]], list[float]]:
+    """A layer's starting weights (nout rows of nin) and biases (nout), neuron by neuron."""
+    if init is None:  # He / LeCun uniform, seeded
+        rng = _rng(seed)
+        bound = _GAIN.get(activation, 1.0) * math.sqrt(3.0 / nin)
+        return [[rng.uniform(-bound, bound) for _ in range(nin)] for _ in range(nout)], [0.0] * nout
+    init = _check_init(init, seed, who)
+    if isinstance(init, (random.Random, ModuleType)):  # micrograd's: U(−1, 1) weights, biases 0
+        return [[init.uniform(-1.0, 1.0) for _ in range(nin)] for _ in range(nout)], [0.0] * nout
+    assert callable(init)
+    given = init(nin, nout)
+    if not (isinstance(given, (tuple, list)) and len(given) == 2):
+        raise TypeError(f"{who}: init({nin}, {nout}) must return (weights, biases), got {given!r}")
+    weights, biases = (_as_list(part) for part in given)
+    rows_ok = len(weights) == nout and all(len(_as_list(row)) == nin for row in weights)
+    if not rows_ok or len(biases) != nout:
+        raise ValueError(
+            f"{who}: init({nin}, {nout}) must return {nout} rows of {nin} weights and "
+            f"{nout} biases (a torch.nn.Linear({nin}, {nout})'s weight and bias have those "
+            "shapes)"
+        )
+    where = f"{who}: init({nin}, {nout})"
+    return (
+        [
+            [check_number(w, f"{where}: weight [{j}][{i}]") for i, w in enumerate(_as_list(row))]
+            for j, row in enumerate(weights)
+        ],
+        [check_number(b, f"{where}: bias [{j}]") for j, b in enumerate(biases)],
+    )
+
+
+def _as_list(values: Any) -> list[Any]:
+    """A list, tuple or array (numpy's or torch's, via tolist) as a list."""
+    if hasattr(values, "tolist"):
+        values = values.tolist()
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise TypeError(f"expected a list of numbers, got {values!r}")
+    return list(values)
+
+
+def _given(weights: list[float], bias: float) -> InitFunction:
+    """An init that gives exactly these weights and this bias (one neuron of a layer)."""
+    return lambda nin, nout: ([weights], [bias])
+
+
 def _activate(z: Value, activation: str) -> Value:
-    if activation == "relu":
-        return z.relu()
-    if activation == "tanh":
-        return z.tanh()
-    if activation == "sigmoid":
-        return z.sigmoid()
-    if activation == "leaky_relu":
-        return z.leaky_relu()
-    return z  # "linear"
+    if activation == "linear":
+        return z
+    return getattr(z, activation)()  # z.relu(), z.tanh(), ... (leaky_relu: slope 0.01)
 
 
 def _check_entries(xs: Sequence[Any], module: Module) -> None:
@@ -392,13 +561,13 @@ def _input_values(x: object, nin: int, module: Module) -> list[Value]:
     """One input vector as a list of Values (numbers become constant leaves)."""
     xs = _inputs(x, nin, module)
     try:
-        return [_as_value(xi) for xi in xs]
+        return [as_value(xi) for xi in xs]
     except (TypeError, ValueError):
         _check_entries(xs, module)  # names the bad input
         raise
 
 
-def _inputs(x: object, nin: int, module: Module) -> Sequence[Value | float]:
+def _inputs(x: Any, nin: int, module: Module) -> Sequence[Value | float]:
     """One input vector as a sequence of numbers or Values, checked against ``nin``."""
     if isinstance(x, Value) or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
         xs: Sequence[Any] = [x]

@@ -1,10 +1,10 @@
 """The training loop: epochs of mini-batches, a progress bar, a history, and plots.
 
     from microgradx import data, losses, nn, optim, train
-    X, y = data.make_moons(100, noise=0.1, seed=0)
+    X, y = data.make_moons(100, noise=0.1, random_state=0)
     model = nn.MLP(2, [16, 16, 1], seed=0)
     sgd = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    history = train.fit(model, losses.hinge, sgd, X, 2 * y - 1, epochs=100, l2=1e-4)
+    history = train.fit(model, losses.hinge, sgd, X, 2 * y - 1, epochs=100, l2_penalty=1e-4)
     train.plot_decision_boundary(model, X, y, path="moons.png")
 
 Each step is the one from the lectures (E8): zero the gradients, run the model on a
@@ -25,14 +25,14 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from microgradx import data as data_module
 from microgradx import functional, losses
-from microgradx.compile import CompiledLoss, compile_loss
-from microgradx.compile import compile as compile_graph
+from microgradx.compiler import CompiledLoss, compile_loss
+from microgradx.compiler import compile as compile_graph
 from microgradx.engine import Value, no_grad
 from microgradx.nn import Module
 from microgradx.optim import LRScheduler, Optimizer
@@ -98,13 +98,16 @@ def train_step(
     optimizer: Optimizer,
     X_batch: np.ndarray,
     y_batch: np.ndarray,
-    l2: float = 0.0,
+    l2_penalty: float = 0.0,
+    *,
+    l2: float | None = None,
 ) -> tuple[float, list[Any]]:
     """One step of gradient descent on one mini-batch; returns (mean loss, the outputs).
 
-    L = (1/B) Σᵢ loss(model(xᵢ), yᵢ) + l2 · Σₚ p², then ∂L/∂p by backward, then the
-    optimizer's update.
+    L = (1/B) Σᵢ loss(model(xᵢ), yᵢ) + l2_penalty · Σₚ p², then ∂L/∂p by backward, then
+    the optimizer's update. (``l2=`` is the old name of ``l2_penalty``, deprecated.)
     """
+    l2 = _l2_penalty(l2_penalty, l2, "train_step")
     optimizer.zero_grad()
     outputs = [model(x) for x in X_batch]
     data_loss = loss(outputs, y_batch.tolist())
@@ -143,11 +146,13 @@ def fit(
     shuffle: bool = True,
     seed: int | np.random.Generator | None = 0,
     schedule: LRScheduler | Callable[[int], float] | None = None,
-    l2: float = 0.0,
+    schedule_every: Literal["epoch", "step"] = "epoch",
+    l2_penalty: float = 0.0,
     validation: tuple[Any, Any] | None = None,
     progress: bool = True,
     callback: Callable[[int, History], None] | None = None,
     compiled: bool | None = None,
+    l2: float | None = None,
 ) -> History:
     """Train ``model`` for ``epochs`` passes over (X, y); return the ``History``.
 
@@ -162,9 +167,15 @@ def fit(
         epochs: passes over the data.
         batch_size: examples per step; None for the whole set (full-batch gradient descent).
         shuffle, seed: a new order of the examples every epoch, reproducibly.
-        schedule: the learning rate per step — an ``optim`` scheduler (its ``step()`` is
-            called after each optimizer step) or a function k ↦ lr of the step number k.
-        l2: adds l2 · Σₚ p² to the loss (weight decay; micrograd's demo uses 1e-4).
+        schedule: the learning rate per epoch — an ``optim`` scheduler (its ``step()`` is
+            called after each epoch, as in PyTorch) or a function k ↦ lr of the epoch number
+            k = 0, 1, … .
+        schedule_every: ``"epoch"`` (the default) or ``"step"``: advance the schedule after
+            every optimizer step instead (k then counts steps).
+        l2_penalty: adds l2_penalty · Σₚ p² to the loss (micrograd's demo uses 1e-4). Its
+            gradient is 2 · l2_penalty · p, so it is the same as an optimizer's
+            ``weight_decay = 2 · l2_penalty`` (PyTorch's weight decay adds wd · p to the
+            gradient). ``l2=`` is its old name (deprecated).
         validation: (X_val, y_val), evaluated after every epoch.
         progress: show a tqdm progress bar with the loss and accuracy.
         callback: called as callback(epoch, history) after every epoch (e.g. to plot live).
@@ -174,9 +185,11 @@ def fit(
             one line and uses the scalar engine. Both give the same history and parameters
             (to rounding).
     """
+    l2 = _l2_penalty(l2_penalty, l2, "fit")
     X, y = _check_data(X, y, model)
     _check_setup(model, loss, optimizer)
-    _check_options(epochs, l2, schedule)
+    _check_options(epochs, l2, schedule, schedule_every)
+    per_step = schedule_every == "step"
     if validation is not None:
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
             raise TypeError(
@@ -200,7 +213,7 @@ def fit(
         program = _compile_for_fit(model, loss, optimizer, X, y, l2, validation, compiled)
         history.compiled = program is not None
         if program is None:
-            step_on = functools.partial(train_step, model, loss, optimizer, l2=l2)
+            step_on = functools.partial(train_step, model, loss, optimizer, l2_penalty=l2)
             evaluate_on = functools.partial(evaluate, model, loss)
         else:
             step_on = functools.partial(compiled_step, program, optimizer)
@@ -210,13 +223,13 @@ def fit(
             loss_sum, correct = 0.0, 0
             for X_batch, y_batch in loader:
                 if schedule is not None and not isinstance(schedule, LRScheduler):
-                    _set_lr(optimizer, schedule, step)
+                    _set_lr(optimizer, schedule, step if per_step else epoch)
                 used_lr = optimizer.lr
                 try:
                     batch_loss, outputs = step_on(X_batch, y_batch)
                 except OverflowError as error:
                     raise OverflowError(_diverged(error, epoch, used_lr)) from error
-                if isinstance(schedule, LRScheduler):
+                if isinstance(schedule, LRScheduler) and per_step:
                     schedule.step()
                 step += 1
                 loss_sum += batch_loss * len(X_batch)
@@ -225,6 +238,8 @@ def fit(
             history.loss.append(loss_sum / len(X))
             history.accuracy.append(correct / len(X) if classify else None)
             history.lr.append(used_lr)
+            if isinstance(schedule, LRScheduler) and not per_step:
+                schedule.step()
             if validation is not None:
                 val_loss, val_accuracy = evaluate_on(*validation)
                 history.val_loss.append(val_loss)
@@ -551,13 +566,29 @@ def _check_setup(model: Any, loss: Any, optimizer: Any) -> None:
         )
 
 
-def _check_options(epochs: Any, l2: Any, schedule: Any) -> None:
+def _l2_penalty(l2_penalty: float, l2: float | None, who: str) -> float:
+    """The penalty factor, from ``l2_penalty=`` or its old name ``l2=`` (with a warning)."""
+    if l2 is None:
+        return l2_penalty
+    warnings.warn(
+        f"{who}(l2=...) is now {who}(l2_penalty=...): it adds l2_penalty · Σ p² to the loss "
+        "(the same as an optimizer's weight_decay = 2 · l2_penalty); l2= will be removed "
+        "in the next release",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return l2
+
+
+def _check_options(epochs: Any, l2: Any, schedule: Any, schedule_every: Any) -> None:
     if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
         raise ValueError(f"fit: epochs must be a whole number ≥ 1, got {epochs!r}")
     if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not 0 <= l2 < math.inf:
-        raise ValueError(f"fit: l2 must be a number ≥ 0 (e.g. 1e-4), got {l2!r}")
+        raise ValueError(f"fit: l2_penalty must be a number ≥ 0 (e.g. 1e-4), got {l2!r}")
     if schedule is not None and not (isinstance(schedule, LRScheduler) or callable(schedule)):
         raise TypeError(f"fit: schedule must be a scheduler or a function k ↦ lr, got {schedule!r}")
+    if schedule_every not in ("epoch", "step"):
+        raise ValueError(f'fit: schedule_every must be "epoch" or "step", got {schedule_every!r}')
 
 
 def _set_lr(optimizer: Optimizer, schedule: Callable[[int], float], step: int) -> None:

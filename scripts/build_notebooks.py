@@ -1231,7 +1231,7 @@ lesson(
         import numpy as np
 
         from microgradx import data, draw, draw_network, functional, losses, nn, optim, train
-        from microgradx.compile import compile_loss
+        from microgradx.compiler import compile_loss
         """),
         code("""
         X, y01 = data.make_moons(100, noise=0.1, seed=0)
@@ -1486,7 +1486,7 @@ lesson(
         code("""
         slide_output = [0.2, 0.0, 0.3, 0.2, 0.2, 0.9, 0.0, 0.0, 0.0, 0.0]
         one_hot_5 = [1.0 if k == 5 else 0.0 for k in range(10)]
-        squared_error = losses.mse([slide_output], [one_hot_5])  # a batch of one example
+        squared_error = losses.mse([slide_output], [one_hot_5], reduction="sum")  # one example
         print(f"||output - label||² = {squared_error.data:.2f}")
         assert abs(squared_error.data - 0.22) < 1e-12
         """),

@@ -189,10 +189,10 @@ def check_installed(bin_dir: Path, wheel: Path, workdir: Path) -> None:
 
 TRAINING_SNIPPET = """
 from microgradx import nn, losses, optim, data, train
-X, y = data.make_moons(n_samples=100, noise=0.1, seed=0)
+X, y = data.make_moons(n_samples=100, noise=0.1, random_state=0)
 model = nn.MLP(2, [16, 16, 1], seed=0)
 history = train.fit(model, losses.hinge, optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
-                    X, 2 * y - 1, epochs=60, l2=1e-4, progress=False)
+                    X, 2 * y - 1, epochs=60, l2_penalty=1e-4, progress=False)
 print("accuracy", history.accuracy[-1])
 """
 

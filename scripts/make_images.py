@@ -15,6 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import microgradx
 from microgradx import Value, cli, data, functional, losses, nn
 from microgradx.drawing import (
     ENV_VAR,
@@ -33,7 +34,7 @@ IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
 def moons_loss() -> Value:
     """micrograd's demo loss: MLP(2, [16, 16, 1]) on 20 moons, hinge loss + 1e-4·Σp², after
     backward."""
-    X, y = data.make_moons(20, noise=0.1, seed=0)
+    X, y = data.make_moons(20, noise=0.1, random_state=0)
     model = nn.MLP(2, [16, 16, 1], seed=0)
     scores = [model(list(x)) for x in X]
     penalty = 1e-4 * functional.sum([p * p for p in model.parameters()])
@@ -57,6 +58,10 @@ def images() -> dict[str, str]:
     e = e3()
     e.backward()
     pictures["e3_paths.svg"] = draw(e, rules=True)
+    f = e1()
+    z = next(node for node in f.topological_order() if node.label == "z")
+    dz = microgradx.grad(f, [z], create_graph=True)[0]
+    pictures["e1_gradient_graph.svg"] = draw(dz, grads=False)
     pictures["network.svg"] = draw_network(nn.MLP(2, [8, 8, 1], seed=1))
     pictures["moons_by_neuron.svg"] = draw(moons_loss(), group="neuron")
     svgs = {name: render_svg(graph) for name, graph in pictures.items()}

@@ -92,7 +92,7 @@ def test_a_formula_after_double_dash_and_lecture_notation():
 @pytest.mark.parametrize(
     ("args", "phrases"),
     [
-        (["(x+y)*tan(z)", "x=2", "y=-3", "z=2"], ["unknown function 'tan'", "^^^"]),
+        (["(x+y)*cosh(z)", "x=2", "y=-3", "z=2"], ["unknown function 'cosh'", "^^^"]),
         (["(x+y)*z", "x=2", "y=-3"], ["no value for 'z' — give z=<number>"]),
         ([*E1, "q=1"], ["value given for 'q', which the formula does not use"]),
         (["x*y", "x=2", "y"], ["'y' is not a name=value pair"]),
@@ -115,9 +115,9 @@ def test_user_errors_exit_2_with_a_message_and_no_traceback(args, phrases):
 
 
 def test_debug_shows_the_traceback():
-    result = run("--debug", "grad", "(x+y)*tan(z)", "x=2", "y=-3", "z=2")
+    result = run("--debug", "grad", "(x+y)*cosh(z)", "x=2", "y=-3", "z=2")
     assert result.returncode == 2
-    assert "Traceback" in result.stderr and "unknown function 'tan'" in result.stderr
+    assert "Traceback" in result.stderr and "unknown function 'cosh'" in result.stderr
     result = run("grad", "x/(y-y)", "x=1", "y=1", "--debug")
     assert result.returncode == 2
     assert "Traceback" in result.stderr and "division by zero" in result.stderr
@@ -262,7 +262,7 @@ def test_an_existing_file_is_replaced_only_after_a_successful_render(tmp_path):
     target = tmp_path / "graph.svg"
     target.write_text("the old drawing")
     # a formula error, and a layout program that fails: the old file stays as it was
-    assert_user_error(run("draw", "x*tan(x)", "x=1", "-o", str(target)), "unknown function")
+    assert_user_error(run("draw", "x*cosh(x)", "x=1", "-o", str(target)), "unknown function")
     failing = run("draw", *E1, "-o", str(target), env={"MICROGRADX_DOT": "false"})
     assert_user_error(failing, "failed to draw the graph")
     assert target.read_text() == "the old drawing"

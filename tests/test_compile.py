@@ -14,14 +14,15 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pytest
+from catalogue import OPS, apply_with_values
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import microgradx
-from microgradx import Value, functional, losses, nn
-from microgradx.compile import Compiled, compile, compile_loss
+from microgradx import Value, functional, losses, nn, ops
+from microgradx.compiler import Compiled, compile, compile_loss
 from microgradx.compiler.program import MatMul
-from microgradx.engine import _node
+from microgradx.engine import make_node
 
 Build = Callable[[Sequence[Value]], Value]
 
@@ -168,8 +169,9 @@ def test_a_parameter_only_root_is_its_own_mean():
     np.testing.assert_array_equal(step.forward([[1.0], [2.0]])[:, 1], [9.0, 9.0])
 
 
-def test_microgradx_compile_stays_callable_after_importing_the_module():
-    importlib.import_module("microgradx.compile")
+def test_microgradx_compile_is_the_function_after_importing_the_compiler():
+    importlib.import_module("microgradx.compiler.compiled")
+    assert microgradx.compile is microgradx.compiler.compile
     x, w = Value(0.0, "x"), Value(2.0, "w")
     step = microgradx.compile(w * x, inputs=[x])
     assert isinstance(step, Compiled)
@@ -248,45 +250,20 @@ def test_a_vertical_slope_with_zero_gradient_passes_nothing_on():
 # Random expression graphs
 # ----------------------------------------------------------------------
 
-UNARY_OPS = {
-    "neg": lambda a: -a,
-    "exp": lambda a: a.exp(),
-    "log": lambda a: a.log(),
-    "tanh": lambda a: a.tanh(),
-    "sigmoid": lambda a: a.sigmoid(),
-    "relu": lambda a: a.relu(),
-    "leaky_relu": lambda a: a.leaky_relu(),
-    "leaky_relu(0.2)": lambda a: a.leaky_relu(0.2),
-    "sin": lambda a: a.sin(),
-    "cos": lambda a: a.cos(),
-    "sqrt": lambda a: a.sqrt(),
-    "abs": lambda a: a.abs(),
-    "**2": lambda a: a**2,
-    "**3": lambda a: a**3,
-    "**0.5": lambda a: a**0.5,
-    "**-1": lambda a: a**-1,
-}
+# Every op of the table, as users call it (the catalogue walks the table).
+UNARY_OPS = {str(op): lambda a, op=op: apply_with_values(op, [a]) for op in OPS if op.arity == 1}
 BINARY_OPS = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b,
-    "**": lambda a, b: a**b,
+    str(op): lambda a, b, op=op: apply_with_values(op, [a, b]) for op in OPS if op.arity == 2
 }
-NARY_OPS = {
+NARY_OPS = {  # ops over a list of any length; softmax picks the output in the middle
     "sum": lambda args: functional.sum(args),
     "mean": lambda args: functional.mean(args),
     "logsumexp": lambda args: functional.logsumexp(args),
     "softmax": lambda args: functional.softmax(args)[len(args) // 2],
     "log_softmax": lambda args: functional.log_softmax(args)[-1],
-    "dot": lambda args: _dot_of_halves(args),
+    "dot": lambda args: apply_with_values(ops.DOT, args),
 }
-
-
-def _dot_of_halves(args: Sequence[Value]) -> Value:
-    """The first half of args · the last half ([a]·[a] for a single argument)."""
-    half = max(1, len(args) // 2)
-    return functional.dot(args[:half], args[-half:])
+assert {op.family.name for op in OPS if op.arity is None} == set(NARY_OPS)
 
 
 N_INPUTS, N_PARAMS = 3, 3
@@ -716,7 +693,7 @@ def test_bad_inputs_and_roots_are_rejected_clearly():
     with pytest.raises(TypeError, match="needs a Value"):
         compile(3.0, inputs=[])
     with pytest.raises(ValueError, match="does not know the op 'cube'"):
-        compile(_node(8.0, "cube", (x,), (3.0,)), inputs=[x])
+        compile(make_node(8.0, "cube", (x,), (3.0,)), inputs=[x])
 
 
 # ----------------------------------------------------------------------
@@ -754,3 +731,30 @@ def test_moons_step_matches_pytorch_batched():
         ours_w = [[w.grad for w in n.w] for n in layer.neurons]
         assert_close(ours_w, W.grad.numpy())
         assert_close([n.b.grad for n in layer.neurons], b.grad.numpy())
+
+
+def test_compiled_sums_add_in_the_engine_s_order():
+    """x + (y + z) at (1, 1e16, -1e16) is 1 on the engine (y + z = 0 first); ((x + y) + z)
+    is 0 — both compiled exactly as the engine adds."""
+    x, y, z = Value(0.0, "x"), Value(0.0, "y"), Value(0.0, "z")
+    rows = np.array([[1.0, 1e16, -1e16]])
+    right = compile(x + (y + z), inputs=[x, y, z])
+    left = compile((x + y) + z, inputs=[x, y, z])
+    assert right.forward(rows)[0] == 1.0
+    assert left.forward(rows)[0] == 0.0
+    long = compile(functional.sum([x, y, z, x, y]), inputs=[x, y, z])
+    engine = functional.sum([Value(1.0), Value(1e16), Value(-1e16), Value(1.0), Value(1e16)])
+    assert long.forward(rows)[0] == engine.data
+
+
+def test_work_tables_are_bounded_by_bytes_not_by_count(monkeypatch):
+    from microgradx.compiler import compiled as module
+
+    monkeypatch.setattr(module, "BUFFER_BYTES", 100_000)
+    x, w = Value(0.0, "x"), Value(2.0, "w")
+    step = compile((w * x).tanh(), inputs=[x])
+    for size in (1000, 2000, 3000, 4000):
+        step.forward(np.ones((size, 1)))
+    kept = sum(a.nbytes + b.nbytes for a, b in step._tables.values())
+    assert kept <= 100_000 or len(step._tables) == 1
+    assert 4000 in step._tables  # the latest size is always kept

@@ -20,7 +20,7 @@ from microgradx import data
     ],
 )
 def test_generators_return_float_points_and_int_classes(make, kwargs, n, classes):
-    X, y = make(**kwargs, seed=1)
+    X, y = make(**kwargs, random_state=1)
     assert X.shape == (n, 2)
     assert X.dtype == np.float64
     assert y.shape == (n,)
@@ -28,15 +28,15 @@ def test_generators_return_float_points_and_int_classes(make, kwargs, n, classes
     counts = np.bincount(y)
     assert len(counts) == classes
     assert counts.max() - counts.min() <= 1  # classes shared out evenly
-    again_X, again_y = make(**kwargs, seed=1)
+    again_X, again_y = make(**kwargs, random_state=1)
     np.testing.assert_array_equal(X, again_X)
     np.testing.assert_array_equal(y, again_y)
-    other_X, _ = make(**kwargs, seed=2)
+    other_X, _ = make(**kwargs, random_state=2)
     assert not np.array_equal(X, other_X)
 
 
 def test_moons_without_noise_lie_on_their_half_circles():
-    X, y = data.make_moons(40, noise=0.0, seed=0)
+    X, y = data.make_moons(40, noise=0.0, random_state=0)
     upper, lower = X[y == 0], X[y == 1]
     np.testing.assert_allclose(np.hypot(upper[:, 0], upper[:, 1]), 1.0)
     assert np.all(upper[:, 1] >= -1e-12)
@@ -46,13 +46,13 @@ def test_moons_without_noise_lie_on_their_half_circles():
 
 
 def test_moons_noise_is_the_standard_deviation():
-    X, y = data.make_moons(4000, noise=0.1, seed=5)
+    X, y = data.make_moons(4000, noise=0.1, random_state=5)
     distance_upper = np.abs(np.hypot(*X[y == 0].T) - 1.0)
     assert 0.05 < np.median(distance_upper) < 0.1  # |N(0, 0.1)| along the radius: median 0.067
 
 
 def test_circles_radii():
-    X, y = data.make_circles(50, noise=0.0, factor=0.3, seed=0)
+    X, y = data.make_circles(50, noise=0.0, factor=0.3, random_state=0)
     radius = np.hypot(X[:, 0], X[:, 1])
     np.testing.assert_allclose(radius[y == 0], 1.0)
     np.testing.assert_allclose(radius[y == 1], 0.3)
@@ -60,14 +60,14 @@ def test_circles_radii():
 
 def test_blobs_gather_round_the_given_centres():
     centres = np.array([[-5.0, 0.0], [5.0, 5.0]])
-    X, y = data.make_blobs(400, centers=centres, cluster_std=0.5, seed=0)
+    X, y = data.make_blobs(400, centers=centres, cluster_std=0.5, random_state=0)
     for j, centre in enumerate(centres):
         np.testing.assert_allclose(X[y == j].mean(axis=0), centre, atol=0.1)
         assert X[y == j].std(axis=0) == pytest.approx([0.5, 0.5], rel=0.15)
 
 
 def test_spiral_radius_grows_along_each_arm():
-    X, _ = data.make_spiral(300, 3, noise=0.0, seed=0)
+    X, _ = data.make_spiral(300, 3, noise=0.0, random_state=0)
     radius = np.hypot(X[:, 0], X[:, 1])
     assert radius.min() == 0.0
     assert radius.max() == pytest.approx(1.0)
@@ -76,20 +76,20 @@ def test_spiral_radius_grows_along_each_arm():
 def test_generator_errors():
     with pytest.raises(ValueError, match="n_samples must be a whole number ≥ 2"):
         data.make_moons(1)
-    with pytest.raises(ValueError, match="noise must be a number ≥ 0"):
+    with pytest.raises(ValueError, match="noise must be a finite number ≥ 0"):
         data.make_moons(10, noise=-0.1)
     with pytest.raises(ValueError, match="factor"):
         data.make_circles(10, factor=1.5)
-    with pytest.raises(ValueError, match=r"\(k, 2\) array"):
+    with pytest.raises(ValueError, match=r"\(k, n_features\) array"):
         data.make_blobs(10, centers=[1.0, 2.0, 3.0])
     with pytest.raises(TypeError, match="seed must be an int"):
-        data.make_spiral(10, seed="zero")
+        data.make_spiral(10, random_state="zero")
     with pytest.raises(ValueError, match="factor"):
         data.make_circles(10, factor="half")
     with pytest.raises(ValueError, match=r"box must be \(low, high\) with low < high"):
-        data.make_blobs(10, box=(5.0, -5.0))
+        data.make_blobs(10, center_box=(5.0, -5.0))
     with pytest.raises(ValueError, match=r"box must be a pair \(low, high\)"):
-        data.make_blobs(10, box="ab")
+        data.make_blobs(10, center_box="ab")
     with pytest.raises(ValueError, match="every centre must be a finite point"):
         data.make_blobs(10, centers=[[np.nan, 0.0], [1.0, 1.0]])
 
@@ -153,16 +153,18 @@ def test_batches_errors():
 def test_train_test_split_partitions_the_data():
     X = np.arange(40.0).reshape(20, 2)
     y = np.arange(20)
-    X_train, X_test, y_train, y_test = data.train_test_split(X, y, test_fraction=0.25, seed=0)
+    X_train, X_test, y_train, y_test = data.train_test_split(X, y, test_size=0.25, random_state=0)
     assert (len(X_train), len(X_test)) == (15, 5)
     assert sorted(np.concatenate([y_train, y_test]).tolist()) == list(range(20))
     np.testing.assert_array_equal(X_test[:, 0], 2 * y_test)
-    again = data.train_test_split(X, y, test_fraction=0.25, seed=0)
+    again = data.train_test_split(X, y, test_size=5, random_state=0)  # a number of examples
     np.testing.assert_array_equal(again[3], y_test)
-    with pytest.raises(ValueError, match="test_fraction"):
-        data.train_test_split(X, y, test_fraction=1.0)
-    with pytest.raises(ValueError, match="test_fraction must be between 0 and 1, got 'a'"):
-        data.train_test_split(X, y, test_fraction="a")
+    with pytest.raises(ValueError, match="test_size"):
+        data.train_test_split(X, y, test_size=1.0)
+    with pytest.raises(ValueError, match="leaves an empty train or test set"):
+        data.train_test_split(X, y, test_size=20)
+    with pytest.raises(ValueError, match=r"test_size must be a fraction between 0 and 1 .*'a'"):
+        data.train_test_split(X, y, test_size="a")
 
 
 # ----------------------------------------------------------------------
@@ -203,3 +205,62 @@ def test_digits_ship_with_their_credit():
     assert "Alpaydin" in credit
     assert "Kaynak" in credit
     assert "CC BY 4.0" in credit
+
+
+# ----------------------------------------------------------------------
+# scikit-learn's names, and the old keywords for one more release.
+# ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("noise", [float("inf"), -float("inf"), float("nan"), -0.5])
+@pytest.mark.parametrize("make", [data.make_moons, data.make_circles, data.make_spiral])
+def test_noise_must_be_a_finite_standard_deviation(make, noise):
+    """make_moons(noise=inf) used to return all-inf points."""
+    with pytest.raises(ValueError, match=r"noise must be a finite number ≥ 0 \(a standard devi"):
+        make(10, noise=noise)
+
+
+def test_old_keywords_still_work_with_a_deprecation_warning():
+    X, _ = data.make_moons(30, noise=0.1, random_state=3)
+    with pytest.warns(DeprecationWarning, match=r"make_moons\(seed=...\) is now .*random_state"):
+        old = data.make_moons(30, noise=0.1, seed=3)
+    np.testing.assert_array_equal(old[0], X)
+    with pytest.warns(DeprecationWarning, match=r"make_blobs\(box=...\) is now .*center_box"):
+        old = data.make_blobs(20, centers=2, box=(-1.0, 1.0))
+    np.testing.assert_array_equal(old[0], data.make_blobs(20, centers=2, center_box=(-1, 1))[0])
+    Xd, yd = np.zeros((8, 2)), np.arange(8)
+    with pytest.warns(DeprecationWarning, match="test_fraction=...\\) is now .*test_size"):
+        old = data.train_test_split(Xd, yd, test_fraction=0.5)
+    assert len(old[1]) == 4
+    for make in (data.make_circles, data.make_spiral, data.make_blobs):
+        with pytest.warns(DeprecationWarning, match="random_state"):
+            make(30, seed=1)
+
+
+def test_blobs_take_scikit_learns_n_features():
+    X, y = data.make_blobs(60, 3, centers=2, random_state=0)
+    assert X.shape == (60, 3)
+    assert np.bincount(y).tolist() == [30, 30]
+    X2, _ = data.make_blobs(60, centers=2, random_state=0)
+    X2_again, _ = data.make_blobs(60, 2, centers=2, random_state=0)
+    np.testing.assert_array_equal(X2, X2_again)  # n_features=2 is the default
+    centres = [[0.0, 0.0, 0.0, 0.0], [5.0, 5.0, 5.0, 5.0]]
+    assert data.make_blobs(10, centers=centres)[0].shape == (10, 4)  # the centres' width
+
+
+def test_load_digits_has_scikit_learns_names():
+    digits = data.load_digits()
+    X, y = digits  # still unpacks as before
+    assert digits.data is X and digits.target is y
+    assert digits.images.shape == (1797, 8, 8)
+    np.testing.assert_array_equal(digits.images[5], X[5].reshape(8, 8))
+    assert digits.target_names.tolist() == list(range(10))
+    pair = data.load_digits(return_X_y=True)
+    assert type(pair) is tuple
+    np.testing.assert_array_equal(pair[0], X)
+    assert data.load_digits(return_X_y=True, scale=False)[0].max() == 16.0
+
+
+def test_keyword_only_as_in_scikit_learn():
+    with pytest.raises(TypeError):
+        data.make_moons(100, 0.1)  # noise is keyword-only, as in scikit-learn

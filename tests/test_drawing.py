@@ -221,13 +221,16 @@ def test_one_edge_per_operand():
 
 
 def test_op_symbols():
-    assert [op_symbol(o) for o in ["+", "-", "*", "/", "sum", "relu", "**2", "**-1"]] == [
+    x, y = Value(2.0), Value(3.0)
+    nodes = [x + y, x - y, x * y, x / y, functional.sum([x, y]), x.relu(), x**2, x**-1]
+    assert [op_symbol(node.op) for node in nodes] == [
         "+", "−", "×", "÷", "Σ", "ReLU", "x²", "x⁻¹"
     ]  # fmt: skip
-    assert op_symbol("**0.5") == "x^0.5"
-    assert op_symbol("softmax[2]") == "softmax[2]"
-    assert op_symbol("log_softmax[0]") == "log softmax[0]"
-    assert op_symbol("leaky_relu(0.2)") == "LReLU 0.2"
+    assert op_symbol((x**0.5).op) == "x^0.5"
+    assert op_symbol(functional.softmax([x, y, x])[2].op) == "softmax[2]"
+    assert op_symbol(functional.log_softmax([x, y])[0].op) == "log softmax[0]"
+    assert op_symbol(x.leaky_relu(0.2).op) == "LReLU 0.2"
+    assert op_symbol("relu") == "ReLU"  # an op named by a string alone: its table symbol
     assert op_symbol("something_new") == "something_new"
 
 

@@ -102,7 +102,7 @@ def test_sigmoid_rule_and_power_rules():
     a = lectures.e2()
     a.backward()
     texts = edge_texts(draw(a, rules=True))
-    assert any(text.startswith("∂a/∂z = σ(1−σ) = 0.1966") for text in texts), texts
+    assert any(text.startswith("∂a/∂z = σ(z)(1 − σ(z)) = 0.1966") for text in texts), texts
     x = Value(3.0, "x")
     cube = x**3
     cube.label = "c"
@@ -112,11 +112,26 @@ def test_sigmoid_rule_and_power_rules():
     assert edge_texts(draw(inverse, rules=True)) == ["∂i/∂x = −x⁻² = -0.1111"]
 
 
-def test_an_op_without_a_rule_shows_the_number_alone():
+def test_rules_come_from_the_op_table_and_user_ops_show_the_number_alone(monkeypatch):
+    import math
+
+    from microgradx import define_op, ops
+
+    monkeypatch.setattr(ops, "_TABLE", dict(ops._TABLE))  # the op defined here is forgotten after
+
     x = Value(0.5, "x")
-    y = functional_sum = x.leaky_relu(0.2)
-    functional_sum.label = "y"
-    assert edge_texts(draw(y, rules=True)) == ["∂y/∂x = 1"]
+    leaky = x.leaky_relu(0.2)
+    leaky.label = "y"
+    # the table's rule, "1 if x > 0 else p", with the input's name and the slope in place
+    assert edge_texts(draw(leaky, rules=True)) == ["∂y/∂x = 1 if x &gt; 0 else 0.2 = 1"]
+    softplus = define_op(
+        "softplus_in_slides",
+        lambda v: math.log1p(math.exp(v)),
+        lambda v, out: (1 / (1 + math.exp(-v)),),
+    )
+    s = softplus(x)
+    s.label = "s"
+    assert edge_texts(draw(s, rules=True)) == ["∂s/∂x = 0.6225"]
 
 
 def test_compound_labels_are_bracketed():
@@ -301,7 +316,7 @@ def test_grouped_neurons_show_activation_and_delta():
 def test_grouped_moons_names_inputs_and_targets():
     from microgradx import data, losses
 
-    X, y = data.make_moons(8, noise=0.1, seed=0)
+    X, y = data.make_moons(8, noise=0.1, random_state=0)
     model = nn.MLP(2, [4, 1], seed=0)
     scores = [model(list(row)) for row in X]
     loss = losses.hinge(scores, list(2 * y - 1))

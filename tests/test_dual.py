@@ -162,7 +162,7 @@ def test_kinks_and_edges_like_value():
 
 
 def test_dual_has_every_operator_and_math_method_of_value():
-    graph_only = {"backward", "zero_grad", "topological_order"}
+    graph_only = {"backward", "zero_grad", "topological_order", "item"}
     value_methods = {
         name
         for name, member in vars(Value).items()

@@ -790,3 +790,123 @@ def test_every_public_name_resolves_and_an_unknown_one_is_an_attribute_error():
     assert set(microgradx.__all__) <= set(dir(microgradx))
     with pytest.raises(AttributeError, match="no attribute 'Valeu'"):
         microgradx.Valeu  # noqa: B018
+
+
+# ----------------------------------------------------------------------
+# no_grad belongs to the thread (and asyncio task) that opened it
+# ----------------------------------------------------------------------
+
+
+def test_no_grad_in_another_thread_does_not_stop_recording_here():
+    import threading
+
+    entered, release = threading.Event(), threading.Event()
+
+    def predict_elsewhere():
+        with no_grad():
+            entered.set()
+            release.wait(5)
+
+    worker = threading.Thread(target=predict_elsewhere)
+    worker.start()
+    entered.wait(5)
+    try:
+        x = Value(3.0, "x")
+        y = x * x
+        assert is_grad_enabled() and y.inputs == (x, x)
+        y.backward()
+        assert x.grad == 6.0
+    finally:
+        release.set()
+        worker.join()
+
+
+def test_overlapping_no_grad_blocks_in_two_threads_leave_recording_on():
+    import threading
+
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+
+    def first():
+        with no_grad():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second():
+        first_in.wait(5)
+        with no_grad():
+            second_in.set()
+            first_out.wait(5)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert is_grad_enabled()
+    x = Value(2.0)
+    assert (x * x).inputs == (x, x)
+
+
+def test_no_grad_is_per_asyncio_task_and_nests():
+    import asyncio
+
+    async def inside_no_grad(started, finish):
+        with no_grad():
+            with no_grad():
+                pass
+            assert not is_grad_enabled()
+            started.set()
+            await finish.wait()
+            return Value(1.0) * Value(2.0)
+
+    async def recording(started, finish):
+        await started.wait()
+        x = Value(2.0)
+        node = x * x
+        finish.set()
+        return node, x
+
+    async def main():
+        started, finish = asyncio.Event(), asyncio.Event()
+        return await asyncio.gather(inside_no_grad(started, finish), recording(started, finish))
+
+    unrecorded, (node, x) = asyncio.run(main())
+    assert unrecorded.inputs == ()
+    assert node.inputs == (x, x)
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        lambda v: v.relu(),
+        lambda v: v.tanh(),
+        lambda v: v.sigmoid(),
+        lambda v: v.leaky_relu(0.2),
+        lambda v: v.abs(),
+        lambda v: v + 1.0,
+        lambda v: 2.0 * v,
+        lambda v: v**2,
+        lambda v: v.exp(),
+    ],
+)
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_every_op_refuses_non_finite_data_written_directly(use, bad):
+    v = Value(1.0, "v")
+    v.data = bad
+    with pytest.raises(ValueError, match=rf"the data of node 'v' is {bad}, not a finite number"):
+        use(v)
+
+
+def test_a_deep_graph_pickles_and_keeps_its_leaves_shared():
+    import pickle
+
+    x = Value(0.5, "x")
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0 + x
+    y2, x2 = pickle.loads(pickle.dumps([y, x]))
+    assert y2.data == y.data and y2.op == "+" and y2.op is y.op
+    assert y2.topological_order()[0] is x2  # the leaf loaded once, shared with the graph
+    y2.backward()
+    assert x2.grad == 100_001.0 and x.grad == 0.0

@@ -11,7 +11,7 @@ import pytest
 
 from microgradx import Value, gradcheck, is_grad_enabled, numerical_grad
 from microgradx import functional as F
-from microgradx.engine import _node
+from microgradx.engine import make_node
 
 
 def e1(v):
@@ -192,7 +192,7 @@ def test_the_report_holds_each_inputs_gradients():
 
 def _sin_with_a_wrong_derivative(v: Value) -> Value:
     """sin x, but recording -cos x as its local derivative: the kind of bug gradcheck is for."""
-    return _node(math.sin(v.data), "sin", (v,), (-math.cos(v.data),))
+    return make_node(math.sin(v.data), "sin", (v,), (-math.cos(v.data),))
 
 
 def test_gradcheck_names_the_input_whose_gradient_is_wrong():

@@ -71,15 +71,30 @@ def test_mse_batch_is_the_mean():
     assert [p.grad for p in ps] == pytest.approx([2 / 3, 4 / 3, -4 / 3])
 
 
-def test_mse_vector_outputs_sum_over_components_mean_over_examples():
-    """E8: L = (1/I) Σᵢ ‖f(θ, xᵢ) − yᵢ‖²."""
+def test_mse_vector_outputs_average_every_output_as_pytorch_does():
     preds = [[Value(1.0), Value(2.0)], [Value(0.0), Value(0.0)]]
     loss = losses.mse(preds, [[0.0, 0.0], [1.0, 1.0]])
     loss.backward()
-    assert loss.data == pytest.approx(((1 + 4) + (1 + 1)) / 2)
-    assert preds[0][1].grad == pytest.approx(2 * 2 / 2)
+    assert loss.data == pytest.approx((1 + 4 + 1 + 1) / 4)  # mean over all 4 numbers
+    assert preds[0][1].grad == pytest.approx(2 * 2 / 4)
     with pytest.raises(ValueError, match="2 outputs needs a target of 2 numbers"):
         losses.mse([[1.0, 2.0]], [[1.0]])
+
+
+def test_mse_sum_gives_the_lectures_squared_distance():
+    """E8: L = (1/I) Σᵢ ‖f(θ, xᵢ) − yᵢ‖² sums over each output vector."""
+    preds = [[Value(1.0), Value(2.0)], [Value(0.0), Value(0.0)]]
+    total = losses.mse(preds, [[0.0, 0.0], [1.0, 1.0]], reduction="sum")
+    total.backward()
+    assert total.data == pytest.approx((1 + 4) + (1 + 1))
+    assert preds[0][1].grad == pytest.approx(2 * 2)
+    assert (total / 2).data == pytest.approx(((1 + 4) + (1 + 1)) / 2)  # E8's 1/I
+    slide_output = [0.2, 0.0, 0.3, 0.2, 0.2, 0.9, 0.0, 0.0, 0.0, 0.0]  # the slide's digit 5
+    one_hot_5 = [1.0 if k == 5 else 0.0 for k in range(10)]
+    assert losses.mse([slide_output], [one_hot_5], reduction="sum").data == pytest.approx(0.22)
+    assert losses.mse([slide_output], [one_hot_5]).data == pytest.approx(0.022)
+    with pytest.raises(ValueError, match='reduction must be "mean" or "sum", got \'none\''):
+        losses.mse(1.0, 0.0, reduction="none")
 
 
 def test_mse_accepts_numpy_arrays():
@@ -89,7 +104,7 @@ def test_mse_accepts_numpy_arrays():
 def test_mse_keeps_a_value_target_in_the_graph():
     """A Value target is a node of the loss graph: ∂/∂t (p − t)² = −2(p − t), and compile
     can give it another value in every row."""
-    from microgradx.compile import compile
+    from microgradx.compiler import compile
 
     p, t = Value(3.0, "p"), Value(1.0, "t")
     loss = losses.mse(p, t)
@@ -305,6 +320,20 @@ def test_losses_match_torch():
     s = torch.tensor(signs)
     y01 = (s + 1) / 2
     compare(losses.mse, lambda t: F.mse_loss(t, s), scores, signs.tolist())
+    compare(
+        lambda ps, ys: losses.mse(ps, ys, reduction="sum"),
+        lambda t: F.mse_loss(t, s, reduction="sum"),
+        scores,
+        signs.tolist(),
+    )
+    rows = torch.tensor(logits / 3)
+    for reduction in ("mean", "sum"):  # vector outputs: every number counts once
+        compare(
+            lambda ps, ys, reduction=reduction: losses.mse(ps, ys, reduction=reduction),
+            lambda t, reduction=reduction: F.mse_loss(t, rows, reduction=reduction),
+            logits,
+            (logits / 3).tolist(),
+        )
     compare(losses.hinge, lambda t: torch.relu(1 - s * t).mean(), scores, signs.tolist())
     compare(losses.logistic, lambda t: F.softplus(-s * t).mean(), scores, signs.tolist())
     compare(

@@ -313,7 +313,9 @@ def test_bad_nin_is_refused(nin):
 
 
 def test_unknown_activation_lists_the_known_ones():
-    with pytest.raises(ValueError, match=r"'softmax'.*'relu', 'tanh', 'sigmoid'"):
+    with pytest.raises(
+        ValueError, match=r"'softmax'.*'tanh', 'sigmoid', 'relu', 'leaky_relu', 'linear'"
+    ):
         nn.MLP(2, [3, 1], activation="softmax")
 
 
@@ -386,3 +388,114 @@ def test_mlp_matches_torch_forward_and_backward():
         for j, neuron in enumerate(layer.neurons):
             assert [w.grad for w in neuron.w] == pytest.approx(W.grad[j].tolist(), rel=1e-12)
             assert neuron.b.grad == pytest.approx(b.grad[j].item(), rel=1e-12)
+
+
+# ----------------------------------------------------------------------
+# PyTorch's conventions: forward, and another engine's initialisation.
+# ----------------------------------------------------------------------
+
+
+def test_calling_a_module_runs_its_forward():
+    class Scaled(nn.Module):
+        def __init__(self):
+            self.neuron = nn.Neuron(2, "linear", seed=0)
+            self.scale = Value(3.0, "scale")
+
+        def forward(self, x):
+            return self.scale * self.neuron(x)
+
+    model = Scaled()
+    out = model([1.0, 2.0])
+    assert out.data == pytest.approx(3.0 * model.neuron([1.0, 2.0]).data)
+    out.backward()
+    assert model.scale.grad == pytest.approx(model.neuron([1.0, 2.0]).data)
+    # the built-in modules are called the same way: module(x) is module.forward(x)
+    mlp = nn.MLP(2, [3, 1], seed=0)
+    assert mlp([0.5, -1.0]).data == mlp.forward([0.5, -1.0]).data
+    assert [v.data for v in mlp.layers[0]([0.5, -1.0])] == [
+        v.data for v in mlp.layers[0].forward([0.5, -1.0])
+    ]
+
+
+def test_a_module_without_forward_says_to_define_it():
+    class Empty(nn.Module):
+        pass
+
+    with pytest.raises(NotImplementedError, match=r"Empty must define forward\(self, x\)"):
+        Empty()([1.0])
+
+
+def test_seeded_weights_are_unchanged_by_init_support():
+    """The default initialisation still draws the same numbers for a seed (He uniform)."""
+    rng = __import__("random").Random(0)
+    bound = math.sqrt(2.0) * math.sqrt(3.0 / 2)
+    expected = [[rng.uniform(-bound, bound) for _ in range(2)] for _ in range(3)]
+    layer = nn.Layer(2, 3, seed=0)
+    assert [[w.data for w in n.w] for n in layer.neurons] == expected
+
+
+def test_init_with_a_random_generator_is_micrograds_initialisation():
+    import random
+
+    from micrograd import nn as micrograd_nn
+
+    random.seed(1337)
+    theirs = micrograd_nn.MLP(2, [16, 16, 1])
+    ours = nn.MLP(2, [16, 16, 1], init=random.Random(1337))
+    assert [p.data for p in ours.parameters()] == [p.data for p in theirs.parameters()]
+    random.seed(7)
+    theirs = micrograd_nn.Neuron(3)
+    random.seed(7)
+    assert [p.data for p in nn.Neuron(3, init=random).parameters()] == [
+        p.data for p in theirs.parameters()
+    ]  # the random module itself: its global generator, as micrograd uses
+
+
+def test_init_function_gives_each_layer_its_weights_and_biases():
+    calls = []
+
+    def init(nin, nout):
+        calls.append((nin, nout))
+        weights = [[10.0 * j + i for i in range(nin)] for j in range(nout)]
+        return weights, [0.5 * j for j in range(nout)]
+
+    model = nn.MLP(2, [3, 1], init=init)
+    assert calls == [(2, 3), (3, 1)]
+    first = model.layers[0]
+    assert [[w.data for w in n.w] for n in first.neurons] == [[0, 1], [10, 11], [20, 21]]
+    assert [n.b.data for n in first.neurons] == [0.0, 0.5, 1.0]
+    neuron = nn.Neuron(2, init=lambda nin, nout: (np.array([[1.0, 2.0]]), np.array([3.0])))
+    assert [p.data for p in neuron.parameters()] == [1.0, 2.0, 3.0]
+
+
+def test_init_reproduces_torchs_linear_layers():
+    torch = pytest.importorskip("torch")
+
+    def torch_linear(nin, nout):
+        linear = torch.nn.Linear(nin, nout, dtype=torch.float64)
+        return linear.weight.detach(), linear.bias.detach()
+
+    torch.manual_seed(0)
+    ours = nn.MLP(3, [4, 2], activation="tanh", init=torch_linear)
+    torch.manual_seed(0)
+    theirs = torch.nn.Sequential(
+        torch.nn.Linear(3, 4, dtype=torch.float64),
+        torch.nn.Tanh(),
+        torch.nn.Linear(4, 2, dtype=torch.float64),
+    )
+    x = [0.3, -1.2, 0.8]
+    expected = theirs(torch.tensor(x, dtype=torch.float64)).tolist()
+    assert [v.data for v in ours(x)] == pytest.approx(expected, rel=1e-12)
+
+
+def test_bad_init_is_refused_with_what_to_give():
+    with pytest.raises(ValueError, match="seed= or init=, not both"):
+        nn.MLP(2, [3, 1], seed=0, init=lambda nin, nout: ([[0.0] * nin] * nout, [0.0] * nout))
+    with pytest.raises(TypeError, match=r"init must be a random\.Random .* or a function"):
+        nn.Layer(2, 3, init=42)
+    with pytest.raises(ValueError, match=r"init\(2, 3\) must return 3 rows of 2 weights and 3"):
+        nn.Layer(2, 3, init=lambda nin, nout: ([[0.0, 0.0]], [0.0]))
+    with pytest.raises(TypeError, match=r"must return \(weights, biases\)"):
+        nn.Layer(2, 3, init=lambda nin, nout: 0.0)
+    with pytest.raises(ValueError, match=r"weight \[0\]\[1\]"):
+        nn.Neuron(2, init=lambda nin, nout: ([[0.0, float("nan")]], [0.0]))

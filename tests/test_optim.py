@@ -181,9 +181,32 @@ def test_step_lr():
 
 def test_linear_lr_is_micrographs_demo_schedule():
     sgd = optim.SGD([param(0.0, 0.0)], lr=1.0)
-    got = lrs(optim.LinearLR(sgd, end_factor=0.1, total_steps=100), 120)
+    got = lrs(optim.LinearLR(sgd, start_factor=1.0, end_factor=0.1, total_iters=100), 120)
     assert got[:100] == pytest.approx([1.0 - 0.9 * k / 100 for k in range(100)], rel=1e-12)
     assert got[100:] == pytest.approx([0.1] * 21)
+
+
+def test_linear_lr_keeps_the_old_argument_order_with_a_deprecation_warning():
+    """microgradx 0.1 wrote LinearLR(optimizer, end_factor, total_steps, start_factor=1.0)."""
+    expected = [1.0 - 0.9 * k / 10 for k in range(10)] + [0.1] * 3
+    for make in (
+        lambda o: optim.LinearLR(o, 0.1, 10),
+        lambda o: optim.LinearLR(o, end_factor=0.1, total_steps=10),
+        lambda o: optim.LinearLR(o, end_factor=0.1, total_steps=10, start_factor=1.0),
+    ):
+        sgd = optim.SGD([param(0.0, 0.0)], lr=1.0)
+        with pytest.warns(
+            DeprecationWarning, match=r"start_factor=1.0, end_factor=0.1, total_iters"
+        ):
+            scheduler = make(sgd)
+        assert lrs(scheduler, 12) == pytest.approx(expected, rel=1e-12)
+
+
+def test_linear_lr_has_pytorchs_defaults():
+    sgd = optim.SGD([param(0.0, 0.0)], lr=0.3)
+    scheduler = optim.LinearLR(sgd)  # start 1/3, end 1, over 5 steps
+    assert (scheduler.start_factor, scheduler.end_factor, scheduler.total_iters) == (1 / 3, 1.0, 5)
+    assert lrs(scheduler, 6) == pytest.approx([0.1, 0.14, 0.18, 0.22, 0.26, 0.3, 0.3])
 
 
 def test_cosine_lr():
@@ -298,12 +321,18 @@ def test_schedules_follow_torch():
     pairs = [
         (lambda o: optim.StepLR(o, 3, 0.5), lambda o: schedulers.StepLR(o, 3, 0.5)),
         (
-            lambda o: optim.LinearLR(o, end_factor=0.2, total_steps=7, start_factor=0.9),
+            lambda o: optim.LinearLR(o, start_factor=0.9, end_factor=0.2, total_iters=7),
             lambda o: schedulers.LinearLR(o, start_factor=0.9, end_factor=0.2, total_iters=7),
         ),
+        (lambda o: optim.LinearLR(o), lambda o: schedulers.LinearLR(o)),  # the defaults
+        (lambda o: optim.LinearLR(o, 0.5, 1.0, 4), lambda o: schedulers.LinearLR(o, 0.5, 1.0, 4)),
         (
             lambda o: optim.CosineLR(o, total_steps=10, min_lr=0.01),
             lambda o: schedulers.CosineAnnealingLR(o, T_max=10, eta_min=0.01),
+        ),
+        (
+            lambda o: optim.CosineAnnealingLR(o, T_max=6, eta_min=0.05),
+            lambda o: schedulers.CosineAnnealingLR(o, T_max=6, eta_min=0.05),
         ),
         (
             lambda o: optim.LambdaLR(o, lambda k: 0.9**k),
@@ -322,3 +351,216 @@ def test_schedules_follow_torch():
             theirs.step()
             ours.step()
         assert got == pytest.approx(expected, rel=1e-9), type(ours).__name__
+
+
+# ----------------------------------------------------------------------
+# AdamW, parameter groups, tied parameters, Ctrl-C.
+# ----------------------------------------------------------------------
+
+
+def test_adamw_decays_the_parameter_not_the_gradient():
+    """One AdamW step by hand: p·(1 − lr·wd), then Adam's step (which is lr·sign(g) at t = 1)."""
+    p = param(2.0, 0.5)
+    optim.AdamW([p], lr=0.1, weight_decay=0.5).step()
+    m, v = 0.1 * 0.5, 0.001 * 0.25
+    adam_step = 0.1 / 0.1 * m / (math.sqrt(v) / math.sqrt(0.001) + 1e-8)
+    assert p.data == pytest.approx(2.0 * (1 - 0.1 * 0.5) - adam_step, rel=1e-12)
+    coupled = param(2.0, 0.5)
+    optim.Adam([coupled], lr=0.1, weight_decay=0.5).step()
+    assert coupled.data == pytest.approx(2.0 - 0.1, rel=1e-6)  # Adam: wd joins g, a unit step
+    assert optim.AdamW([param(0.0, 0.0)]).weight_decay == 0.01  # PyTorch's default
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"lr": 0.05},
+        {"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.3},
+    ],
+)
+def test_adamw_follows_torch(settings):
+    torch = pytest.importorskip("torch")
+    ours, theirs = trajectories(
+        lambda ps: optim.AdamW(ps, **settings), lambda ps: torch.optim.AdamW(ps, **settings)
+    )
+    assert np.abs(ours - ours[0]).max() > 0.01
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+
+
+def test_param_groups_follow_torch():
+    """Two groups with their own lr and momentum, and a schedule over both, as in PyTorch."""
+    torch = pytest.importorskip("torch")
+    schedulers = torch.optim.lr_scheduler
+
+    def ours(ps):  # layer 0 is 4 neurons of 2 weights and a bias: the first 12 parameters
+        sgd = optim.SGD([{"params": ps[:12], "lr": 0.3}, {"params": ps[12:]}], lr=0.1, momentum=0.5)
+        sgd.param_groups[1]["momentum"] = 0.9
+        return Stepping(sgd, optim.StepLR(sgd, 5, 0.5))
+
+    def theirs(ps):  # [W0, b0, W1, b1]
+        sgd = torch.optim.SGD(
+            [{"params": ps[:2], "lr": 0.3}, {"params": ps[2:]}], lr=0.1, momentum=0.5
+        )
+        sgd.param_groups[1]["momentum"] = 0.9
+        return Stepping(sgd, schedulers.StepLR(sgd, 5, 0.5))
+
+    got, expected = trajectories(ours, theirs)
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+
+
+class Stepping:
+    """The optimizer, with its scheduler stepped after every optimizer step."""
+
+    def __init__(self, optimizer, scheduler):
+        self.optimizer, self.scheduler = optimizer, scheduler
+
+    def zero_grad(self):
+        self.optimizer.zero_grad()
+
+    def step(self):
+        self.optimizer.step()
+        self.scheduler.step()
+
+
+def test_param_groups_hold_every_setting():
+    a, b = param(1.0, 1.0), param(1.0, 1.0)
+    sgd = optim.SGD([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1, momentum=0.9)
+    assert [g["lr"] for g in sgd.param_groups] == [0.1, 0.5]
+    assert [g["momentum"] for g in sgd.param_groups] == [0.9, 0.9]
+    assert sgd.params == [a, b]
+    sgd.step()
+    assert (a.data, b.data) == (pytest.approx(0.9), pytest.approx(0.5))
+    sgd.lr = 0.2  # sets every group
+    assert [g["lr"] for g in sgd.param_groups] == [0.2, 0.2]
+    c = param(1.0, 1.0)
+    sgd.add_param_group({"params": [c], "momentum": 0.0})
+    assert sgd.param_groups[2] | {"params": None} == {
+        "params": None, "lr": 0.1, "momentum": 0.0, "nesterov": False, "weight_decay": 0.0,
+        "dampening": 0.0,
+    }  # fmt: skip
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        sgd.add_param_group({"params": [a]})
+    with pytest.raises(ValueError, match="unknown setting 'betas'"):
+        sgd.add_param_group({"params": [param(0.0, 0.0)], "betas": (0.9, 0.9)})
+    with pytest.raises(ValueError, match="lr must be a finite number ≥ 0"):
+        optim.SGD([{"params": [param(0.0, 0.0)], "lr": -1.0}], lr=0.1)
+    with pytest.raises(ValueError, match="Nesterov"):
+        optim.SGD([{"params": [param(0.0, 0.0)], "nesterov": True}], lr=0.1)
+    with pytest.raises(TypeError, match="a dict with a 'params' list"):
+        sgd.add_param_group([param(0.0, 0.0)])
+
+
+def test_a_scheduler_scales_each_group_from_its_own_base_lr():
+    sgd = optim.SGD([{"params": [param(0.0, 0.0)], "lr": 1.0}, {"params": [param(0.0, 0.0)]}], 0.1)
+    scheduler = optim.LambdaLR(sgd, lambda k: 0.5**k)
+    scheduler.step()
+    assert scheduler.get_last_lr() == [0.5, 0.05]
+    cosine = optim.CosineAnnealingLR(sgd, T_max=2, eta_min=0.01)
+    cosine.step()
+    cosine.step()
+    assert cosine.get_last_lr() == pytest.approx([0.01, 0.01])
+
+
+class Tied(nn.Module):
+    """Two layers that share one weight (tied parameters)."""
+
+    def __init__(self):
+        self.first = nn.Neuron(2, "linear", seed=0)
+        self.second = nn.Neuron(2, "linear", seed=1)
+        self.second.w[0] = self.first.w[0]
+
+    def forward(self, x):
+        return self.second([self.first(x), x[1]])
+
+
+def test_tied_parameters_are_listed_and_updated_once():
+    model = Tied()
+    shared = model.first.w[0]
+    assert model.parameters().count(shared) == 1  # PyTorch's parameters() deduplicates too
+    assert model.num_parameters() == 5
+    assert [name for name, p in model.named_parameters() if p is shared] == ["first.w.0"]
+    sgd = optim.SGD(model.parameters(), lr=0.1)  # refused before: "appears twice"
+    before = shared.data
+    sgd.zero_grad()
+    model([1.0, 2.0]).backward()
+    gradient = shared.grad
+    sgd.step()
+    assert shared.data == pytest.approx(before - 0.1 * gradient)  # once, not twice
+    # the state_dict still names both places, so a model of this shape loads it back
+    state = model.state_dict()
+    assert state["first.w"][0] == state["second.w"][0] == shared.data
+    Tied().load_state_dict(state)
+
+
+class InterruptingValue(Value):
+    """A parameter whose update sends this process SIGINT (as Ctrl-C does) mid-step."""
+
+    __slots__ = ()
+
+    @property
+    def data(self):
+        return Value.data.__get__(self)
+
+    @data.setter
+    def data(self, value):
+        Value.data.__set__(self, value)
+        if getattr(self, "label", "") == "interrupt":
+            import signal
+
+            signal.raise_signal(signal.SIGINT)  # the handler runs before the next line does
+
+
+@pytest.mark.parametrize(
+    "make", [lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9), lambda ps: optim.AdamW(ps, lr=0.1)]
+)
+def test_ctrl_c_during_a_step_finishes_the_step_then_stops(make):
+    params = [param(1.0, 1.0) for _ in range(5)]
+    trigger = InterruptingValue(1.0)
+    trigger.grad = 1.0
+    params.insert(2, trigger)
+    optimizer = make(params)
+    trigger.label = "interrupt"  # set after construction: only the step's update signals
+    with pytest.raises(KeyboardInterrupt):
+        optimizer.step()
+    assert all(p.data < 1.0 for p in params)  # every parameter took its step
+    trigger.label = ""
+    expected = [p.data for p in params]
+    optimizer.step()  # and the optimizer's state is whole: the next step goes on normally
+    reference = [param(1.0, 1.0) for _ in range(6)]
+    twice = make(reference)
+    twice.step()
+    twice.step()
+    assert [p.data for p in params] == pytest.approx([p.data for p in reference], rel=1e-12)
+    assert expected != [p.data for p in params]
+
+
+def test_ctrl_c_outside_a_step_is_untouched():
+    import signal
+
+    handler = signal.getsignal(signal.SIGINT)
+    optim.SGD([param(1.0, 1.0)], lr=0.1).step()
+    assert signal.getsignal(signal.SIGINT) is handler  # the step put Python's handler back
+    with pytest.raises(KeyboardInterrupt):
+        signal.raise_signal(signal.SIGINT)
+
+
+def test_lambda_lr_takes_one_function_per_group_as_pytorch_does():
+    torch = pytest.importorskip("torch")
+    lambdas = [lambda k: 0.5**k, lambda k: 1.0 / (1 + k)]
+    ours_sgd = optim.SGD(
+        [{"params": [param(0.0, 0.0)]}, {"params": [param(0.0, 0.0)], "lr": 0.2}], lr=0.1
+    )
+    ours = optim.LambdaLR(ours_sgd, lr_lambda=lambdas)
+    tensors = [torch.zeros(1, requires_grad=True) for _ in range(2)]
+    their_sgd = torch.optim.SGD(
+        [{"params": tensors[:1]}, {"params": tensors[1:], "lr": 0.2}], lr=0.1
+    )
+    theirs = torch.optim.lr_scheduler.LambdaLR(their_sgd, lr_lambda=lambdas)
+    for _ in range(4):
+        assert ours.get_last_lr() == pytest.approx(theirs.get_last_lr(), rel=1e-12)
+        assert ours.last_epoch == theirs.last_epoch
+        their_sgd.step()
+        theirs.step()
+        ours.step()
+    with pytest.raises(ValueError, match="one function per parameter group"):
+        optim.LambdaLR(ours_sgd, [lambda k: 1.0])

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+import signal
 import warnings
 
 import numpy as np
 import pytest
 
 from microgradx import data, losses, nn, optim, train
-from microgradx.compile import compile_loss
+from microgradx.compiler import compile_loss
 from microgradx.engine import Value
 
 
 def test_micrograd_demo_recipe_reaches_97_percent():
     """MLP(2, [16, 16, 1]), 100 moons, hinge + 1e-4·Σp², SGD with lr = 1 − 0.9·k/100, 100 steps."""
-    X, y = data.make_moons(100, noise=0.1, seed=0)
+    X, y = data.make_moons(100, noise=0.1, random_state=0)
     model = nn.MLP(2, [16, 16, 1], seed=0)
     optimizer = optim.SGD(model.parameters(), lr=1.0)
     history = train.fit(
@@ -24,7 +26,7 @@ def test_micrograd_demo_recipe_reaches_97_percent():
         X,
         2 * y - 1,
         epochs=100,
-        l2=1e-4,
+        l2_penalty=1e-4,
         schedule=lambda k: 1.0 - 0.9 * k / 100,
         progress=False,
     )
@@ -43,7 +45,7 @@ def test_train_step_is_one_step_of_gradient_descent():
     model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
     twin = nn.MLP(2, [3, 1], activation="tanh", seed=0)
     loss, outputs = train.train_step(
-        model, losses.logistic, optim.SGD(model.parameters(), lr=0.1), X, y, l2=0.01
+        model, losses.logistic, optim.SGD(model.parameters(), lr=0.1), X, y, l2_penalty=0.01
     )
     # The same step written out by hand on the twin.
     data_loss = losses.logistic([twin(x) for x in X], [1, -1])
@@ -56,21 +58,21 @@ def test_train_step_is_one_step_of_gradient_descent():
 
 
 def test_scheduler_object_gives_the_same_run_as_a_function():
-    X, y = data.make_moons(40, seed=1)
+    X, y = data.make_moons(40, random_state=1)
 
     def run(schedule_for):
         model = nn.MLP(2, [8, 1], seed=1)
         optimizer = optim.SGD(model.parameters(), lr=1.0)
         history = train.fit(
             model, losses.hinge, optimizer, X, 2 * y - 1, epochs=10, batch_size=16,
-            schedule=schedule_for(optimizer), progress=False,
+            schedule=schedule_for(optimizer), schedule_every="step", progress=False,
         )  # fmt: skip
         return [p.data for p in model.parameters()], history.lr
 
     steps = 10 * 3  # 40 examples in batches of 16: 3 steps per epoch
     as_function, lrs = run(lambda opt: lambda k: 1.0 - 0.9 * k / steps)
     as_scheduler, scheduled_lrs = run(
-        lambda opt: optim.LinearLR(opt, end_factor=0.1, total_steps=steps)
+        lambda opt: optim.LinearLR(opt, start_factor=1.0, end_factor=0.1, total_iters=steps)
     )
     assert as_function == pytest.approx(as_scheduler, rel=1e-12)
     # history.lr: the rate of each epoch's last step, k = 2, 5, 8, …
@@ -79,7 +81,7 @@ def test_scheduler_object_gives_the_same_run_as_a_function():
 
 
 def test_mini_batches_make_several_steps_per_epoch():
-    X, y = data.make_moons(50, seed=0)
+    X, y = data.make_moons(50, random_state=0)
     model = nn.MLP(2, [4, 1], seed=0)
     seen_steps = []
 
@@ -89,15 +91,58 @@ def test_mini_batches_make_several_steps_per_epoch():
 
     history = train.fit(
         model, losses.hinge, optim.SGD(model.parameters(), lr=0.1), X, 2 * y - 1,
-        epochs=3, batch_size=20, schedule=schedule, progress=False,
+        epochs=3, batch_size=20, schedule=schedule, schedule_every="step", progress=False,
     )  # fmt: skip
     assert seen_steps == list(range(9))  # ⌈50 / 20⌉ = 3 steps per epoch
     assert len(history.loss) == len(history.accuracy) == len(history.lr) == 3
 
 
+def test_schedules_advance_once_per_epoch_by_default_as_in_pytorch():
+    """A scheduler's step() is called after each epoch; a function gets the epoch number."""
+    X, y = data.make_moons(50, random_state=0)
+    seen = []
+
+    def schedule(k):
+        seen.append(k)
+        return 0.1
+
+    fit = functools.partial(train.fit, loss=losses.hinge, X=X, y=2 * y - 1, epochs=3,
+                            batch_size=20, progress=False)  # fmt: skip
+    model = nn.MLP(2, [4, 1], seed=0)
+    fit(model, optimizer=optim.SGD(model, lr=0.1), schedule=schedule)
+    assert seen == [0, 0, 0, 1, 1, 1, 2, 2, 2]  # every step of epoch k uses schedule(k)
+    model = nn.MLP(2, [4, 1], seed=0)
+    sgd = optim.SGD(model, lr=0.8)
+    scheduler = optim.StepLR(sgd, step_size=1, gamma=0.5)
+    history = fit(model, optimizer=sgd, schedule=scheduler)
+    assert history.lr == [0.8, 0.4, 0.2]  # halved after each epoch, not after each step
+    assert scheduler.steps_done == 3
+    with pytest.raises(ValueError, match='schedule_every must be "epoch" or "step"'):
+        fit(model, optimizer=sgd, schedule=scheduler, schedule_every="batch")
+
+
+def test_l2_penalty_adds_l2_penalty_times_the_sum_of_squares():
+    """fit(l2_penalty=λ) adds λ·Σp² to the loss: the same steps as SGD's weight_decay = 2λ."""
+    X, y = data.make_moons(30, random_state=0)
+
+    def run(l2_penalty, weight_decay, **old):
+        model = nn.MLP(2, [4, 1], seed=0)
+        sgd = optim.SGD(model, lr=0.1, weight_decay=weight_decay)
+        train.fit(model, losses.hinge, sgd, X, 2 * y - 1, epochs=3, l2_penalty=l2_penalty,
+                  progress=False, compiled=False, **old)  # fmt: skip
+        return [p.data for p in model.parameters()]
+
+    with_penalty = run(0.05, 0.0)
+    assert with_penalty == pytest.approx(run(0.0, 0.1), rel=1e-12)
+    assert with_penalty != pytest.approx(run(0.0, 0.0), rel=1e-6)
+    with pytest.warns(DeprecationWarning, match=r"fit\(l2=...\) is now fit\(l2_penalty=...\)"):
+        old = run(0.0, 0.0, l2=0.05)
+    assert old == with_penalty
+
+
 def test_digits_classifier_learns():
     X, y = data.load_digits()
-    X_train, X_test, y_train, y_test = data.train_test_split(X[:400], y[:400], seed=0)
+    X_train, X_test, y_train, y_test = data.train_test_split(X[:400], y[:400], random_state=0)
     model = nn.MLP(64, [10], seed=0)  # softmax regression: one linear layer
     history = train.fit(
         model, losses.cross_entropy, optim.Adam(model.parameters(), lr=0.05), X_train, y_train,
@@ -128,18 +173,19 @@ def test_regression_targets_have_no_accuracy():
 
 
 def test_vector_targets_train_with_mse_and_count_one_hot_accuracy():
-    """E8's loss (1/I) Σᵢ ‖f(θ, xᵢ) − yᵢ‖² with one-hot rows yᵢ: epoch 1 (full batch) is
-    measured on the initial model, so its loss and accuracy are numpy's on its outputs."""
-    X, y = data.make_spiral(60, 3, seed=0)
+    """mse over one-hot rows yᵢ, the mean of every (f(θ, xᵢ)ₖ − yᵢₖ)² (PyTorch's mean, which is
+    E8's (1/I) Σᵢ ‖f(θ, xᵢ) − yᵢ‖² divided by the 3 outputs): epoch 1 (full batch) is measured
+    on the initial model, so its loss and accuracy are numpy's on its outputs."""
+    X, y = data.make_spiral(60, 3, random_state=0)
     one_hot = np.eye(3)[y]
     model = nn.MLP(2, [8, 3], activation="tanh", seed=0)
     before = train.predict(model, X)
     with pytest.warns(UserWarning, match="one target per example, y has 3 per example"):
         history = train.fit(
-            model, losses.mse, optim.SGD(model, lr=0.2), X, one_hot, epochs=30, progress=False
+            model, losses.mse, optim.SGD(model, lr=0.6), X, one_hot, epochs=30, progress=False
         )
     assert not history.compiled
-    assert history.loss[0] == pytest.approx(np.mean(np.sum((before - one_hot) ** 2, axis=1)))
+    assert history.loss[0] == pytest.approx(np.mean((before - one_hot) ** 2))
     assert history.accuracy[0] == np.mean(before.argmax(axis=1) == y)
     assert history.loss[-1] < 0.6 * history.loss[0]
     assert train.accuracy(train.predict(model, X), one_hot) == train.accuracy(
@@ -154,7 +200,7 @@ def test_vector_targets_train_with_mse_and_count_one_hot_accuracy():
 
 
 def test_a_column_of_targets_is_one_target_per_row():
-    X, y = data.make_moons(30, seed=0)
+    X, y = data.make_moons(30, random_state=0)
     runs = []
     for labels in (2 * y - 1, (2 * y - 1)[:, None]):
         model = nn.MLP(2, [4, 1], seed=0)
@@ -182,7 +228,7 @@ class Probability(nn.Module):
 
 
 def test_binary_cross_entropy_accuracy_splits_probabilities_at_half():
-    X, y = data.make_moons(60, seed=3)
+    X, y = data.make_moons(60, random_state=3)
     model = Probability(hidden=8)
     adam = optim.Adam(model.parameters(), lr=0.05)
     history = train.fit(model, losses.binary_cross_entropy, adam, X, y, epochs=30, progress=False)
@@ -197,7 +243,7 @@ def test_binary_cross_entropy_accuracy_splits_probabilities_at_half():
 @pytest.mark.parametrize("compiled", [False, True])
 def test_mse_on_0_1_labels_counts_an_output_above_one_half_as_class_1(compiled):
     """A model fitted with mse to labels 0 and 1 predicts class 1 where its output passes 0.5."""
-    X, y = data.make_moons(60, seed=3)
+    X, y = data.make_moons(60, random_state=3)
     model = nn.MLP(2, [8, 1], seed=0)
     sgd = optim.SGD(model.parameters(), lr=0.1)
     train.fit(model, losses.mse, sgd, X, y, epochs=20, progress=False, compiled=compiled)
@@ -211,7 +257,7 @@ def test_mse_on_0_1_labels_counts_an_output_above_one_half_as_class_1(compiled):
 
 
 def test_progress_bar_shows_loss_and_accuracy(capsys):
-    X, y = data.make_moons(20, seed=0)
+    X, y = data.make_moons(20, random_state=0)
     model = nn.MLP(2, [4, 1], seed=0)
     train.fit(model, losses.hinge, optim.SGD(model.parameters(), lr=0.1), X, 2 * y - 1, epochs=2)
     err = capsys.readouterr().err
@@ -225,7 +271,7 @@ def test_progress_bar_shows_loss_and_accuracy(capsys):
 
 
 def test_ctrl_c_stops_cleanly_and_keeps_the_history():
-    X, y = data.make_moons(30, seed=0)
+    X, y = data.make_moons(30, random_state=0)
     model = nn.MLP(2, [4, 1], seed=0)
     calls = []
 
@@ -251,7 +297,7 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_history():
 def test_ctrl_c_on_the_compiled_graph_keeps_the_finished_epochs():
     """Interrupted in its third epoch, the compiled run's history is the first two epochs of
     the same run left to finish."""
-    X, y = data.make_moons(40, seed=0)
+    X, y = data.make_moons(40, random_state=0)
 
     def run(stop_at_step):
         model = nn.MLP(2, [8, 1], seed=0)
@@ -263,7 +309,8 @@ def test_ctrl_c_on_the_compiled_graph_keeps_the_finished_epochs():
 
         return train.fit(
             model, losses.hinge, optim.SGD(model.parameters(), lr=0.1), X, 2 * y - 1,
-            epochs=4, batch_size=16, schedule=schedule, progress=False, compiled=True,
+            epochs=4, batch_size=16, schedule=schedule, schedule_every="step", progress=False,
+            compiled=True,
         )  # fmt: skip
 
     finished = run(stop_at_step=None)
@@ -279,7 +326,7 @@ def test_ctrl_c_while_compiling_returns_an_empty_history(monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(train, "compile_loss", interrupted_compile)
-    X, y = data.make_moons(20, seed=0)
+    X, y = data.make_moons(20, random_state=0)
     model = nn.MLP(2, [4, 1], seed=0)
     before = [p.data for p in model.parameters()]
     history = train.fit(
@@ -318,11 +365,11 @@ def assert_same_history(a, b):
 
 
 def test_compiled_fit_equals_scalar_fit_on_moons_with_hinge_and_l2():
-    X, y = data.make_moons(60, noise=0.1, seed=2)
+    X, y = data.make_moons(60, noise=0.1, random_state=2)
     (compiled, compiled_params), (scalar, scalar_params) = fit_both_ways(
         lambda: nn.MLP(2, [16, 16, 1], seed=3),
         lambda m: optim.SGD(m.parameters(), lr=0.1, momentum=0.9),
-        losses.hinge, X, 2 * y - 1, epochs=8, batch_size=16, l2=1e-3,
+        losses.hinge, X, 2 * y - 1, epochs=8, batch_size=16, l2_penalty=1e-3,
         schedule=lambda k: 0.1 / (1 + 0.05 * k),
     )  # fmt: skip
     assert_same_history(compiled, scalar)
@@ -331,12 +378,13 @@ def test_compiled_fit_equals_scalar_fit_on_moons_with_hinge_and_l2():
 
 
 def test_compiled_fit_equals_scalar_fit_on_a_cross_entropy_problem():
-    X, y = data.make_spiral(45, 3, seed=1)
-    X_val, y_val = data.make_spiral(15, 3, seed=2)
+    X, y = data.make_spiral(45, 3, random_state=1)
+    X_val, y_val = data.make_spiral(15, 3, random_state=2)
     (compiled, compiled_params), (scalar, scalar_params) = fit_both_ways(
         lambda: nn.MLP(2, [8, 3], activation="tanh", seed=0),
         lambda m: optim.Adam(m.parameters(), lr=0.05),
-        losses.cross_entropy, X, y, epochs=6, batch_size=10, l2=1e-2, validation=(X_val, y_val),
+        losses.cross_entropy, X, y, epochs=6, batch_size=10, l2_penalty=1e-2,
+        validation=(X_val, y_val),
     )  # fmt: skip
     assert_same_history(compiled, scalar)
     assert len(compiled.val_accuracy) == 6 and compiled.accuracy[-1] > 1 / 3
@@ -365,7 +413,7 @@ def test_compiled_step_is_train_step_on_every_row_at_once():
     program = compile_loss(model, losses.logistic, 2, targets=[-1, 1], penalty=penalty)
     loss, outputs = train.compiled_step(program, optim.SGD(model.parameters(), lr=0.1), X, y)
     scalar_loss, scalar_outputs = train.train_step(
-        twin, losses.logistic, optim.SGD(twin.parameters(), lr=0.1), X, y, l2=0.01
+        twin, losses.logistic, optim.SGD(twin.parameters(), lr=0.1), X, y, l2_penalty=0.01
     )
     assert loss == pytest.approx(scalar_loss, rel=1e-12)
     assert outputs.tolist() == pytest.approx([o.data for o in scalar_outputs], rel=1e-12)
@@ -377,7 +425,7 @@ def test_compiled_step_is_train_step_on_every_row_at_once():
 def test_a_loss_that_cannot_be_compiled_trains_on_the_scalar_engine():
     """binary_cross_entropy reads a soft label (here 0.1 or 0.9) as a number, so the label
     cannot be an input of the graph: fit says so in one line and uses the scalar engine."""
-    X, y = data.make_moons(20, seed=0)
+    X, y = data.make_moons(20, random_state=0)
     soft = np.where(y == 1, 0.9, 0.1)
     model = Probability(hidden=4)
     adam = optim.Adam(model.parameters(), lr=0.05)
@@ -418,7 +466,7 @@ def test_a_model_whose_graph_depends_on_the_data_is_not_compiled():
 
 
 def test_fit_errors():
-    X, y = data.make_moons(10, seed=0)
+    X, y = data.make_moons(10, random_state=0)
     model = nn.MLP(2, [4, 1], seed=0)
     sgd = optim.SGD(model.parameters(), lr=0.1)
     with pytest.raises(ValueError, match="takes 2 inputs but X has 3 columns"):
@@ -430,7 +478,7 @@ def test_fit_errors():
 
 
 def moons_setup(n=20):
-    X, y = data.make_moons(n, seed=0)
+    X, y = data.make_moons(n, random_state=0)
     model = nn.MLP(2, [4, 1], seed=0)
     return model, optim.SGD(model.parameters(), lr=0.1), X, 2 * y - 1
 
@@ -500,7 +548,7 @@ def test_wrong_labels_in_the_validation_set_are_found_too():
 
 
 def test_a_model_with_two_outputs_and_a_one_score_loss():
-    X, y = data.make_moons(20, seed=0)
+    X, y = data.make_moons(20, random_state=0)
     model = nn.MLP(2, [4, 2], seed=0)
     with pytest.raises(ValueError, match="hinge takes one score per example, got 2 outputs"):
         train.fit(model, losses.hinge, optim.SGD(model, lr=0.1), X, 2 * y - 1, epochs=1)
@@ -522,8 +570,8 @@ def test_fit_refuses_arguments_of_the_wrong_kind():
     with pytest.raises(ValueError, match=r"X_val must be a 2-D array"):
         train.fit(model, losses.hinge, sgd, X, y, epochs=1, validation=(X[:, 0], y))
     for l2 in (-1e-4, float("nan"), "1e-4"):
-        with pytest.raises(ValueError, match="l2 must be a number ≥ 0"):
-            train.fit(model, losses.hinge, sgd, X, y, epochs=1, l2=l2)
+        with pytest.raises(ValueError, match="l2_penalty must be a number ≥ 0"):
+            train.fit(model, losses.hinge, sgd, X, y, epochs=1, l2_penalty=l2)
     for epochs in (0, 2.0, -1):
         with pytest.raises(ValueError, match="epochs must be a whole number ≥ 1"):
             train.fit(model, losses.hinge, sgd, X, y, epochs=epochs)
@@ -546,7 +594,7 @@ def test_an_optimizer_of_another_model_is_refused():
 
 
 def test_bool_labels_are_the_classes_one_and_zero():
-    X, y = data.make_moons(30, seed=0)
+    X, y = data.make_moons(30, random_state=0)
     a, b = Probability(hidden=4), Probability(hidden=4)
     runs = [
         train.fit(model, losses.binary_cross_entropy, optim.SGD(model, lr=0.5), X, labels,
@@ -589,8 +637,8 @@ def agg():
 
 
 def test_plot_history_saves_a_figure(agg, tmp_path):
-    X, y = data.make_moons(30, seed=0)
-    X_val, y_val = data.make_moons(20, seed=1)
+    X, y = data.make_moons(30, random_state=0)
+    X_val, y_val = data.make_moons(20, random_state=1)
     model = nn.MLP(2, [4, 1], seed=0)
     history = train.fit(
         model, losses.hinge, optim.SGD(model.parameters(), lr=0.1), X, 2 * y - 1, epochs=3,
@@ -612,7 +660,7 @@ def test_plot_decision_boundary_side_by_side_on_given_axes(agg, monkeypatch):
     monkeypatch.setattr(
         train, "predict", lambda model, X: rows_seen.append(len(X)) or scalar_predict(model, X)
     )
-    X, y = data.make_moons(30, seed=0)
+    X, y = data.make_moons(30, random_state=0)
     fig, axes = plt.subplots(1, 2)
     for ax, (name, model) in zip(axes, [("compiled", nn.MLP(2, [4, 1])), ("scalar", Branching())]):
         assert train.plot_decision_boundary(model, X, y, ax=ax, title=name) is fig
@@ -622,10 +670,10 @@ def test_plot_decision_boundary_side_by_side_on_given_axes(agg, monkeypatch):
 
 
 def test_plot_decision_boundary_binary_and_multiclass(agg, tmp_path):
-    X, y = data.make_moons(30, seed=0)
+    X, y = data.make_moons(30, random_state=0)
     fig = train.plot_decision_boundary(nn.MLP(2, [4, 1], seed=0), X, y, resolution=12)
     assert fig.axes[0].get_title() == "Decision boundary"
-    X3, y3 = data.make_spiral(30, 3, seed=0)
+    X3, y3 = data.make_spiral(30, 3, random_state=0)
     path = tmp_path / "spiral.svg"
     train.plot_decision_boundary(nn.MLP(2, [4, 3], seed=0), X3, y3, path=str(path), resolution=12)
     assert path.read_text().lstrip().startswith("<?xml")
@@ -634,8 +682,72 @@ def test_plot_decision_boundary_binary_and_multiclass(agg, tmp_path):
 
 
 def test_a_transposed_X_is_named_as_such():
-    X, y = data.make_moons(50, seed=0)
+    X, y = data.make_moons(50, random_state=0)
     model = nn.MLP(2, [4, 1], seed=0)
     sgd = optim.SGD(model.parameters(), lr=0.1)
     with pytest.raises(ValueError, match=r"takes 2 inputs but X has 50 columns: is it transposed"):
         train.fit(model, losses.hinge, sgd, X.T, 2 * y - 1, epochs=1, progress=False)
+
+
+class TiedModel(nn.Module):
+    """A hidden weight reused by the output neuron: one parameter in two places."""
+
+    def __init__(self):
+        self.hidden = nn.Layer(2, 4, "tanh", seed=0)
+        self.out = nn.Neuron(4, "linear", seed=1)
+        self.out.w[0] = self.hidden.neurons[0].w[0]
+
+    def forward(self, x):
+        return self.out(self.hidden(x))
+
+
+def test_tied_parameters_train_the_same_compiled_and_scalar():
+    X, y = data.make_moons(60, random_state=0)
+    runs = []
+    for compiled in (True, False):
+        model = TiedModel()
+        assert model.num_parameters() == 16  # 12 + 5, the shared weight counted once
+        sgd = optim.SGD(model.parameters(), lr=0.1)
+        history = train.fit(model, losses.hinge, sgd, X, 2 * y - 1, epochs=20, progress=False,
+                            compiled=compiled)  # fmt: skip
+        assert history.compiled == compiled
+        assert model.out.w[0] is model.hidden.neurons[0].w[0]
+        runs.append((history.loss, [p.data for p in model.parameters()]))
+    (compiled_loss, compiled_params), (scalar_loss, scalar_params) = runs
+    assert compiled_loss[-1] < 0.5 * compiled_loss[0]
+    np.testing.assert_allclose(compiled_loss, scalar_loss, rtol=1e-9)
+    np.testing.assert_allclose(compiled_params, scalar_params, rtol=1e-9, atol=1e-12)
+
+
+class SignalAfterFirstGroup(optim.SGD):
+    """SGD that receives Ctrl-C (SIGINT) once its first group is updated, when armed."""
+
+    armed = False
+
+    def _update(self, group, state):
+        super()._update(group, state)
+        if self.armed and group is self.param_groups[0]:
+            self.armed = False
+            signal.raise_signal(signal.SIGINT)  # the handler runs before the next group
+
+
+def test_ctrl_c_during_a_step_of_fit_finishes_the_step_and_keeps_the_history():
+    X, y = data.make_moons(40, random_state=0)
+    model = nn.MLP(2, [4, 1], seed=0)
+    hidden, output = model.layers[0].parameters(), model.layers[1].parameters()
+    sgd = SignalAfterFirstGroup([{"params": hidden}, {"params": output}], lr=0.1)
+    before = {}
+
+    def arm_after_the_first_epoch(epoch, history):
+        before["output"] = [p.data for p in output]
+        sgd.armed = True
+
+    history = train.fit(model, losses.hinge, sgd, X, 2 * y - 1, epochs=5, progress=False,
+                        callback=arm_after_the_first_epoch)  # fmt: skip
+    assert history.interrupted and history.epochs == 1
+    # the interrupted step still updated the second group: no parameter was left behind
+    assert any(p.grad != 0.0 for p in output)
+    assert [p.data for p in output] == [
+        old - 0.1 * p.grad for p, old in zip(output, before["output"])
+    ]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

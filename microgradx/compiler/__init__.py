@@ -1,2 +1,10 @@
-"""The machinery behind ``microgradx.compile``: the vectorised local-derivative table
-(``kernels``) and the planner that turns a Value graph into instructions (``program``)."""
+"""Batched execution: ``microgradx.compile`` and what it is made of.
+
+- ``compiled``: ``compile`` and ``compile_loss``, the graph as a program over numpy batches;
+- ``program``: the planner, from a Value graph to a list of vectorised instructions;
+- ``kernels``: the table's rules (``microgradx.ops``) on numpy arrays.
+"""
+
+from microgradx.compiler.compiled import Compiled, CompiledLoss, compile, compile_loss
+
+__all__ = ["compile", "Compiled", "compile_loss", "CompiledLoss"]

@@ -28,14 +28,22 @@ as ``Value.backward`` does node by node).
 from __future__ import annotations
 
 import math
-import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from microgradx.compiler.kernels import BINARY, DOT, MATMUL, NARY, UNARY, Kernel
-from microgradx.engine import Value, _name, topological_order
+from microgradx import ops
+from microgradx.compiler.kernels import (
+    Kernel,
+    accepts_arrays,
+    kernel,
+    list_kernel,
+    matmul_backward,
+    matmul_forward,
+)
+from microgradx.engine import Value, apply, describe, topological_order
+from microgradx.ops import Op
 
 Array = np.ndarray
 
@@ -48,12 +56,11 @@ Array = np.ndarray
 class _Node:
     """One node of the graph as the planner sees it."""
 
-    __slots__ = ("value", "op", "param", "inputs", "per_row", "needs_grad", "level", "slot")
+    __slots__ = ("value", "op", "inputs", "per_row", "needs_grad", "level", "slot")
 
-    def __init__(self, value: Value, op: str, param: Any, inputs: list[int], per_row: bool):
+    def __init__(self, value: Value, op: Op | str, inputs: list[int], per_row: bool):
         self.value = value  # the traced Value: its label and op name it in error messages
-        self.op = op  # the op's family: "**n" for "**2", "softmax" for "softmax[3]", ...
-        self.param = param  # the op's constant: exponent, slope or output index
+        self.op = op  # its row of the table ("" for a leaf)
         self.inputs = inputs  # indices of the input nodes
         self.per_row = per_row
         self.needs_grad = False  # depends on a parameter
@@ -61,36 +68,23 @@ class _Node:
         self.slot = -1
 
 
-_NARY_OPS = frozenset(NARY) | {"dot"}
-
-
-def _family(value: Value) -> tuple[str, Any]:
-    """Split an engine op name into its family and constant: "**2" → ("**n", 2.0)."""
+def _table_op(value: Value) -> Op:
+    """The node's op as a row of the table, checked against its number of inputs."""
     op, arity = value.op, len(value.inputs)
-    if op.startswith("**") and op != "**":
-        family, param = "**n", float(op[2:])
-    elif op.startswith("leaky_relu"):
-        family, param = "leaky_relu", 0.01 if op == "leaky_relu" else float(op[11:-1])
-    elif op.startswith(("softmax[", "log_softmax[")):
-        family, param = op[: op.index("[")], int(op[op.index("[") + 1 : -1])
-    else:
-        family, param = op, None
-    if family in UNARY:
-        arity_ok = arity == 1
-    elif family in BINARY:
-        arity_ok = arity == 2
-    elif family == "dot":
-        arity_ok = arity >= 2 and arity % 2 == 0
-    elif family in NARY:
-        arity_ok = arity >= 1 and (param is None or param < arity)
-    else:
+    if not isinstance(op, Op):
         raise ValueError(
-            f"compile does not know the op {op!r} ({_name(value)}): it runs the engine's ops "
-            "and functional's sum, mean, dot, logsumexp, softmax and log_softmax"
+            f"compile does not know the op {op!r} ({describe(value)}): it runs the ops of "
+            "microgradx's table and ops made with define_op"
         )
+    if op.arity is not None:
+        arity_ok = arity == op.arity
+    elif op.family is ops.DOT:
+        arity_ok = arity >= 2 and arity % 2 == 0
+    else:
+        arity_ok = arity >= 1 and (op.param is None or op.param < arity)
     if not arity_ok:
-        raise ValueError(f"node {op!r} ({_name(value)}) has {arity} inputs, which {op} cannot")
-    return family, param
+        raise ValueError(f"node {op!r} ({describe(value)}) has {arity} inputs, which {op} cannot")
+    return op
 
 
 def trace(roots: Sequence[Value], inputs: Sequence[Value]) -> tuple[list[_Node], list[int]]:
@@ -110,30 +104,33 @@ def trace(roots: Sequence[Value], inputs: Sequence[Value]) -> tuple[list[_Node],
                 order.append(value)
     is_input = set(inputs)
     index: dict[Value, int] = {x: i for i, x in enumerate(inputs)}
-    nodes = [_Node(x, "", None, [], True) for x in inputs]
+    nodes = [_Node(x, "", [], True) for x in inputs]
     computed: dict[tuple[Any, ...], int] = {}
     for value in order:
         if value in is_input:
             continue
         index[value] = len(nodes)
         if not value.inputs:  # a parameter or a constant
-            node = _Node(value, "", None, [], False)
+            node = _Node(value, "", [], False)
             node.needs_grad = True
         else:
-            family, param = _family(value)
+            op = _table_op(value)
             ids = [index[v] for v in value.inputs]
-            key = (family, param, *ids)
+            key = (op, *ids)
             if key in computed:  # the same op on the same nodes again: reuse the first
                 index[value] = computed[key]
                 continue
             computed[key] = len(nodes)
-            node = _Node(value, family, param, ids, any(nodes[i].per_row for i in ids))
+            node = _Node(value, op, ids, any(nodes[i].per_row for i in ids))
         nodes.append(node)
     return nodes, [index[root] for root in roots]
 
 
 def flatten_sums(nodes: list[_Node], roots: list[int]) -> None:
-    """Merge chains of "+"/"sum" nodes, each used only once, into one n-ary "sum"."""
+    """Merge left-nested chains of "+"/"sum" nodes, each used only once, into one n-ary
+    "sum": ((a + b) + c) + d becomes sum(a, b, c, d), added in the same order, left to
+    right. A sum in a later operand, a + (b + c), keeps its own node: floating-point
+    addition is not associative, and the compiled graph adds as the engine does."""
     uses = [0] * len(nodes)
     for node in nodes:
         for i in node.inputs:
@@ -143,15 +140,9 @@ def flatten_sums(nodes: list[_Node], roots: list[int]) -> None:
     for node in nodes:
         if node.op not in ("+", "sum"):
             continue
-        merged: list[int] = []
-        for i in node.inputs:
-            child = nodes[i]
-            if child.op in ("+", "sum") and uses[i] == 1:
-                merged.extend(child.inputs)
-            else:
-                merged.append(i)
-        if len(merged) > len(node.inputs):
-            node.op, node.inputs = "sum", merged
+        first = nodes[node.inputs[0]]
+        if first.op in ("+", "sum") and uses[node.inputs[0]] == 1:
+            node.op, node.inputs = ops.SUM, first.inputs + node.inputs[1:]
 
 
 def reachable(nodes: list[_Node], roots: list[int]) -> list[bool]:
@@ -266,11 +257,11 @@ class Failure(Exception):
 class Instruction:
     """k nodes with one op, run as one vectorised numpy operation (forward and backward).
 
-    ``kernel`` is the op's row of the local-derivative table: its forward fills the k
-    output slots, its backward turns their gradient g into each operand's share.
+    ``kernel`` is the op's row of the table, on arrays: its forward fills the k output
+    slots, its backward turns their gradient g into each operand's share.
     """
 
-    def __init__(self, op: str, nodes: list[_Node], operands: list[Operand], kernel: Kernel):
+    def __init__(self, op: Op, nodes: list[_Node], operands: list[Operand], kernel: Kernel):
         self.op = op
         self.nodes = nodes
         self.operands = operands
@@ -279,9 +270,7 @@ class Instruction:
         self.out = slice(nodes[0].slot, nodes[0].slot + len(nodes))
         self.need = tuple(operand.needs_grad for operand in operands)
         self.needs_grad = any(self.need)
-        self.param: Array | None = None  # the ops' constants, one per node (see kernels)
-        self._args: list[Array] = []  # the operands as forward read them, kept for backward
-        self._saved: Any = None  # what the kernel's forward kept for its backward
+        self._args: list[Array] = []  # the operands as the op's rules read them
 
     def output(self, rows: Array, scalars: Array) -> Array:
         return rows[self.out] if self.per_row else scalars[self.out]
@@ -290,56 +279,76 @@ class Instruction:
         """The gradient of the k output nodes: g, of shape (k, B) or (k, 1)."""
         return row_grads[self.out] if self.per_row else scalar_grads[self.out]
 
+    def forward(self, rows: Array, scalars: Array) -> None:
+        """The op's forward rule on the operands, into the k output slots."""
+        self._args = self.read(rows, scalars)
+        domain = self.kernel.domain
+        if domain is not None:
+            bad = domain(*self._args)
+            if bad.any():
+                raise Failure(self, bad)
+        self.output(rows, scalars)[...] = self.kernel.forward(*self._args)
+
     def backward(self, rows: Array, scalars: Array, row_grads: Array, scalar_grads: Array) -> None:
         """Add g · (local derivative) into the gradient slots of every operand that needs it."""
         g = self.gradient(row_grads, scalar_grads)
         out = self.output(rows, scalars)
-        grads = self.kernel.backward(g, out, self._saved, self.param, self.need, *self._args)
-        for operand, d in zip(self.operands, grads):
+        grads = self.kernel.backward(g, out, self.need_per_argument(), *self._args)
+        for operand, d in zip(self.operands, self.per_operand(grads)):
             if operand.needs_grad and d is not None:
                 operand.add_grad(d.reshape(operand.count, -1), row_grads, scalar_grads)
+
+    def read(self, rows: Array, scalars: Array) -> list[Array]:
+        """The op's inputs, one array per input."""
+        return [operand.read(rows, scalars) for operand in self.operands]
+
+    def need_per_argument(self) -> tuple[bool, ...]:
+        return self.need
+
+    def per_operand(self, grads: tuple[Array | None, ...]) -> tuple[Array | None, ...]:
+        return grads
 
     def __str__(self) -> str:
         table = "rows" if self.per_row else "scalars"
         args = ", ".join(map(str, self.operands))
-        names = {node.value.op for node in self.nodes}  # "**2" rather than its family "**n"
-        op = names.pop() if len(names) == 1 and self.op != "sum" else self.op
-        return f"{table}[{self.out.start}:{self.out.stop}] = {op}({args})"
+        how = "" if self.kernel.vectorised else "   (row by row: its rules take numbers only)"
+        return f"{table}[{self.out.start}:{self.out.stop}] = {self.op}({args}){how}"
 
 
 class Elementwise(Instruction):
-    """A unary or binary op on k nodes: each operand is a (k, B) or (k, 1) array."""
-
-    def __init__(self, op: str, nodes: list[_Node], operands: list[Operand], kernel: Kernel):
-        super().__init__(op, nodes, operands, kernel)
-        if nodes[0].param is not None:  # the exponent of "**n", the slope of leaky_relu
-            self.param = np.array([node.param for node in nodes], dtype=float)[:, None]
-
-    def forward(self, rows: Array, scalars: Array) -> None:
-        self._args = [operand.read(rows, scalars) for operand in self.operands]
-        domain = self.kernel.domain
-        if domain is not None:
-            bad = domain(self.param, *self._args)
-            if bad.any():
-                raise Failure(self, bad)
-        self._saved = self.kernel.forward(self.output(rows, scalars), self.param, *self._args)
+    """A one- or two-input op on k nodes: each operand is a (k, B) or (k, 1) array."""
 
 
 class Reduction(Instruction):
-    """An n-ary op (sum, mean, logsumexp, softmax, log_softmax, dot) on k nodes of n inputs:
-    each operand is gathered as a (k, n, width) array."""
+    """An op over a list of inputs (sum, mean, logsumexp, softmax, log_softmax, dot) on k
+    nodes of n inputs each: the rules get the inputs as one (n, k, width) array, input j
+    of the k nodes in row j (dot: its 2n inputs, the weights' then the x's)."""
 
-    def __init__(self, op: str, nodes: list[_Node], operands: list[Operand], kernel: Kernel):
+    def __init__(self, op: Op, nodes: list[_Node], operands: list[Operand], kernel: Kernel):
         super().__init__(op, nodes, operands, kernel)
         self.n = operands[0].count // len(nodes)
-        if nodes[0].param is not None:  # the output index i of softmax[i] or log_softmax[i]
-            self.param = np.array([node.param for node in nodes], dtype=np.intp)
 
-    def forward(self, rows: Array, scalars: Array) -> None:
+    def read(self, rows: Array, scalars: Array) -> list[Array]:
         k = len(self.nodes)
-        args = [operand.read(rows, scalars).reshape(k, self.n, -1) for operand in self.operands]
-        self._saved = self.kernel.forward(self.output(rows, scalars), self.param, *args)
-        self._args = args
+        parts = [
+            operand.read(rows, scalars).reshape(k, self.n, -1).transpose(1, 0, 2)
+            for operand in self.operands
+        ]
+        if len(parts) == 1:
+            return parts
+        width = max(part.shape[2] for part in parts)
+        return [np.concatenate([np.broadcast_to(p, (self.n, k, width)) for p in parts])]
+
+    def need_per_argument(self) -> tuple[bool, ...]:
+        return (any(self.need),)
+
+    def per_operand(self, grads: tuple[Array | None, ...]) -> tuple[Array | None, ...]:
+        """Each operand's n rows of the gradient, as a (k, n, width) array."""
+        (d,) = grads
+        return tuple(
+            d[position * self.n : (position + 1) * self.n].transpose(1, 0, 2)
+            for position in range(len(self.operands))
+        )
 
 
 class MatMul(Instruction):
@@ -347,18 +356,28 @@ class MatMul(Instruction):
     neurons — as one matrix product: out (k × B) = W (k × n) @ X (n × B)."""
 
     def __init__(self, nodes: list[_Node], weights: Operand, xs: Operand):
-        super().__init__("dot", nodes, [weights, xs], MATMUL)
+        super().__init__(ops.DOT, nodes, [weights, xs], _MATMUL)
         self.shape = (len(nodes), xs.count)
 
     def forward(self, rows: Array, scalars: Array) -> None:
         weights, xs = self.operands
         self._args = [weights.read(rows, scalars).reshape(self.shape), xs.read(rows, scalars)]
-        self.kernel.forward(rows[self.out], None, *self._args)
+        matmul_forward(*self._args, out=rows[self.out])
+
+    def backward(self, rows: Array, scalars: Array, row_grads: Array, scalar_grads: Array) -> None:
+        g = self.gradient(row_grads, scalar_grads)
+        grads = matmul_backward(g, self.need, *self._args)
+        for operand, d in zip(self.operands, grads):
+            if operand.needs_grad and d is not None:
+                operand.add_grad(d.reshape(operand.count, -1), row_grads, scalar_grads)
 
     def __str__(self) -> str:
         weights, xs = self.operands
         k, n = self.shape
         return f"rows[{self.out.start}:{self.out.stop}] = ({k}×{n} {weights}) @ {xs}"
+
+
+_MATMUL = Kernel(matmul_forward, matmul_backward, None, True)
 
 
 # ----------------------------------------------------------------------
@@ -378,7 +397,7 @@ def _group_key(nodes: list[_Node], node: _Node) -> tuple[Any, ...]:
         if not any(kinds[:n]) and all(kinds[n:]):
             return (node.level, "matmul", tuple(node.inputs[n:]))
         return (node.level, "dot", node.per_row, n)
-    if node.op in NARY:
+    if node.op.arity is None:
         return (node.level, node.op, node.per_row, len(node.inputs))
     return (node.level, node.op, node.per_row, kinds)
 
@@ -418,7 +437,7 @@ def plan(
     by_row_use = sorted(ordered, key=lambda group: not nodes[group[1][0]].per_row)
     for _, members in by_row_use:  # per-row instructions first: they read the most often
         first = nodes[members[0]]
-        if first.op in _NARY_OPS:  # read node by node: each node's n inputs in a row
+        if first.op.arity is None:  # read node by node: each node's n inputs in a row
             place_parameters([j for i in members for j in nodes[i].inputs])
         else:  # read operand by operand: the k nodes' first inputs, then their second
             for position in range(len(first.inputs)):
@@ -436,40 +455,31 @@ def plan(
 def _instruction(nodes: list[_Node], kind: str, members: list[int]) -> Instruction:
     group = [nodes[i] for i in members]
     first = group[0]
+    op = first.op
     if kind == "matmul":  # the k neurons' weights, row by row, and their shared x's
         n = len(first.inputs) // 2
         weights = Operand([nodes[j] for node in group for j in node.inputs[:n]])
         return MatMul(group, weights, Operand([nodes[j] for j in first.inputs[n:]]))
+    if not op.builtin and op.vectorised is None:  # an op of the user's: try it on arrays once
+        op.vectorised = accepts_arrays(op, [nodes[j].value.data for j in first.inputs])
     if kind == "dot":
         n = len(first.inputs) // 2
         weights = Operand([nodes[j] for node in group for j in node.inputs[:n]])
         xs = Operand([nodes[j] for node in group for j in node.inputs[n:]])
-        return Reduction(kind, group, [weights, xs], DOT)
-    if kind in NARY:
+        return Reduction(op, group, [weights, xs], list_kernel(op))
+    if op.arity is None:
         operand = Operand([nodes[j] for node in group for j in node.inputs])
-        return Reduction(kind, group, [operand], NARY[kind])
+        return Reduction(op, group, [operand], list_kernel(op))
     operands = [
         Operand([nodes[node.inputs[position]] for node in group])
         for position in range(len(first.inputs))
     ]
-    kernel = UNARY[kind] if kind in UNARY else BINARY[kind]
-    return Elementwise(kind, group, operands, kernel)
+    return Elementwise(op, group, operands, kernel(op))
 
 
 # ----------------------------------------------------------------------
 # Error messages: the engine's own, for the row that failed.
 # ----------------------------------------------------------------------
-
-_APPLY: dict[str, Callable[..., Value]] = {
-    "+": operator.add,
-    "-": operator.sub,
-    "*": operator.mul,
-    "/": operator.truediv,
-    "**": operator.pow,
-    "neg": operator.neg,
-    "**n": lambda x, n: x**n,
-    "leaky_relu": lambda x, slope: x.leaky_relu(slope),
-}
 
 
 def _where(instruction: Instruction, row: int) -> str:
@@ -494,25 +504,27 @@ def error_for(instruction: Instruction, bad: Array, overflow: bool) -> Exception
     k, row = _first_bad(bad)
     node = instruction.nodes[k]
     where = _where(instruction, row)
-    if isinstance(instruction, Elementwise):
+    if isinstance(instruction, Reduction):
+        (xs,) = instruction._args
+        numbers = [float(x[k, min(row, x.shape[1] - 1)]) for x in xs]
+    else:
         numbers = [float(a[k, min(row, a.shape[1] - 1)]) for a in instruction._args]
+    if not isinstance(instruction, MatMul) and len(numbers) == len(node.value.inputs):
         proxies = []
         for source, number in zip(node.value.inputs, numbers):
             proxy = Value(number, source.label)
             proxy.op = source.op
             proxies.append(proxy)
-        apply = _APPLY.get(node.op) or getattr(Value, node.op)
-        args = [*proxies, node.param] if node.param is not None else proxies
         try:
-            apply(*args)
+            apply(node.op, proxies)
         except (ValueError, OverflowError) as error:
             return type(error)(where + str(error))
     if overflow:
         return OverflowError(
-            f"{where}{node.value.op} ({_name(node.value)}) gives a value that is not a finite "
+            f"{where}{node.value.op} ({describe(node.value)}) gives a value that is not a finite "
             "number; scale the inputs down"
         )
-    return ValueError(f"{where}{node.value.op} ({_name(node.value)}) is undefined here")
+    return ValueError(f"{where}{node.value.op} ({describe(node.value)}) is undefined here")
 
 
 def check_finite(instructions: list[Instruction], rows: Array, scalars: Array) -> None:
@@ -553,7 +565,7 @@ def check_finite_gradients(
 def _gradient_message(node: Value, grad: float) -> str:
     """``Value.backward``'s words for a gradient that is not a finite number."""
     return (
-        f"backward: the gradient reaching {_name(node)} is {grad}, not a finite number: a "
+        f"backward: the gradient reaching {describe(node)} is {grad}, not a finite number: a "
         "local derivative on the way is infinite (the vertical slope of sqrt or a fractional "
         "power at 0) or the product overflowed; move the inputs away from that point"
     )

@@ -19,6 +19,7 @@ import re
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from microgradx import ops
 from microgradx.drawing.render import Drawing
 from microgradx.drawing.style import Theme, escape, format_number, pad
 from microgradx.engine import Value, topological_order
@@ -41,32 +42,7 @@ __all__ = [
 
 DEFAULT_MAX_NODES = 600
 
-_SYMBOLS = {
-    "+": "+",
-    "-": "−",
-    "*": "×",
-    "/": "÷",
-    "neg": "neg",
-    "exp": "exp",
-    "log": "log",
-    "tanh": "tanh",
-    "sigmoid": "σ",
-    "relu": "ReLU",
-    "leaky_relu": "LReLU",
-    "sin": "sin",
-    "cos": "cos",
-    "sqrt": "√",
-    "abs": "|x|",
-    "**": "xʸ",
-    "sum": "Σ",
-    "mean": "mean",
-    "dot": "w·x",
-    "logsumexp": "LSE",
-}
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-_INDEXED = re.compile(r"^(softmax|log_softmax)\[(\d+)\]$")
-_LEAKY = re.compile(r"^leaky_relu\((.+)\)$")
-_INTEGER = re.compile(r"-?\d+")
 
 
 class GraphTooLargeError(ValueError):
@@ -74,78 +50,59 @@ class GraphTooLargeError(ValueError):
 
 
 def op_symbol(op: str) -> str:
-    """The symbol an op circle shows: "*" → "×", "**2" → "x²", "sigmoid" → "σ", "sum" → "Σ"."""
-    if op in _SYMBOLS:
-        return _SYMBOLS[op]
-    if op.startswith("**"):
-        exponent = op[2:]
-        if _INTEGER.fullmatch(exponent):
-            return "x" + exponent.translate(_SUPERSCRIPT)
-        return f"x^{exponent}"
-    if match := _INDEXED.match(op):
-        name = "log softmax" if match[1] == "log_softmax" else "softmax"
-        return f"{name}[{match[2]}]"
-    if match := _LEAKY.match(op):
-        return f"LReLU {match[1]}"
-    return op
+    """The symbol an op circle shows: "*" → "×", "**2" → "x²", "sigmoid" → "σ", "sum" → "Σ".
+
+    It is the op's ``symbol`` in the table (``microgradx.ops``); an op named only by a
+    string (a micrograd-style Value made by hand) shows its name, or its table symbol.
+    """
+    symbol = getattr(op, "symbol", None)
+    if symbol is not None:
+        return symbol
+    known = ops.find(op)
+    return known.symbol if known is not None else op
 
 
 # ----------------------------------------------------------------------
-# Local derivatives as the lecture writes them: ∂(a·b)/∂a = b, ∂z²/∂z = 2z, ∂σ/∂z = σ(1−σ).
-# One entry per op name: (the inputs' names, which input, the op string) → the rule's text.
+# Local derivatives as the lecture writes them: ∂(a·b)/∂a = b, ∂z²/∂z = 2z, ∂σ/∂z = σ(z)(1 − σ(z)).
+# The rule is the op's ``derivatives`` text in the table, written in x, y and the parameter p;
+# here the inputs' names and the parameter's value take their places.
 # ----------------------------------------------------------------------
 
-
-def _power_rule(names: list[str], i: int, op: str) -> str | None:
-    exponent = op[2:]
-    if not _INTEGER.fullmatch(exponent):
-        return f"{exponent}·{names[0]}^({exponent}−1)" if exponent else None
-    n = int(exponent)
-    lower = n - 1
-    power = "" if lower == 1 else str(lower).translate(_SUPERSCRIPT)
-    if lower == 0:
-        return str(n)
-    coefficient = "" if n == 1 else ("−" if n == -1 else str(n).replace("-", "−"))
-    return f"{coefficient}{names[0]}{power}"
+_PLACEHOLDER = re.compile(r"(?<![A-Za-z])[xyp](?![A-Za-z])")
 
 
 def _bracketed(name: str) -> str:
     return f"({name})" if _is_compound(name) else name
 
 
-LOCAL_RULES = {
-    "+": lambda names, i, op: "1",
-    "-": lambda names, i, op: "1" if i == 0 else "−1",
-    "*": lambda names, i, op: names[1 - i],
-    "/": lambda names, i, op: (
-        f"1/{_bracketed(names[1])}"
-        if i == 0
-        else f"−{_bracketed(names[0])}/{_bracketed(names[1])}²"
-    ),
-    "neg": lambda names, i, op: "−1",
-    "exp": lambda names, i, op: f"exp({names[0]})",
-    "log": lambda names, i, op: f"1/{_bracketed(names[0])}",
-    "tanh": lambda names, i, op: f"1 − tanh²({names[0]})",
-    "sigmoid": lambda names, i, op: "σ(1−σ)",
-    "relu": lambda names, i, op: f"[{names[0]} > 0]",
-    "sin": lambda names, i, op: f"cos({names[0]})",
-    "cos": lambda names, i, op: f"−sin({names[0]})",
-    "sqrt": lambda names, i, op: f"1/(2√{_bracketed(names[0])})",
-    "abs": lambda names, i, op: f"sign({names[0]})",
-    "sum": lambda names, i, op: "1",
-    "**": _power_rule,
-}
+def _power_rule(name: str, n: float) -> str:
+    """d/dz zⁿ written out for a whole exponent: 2z, 3z², −z⁻², 1."""
+    n = int(n)
+    if n in (0, 1):
+        return str(n)
+    coefficient = "−" if n == -1 else str(n).replace("-", "−")
+    power = "" if n == 2 else str(n - 1).translate(_SUPERSCRIPT)
+    return f"{coefficient}{_bracketed(name)}{power}"
 
 
 def local_rule(node: Value, index: int, names: list[str]) -> str | None:
     """The symbolic local derivative ∂node/∂(input ``index``), written with the inputs'
-    ``names``: "b" for a·b, "2z" for z², "σ(1−σ)" for σ; None when there is no rule to show
-    (an op without an entry, whose edge then shows the number alone)."""
+    ``names``: "b" for a·b, "2z" for z², "σ(z)(1 − σ(z))" for σ(z); None when the table has
+    no rule to show (an op defined with ``define_op``, or one over a list of inputs): the
+    edge then shows the number alone."""
     op = node.op
-    rule = LOCAL_RULES.get("**" if op.startswith("**") and op != "**" else op)
-    if rule is None or op == "**":
+    texts = getattr(op, "derivatives", ())
+    if not isinstance(op, ops.Op) or not op.builtin or op.vector or index >= len(texts):
         return None
-    return rule(names, index, op)
+    param = op.param
+    if op.family is ops.POWER and float(param).is_integer():
+        return _power_rule(names[0], param)
+    places = {"x": _bracketed(names[0])}
+    if len(names) > 1:
+        places["y"] = _bracketed(names[1])
+    if param is not None:
+        places["p"] = format_number(param)
+    return _PLACEHOLDER.sub(lambda m: places.get(m[0], m[0]), texts[index])
 
 
 _OPERATOR_INSIDE = re.compile(r"(?<=.)[+\-−*×·/÷^]")

@@ -41,7 +41,10 @@ from microgradx.nn import parse_parameter_label
 
 __all__ = ["draw_grouped", "check_group", "neuron_name"]
 
-_ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu")
+
+def _is_activation(op: str) -> bool:
+    """An op a neuron may apply to its sum (relu, tanh, ...: ``activation`` in the table)."""
+    return getattr(op, "activation", False)
 
 
 def check_group(group: object) -> None:
@@ -105,7 +108,7 @@ def _neurons(order: list[Value], parameters: set[Value]) -> dict[Value, str]:
             neuron_of[node] = owners.pop()
         elif (
             len(node.inputs) == 1
-            and node.op.startswith(_ACTIVATIONS)
+            and _is_activation(node.op)
             and node.inputs[0] in neuron_of
             and node.inputs[0].op == "+"
         ):
@@ -191,7 +194,7 @@ class _Folding:
         if group.kind == "neuron":
             if node in self.parameters:
                 group.parameters.append(node)
-            elif node.op.startswith(_ACTIVATIONS):
+            elif _is_activation(node.op):
                 group.activation = op_symbol(node.op)
 
     def _group_constants(self, order: list[Value]) -> None:
@@ -381,10 +384,7 @@ def _activation_and_delta(g: _Group, scene: Scene) -> str:
     if not g.outputs:
         return ""
     count = len(g.outputs)
-    pre = [
-        out.inputs[0] if out.op.startswith(_ACTIVATIONS) and out.inputs else out
-        for out in g.outputs
-    ]
+    pre = [out.inputs[0] if _is_activation(out.op) and out.inputs else out for out in g.outputs]
     mean = f"mean over {count:,} examples: " if count > 1 else ""
     text = f"{mean}a = {scene.number(sum(out.data for out in g.outputs) / count)}"
     if scene.show_grads:

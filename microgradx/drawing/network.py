@@ -11,19 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from microgradx import ops
 from microgradx.drawing.boxes import check_options, column
 from microgradx.drawing.render import Drawing
 from microgradx.drawing.style import Theme, escape, format_number, get_theme
 
 __all__ = ["draw_network"]
 
-_ACTIVATION_NAMES = {
-    "relu": "ReLU",
-    "tanh": "tanh",
-    "sigmoid": "σ",
-    "leaky_relu": "leaky ReLU",
-    "linear": "linear",
-}
+# How the diagram names each activation: its symbol in the table ("ReLU", "σ", ...).
+_ACTIVATION_NAMES = {op.name: op.symbol for op in ops.activations()} | {"linear": "linear"}
 
 
 def _layers(model: Any) -> list[Sequence[Any]]:

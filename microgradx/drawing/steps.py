@@ -19,6 +19,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from microgradx import ops
 from microgradx.drawing.boxes import (
     CELL_PADDING,
     DEFAULT_MAX_NODES,
@@ -171,7 +172,7 @@ def formula(node: Value, names: dict[Value, str]) -> str:
     if node.op in _INFIX and len(operands) == 2:
         return f" {_INFIX[node.op]} ".join(operands)
     symbol = op_symbol(node.op)
-    if node.op.startswith("**") and symbol.startswith("x"):
+    if getattr(node.op, "family", None) is ops.POWER:  # z², z^0.5
         return f"{operands[0]}{symbol[1:]}"
     if node.op == "neg":
         return f"−{operands[0]}"

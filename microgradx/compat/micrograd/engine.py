@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
+from microgradx import ops
 from microgradx.domain import check_number
 from microgradx.engine import Value as EngineValue
+from microgradx.engine import apply as engine_apply
 from microgradx.engine import topological_order
 
 __all__ = ["Value"]
@@ -121,30 +123,6 @@ class Value(EngineValue):
         if unfinished:
             Value._unfinished -= 1
 
-    # Every op is the engine's; only the class of the result changes.
-    __add__ = _operator(EngineValue.__add__)
-    __radd__ = _operator(EngineValue.__radd__)
-    __sub__ = _operator(EngineValue.__sub__)
-    __rsub__ = _operator(EngineValue.__rsub__)
-    __mul__ = _operator(EngineValue.__mul__)
-    __rmul__ = _operator(EngineValue.__rmul__)
-    __truediv__ = _operator(EngineValue.__truediv__)
-    __rtruediv__ = _operator(EngineValue.__rtruediv__)
-    __rpow__ = _operator(EngineValue.__rpow__)
-    __pow__ = _function(EngineValue.__pow__)
-    __neg__ = _function(EngineValue.__neg__)
-    exp = _function(EngineValue.exp)
-    log = _function(EngineValue.log)
-    tanh = _function(EngineValue.tanh)
-    sigmoid = _function(EngineValue.sigmoid)
-    relu = _function(EngineValue.relu)
-    leaky_relu = _function(EngineValue.leaky_relu)
-    sin = _function(EngineValue.sin)
-    cos = _function(EngineValue.cos)
-    sqrt = _function(EngineValue.sqrt)
-    abs = _function(EngineValue.abs)
-    __abs__ = abs
-
     def backward(self, grad: float = 1.0) -> None:
         """∂self/∂node into every node's ``grad`` (accumulating, as the engine's backward).
 
@@ -161,6 +139,24 @@ class Value(EngineValue):
                         "out._backward = lambda: None if no gradient should flow"
                     )
         super().backward(grad)
+
+
+def _install_ops() -> None:
+    """Every op of the table is the engine's; only the class of the result changes."""
+    for op in ops.builtin_ops():
+        for name in (op.method, op.reflected):
+            if name is None:
+                continue
+            method = getattr(EngineValue, name)
+            wrap = _operator if op.arity == 2 and name != "__pow__" else _function
+            setattr(Value, name, wrap(method))
+    Value.__rpow__ = _operator(EngineValue.__rpow__)  # type: ignore[method-assign]
+    Value.__abs__ = Value.abs  # type: ignore[method-assign]
+
+
+_install_ops()
+# An op made with define_op, applied to micrograd Values, gives one too.
+Value._apply_op = staticmethod(lambda op, args: _adopt(engine_apply(op, args)))  # type: ignore[attr-defined]
 
 
 class _Inputs(frozenset):

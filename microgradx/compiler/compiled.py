@@ -20,8 +20,6 @@ unchanged. Every leaf that is not an input is a parameter (or constant); its cur
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -39,12 +37,13 @@ from microgradx.compiler.program import (
     quick_finite,
     trace,
 )
-from microgradx.engine import Value, _name, topological_order
+from microgradx.engine import Value, describe, topological_order
 
 __all__ = ["compile", "Compiled", "compile_loss", "CompiledLoss"]
 
-# Buffers are kept for up to this many batch sizes; one size more and they start afresh.
-_MAX_BUFFERED_SIZES = 8
+# Work tables are kept for the batch sizes seen most recently, up to this many bytes in all
+# (the table for the current size is always kept, however large).
+BUFFER_BYTES = 64 * 2**20
 
 
 class Compiled:
@@ -169,13 +168,17 @@ class Compiled:
         return rows, scalars, row_grads
 
     def _buffers(self, size: int) -> tuple[np.ndarray, np.ndarray]:
-        """The per-row value and gradient tables for batches of ``size`` rows, made once."""
-        tables = self._tables.get(size)
+        """The per-row value and gradient tables for batches of ``size`` rows, made once and
+        kept while the tables of recent sizes fit in ``BUFFER_BYTES``."""
+        tables = self._tables.pop(size, None)
         if tables is None:
-            if len(self._tables) >= _MAX_BUFFERED_SIZES:
-                self._tables.clear()
             tables = (np.zeros((self._n_rows, size)), np.zeros((self._n_rows, size)))
-            self._tables[size] = tables
+        self._tables[size] = tables  # the most recent size last
+        total = sum(a.nbytes + b.nbytes for a, b in self._tables.values())
+        while total > BUFFER_BYTES and len(self._tables) > 1:
+            oldest = next(iter(self._tables))
+            rows, grads = self._tables.pop(oldest)
+            total -= rows.nbytes + grads.nbytes
         return tables
 
     def _check_batch(self, batch: Any) -> np.ndarray:
@@ -196,7 +199,7 @@ class Compiled:
             row, column = (int(i) for i in np.argwhere(~finite)[0])
             raise ValueError(
                 f"the batch has {array[row, column]} in row {row}, column {column} "
-                f"({_name(self.inputs[column])}): inputs must be finite numbers"
+                f"({describe(self.inputs[column])}): inputs must be finite numbers"
             )
         return array
 
@@ -204,7 +207,7 @@ class Compiled:
         for parameter in self.parameters:
             if not np.isfinite(parameter.data):
                 raise ValueError(
-                    f"parameter {_name(parameter)} is {parameter.data}: a parameter must be a "
+                    f"parameter {describe(parameter)} is {parameter.data}: a parameter must be a "
                     "finite number (if training diverged, lower the learning rate)"
                 )
 
@@ -238,7 +241,7 @@ def _columns(slots: list[tuple[bool, int]], rows: np.ndarray, scalars: np.ndarra
 
 
 def _names(values: list[Value], shown: int = 6) -> str:
-    names = ", ".join(_name(v) for v in values[:shown])
+    names = ", ".join(describe(v) for v in values[:shown])
     return names + (f", … {len(values) - shown} more" if len(values) > shown else "")
 
 
@@ -274,7 +277,7 @@ def compile(root: Value | Sequence[Value], inputs: Sequence[Value]) -> Compiled:
             raise TypeError(f"inputs must be Values (the graph's leaves), got {x!r}")
         if x.inputs:
             raise ValueError(
-                f"input {_name(x)} is computed by {x.op!r}, not a leaf: inputs are the leaf "
+                f"input {describe(x)} is computed by {x.op!r}, not a leaf: inputs are the leaf "
                 "Values that hold one example's data"
             )
     if len(set(inputs)) != len(inputs):
@@ -283,7 +286,7 @@ def compile(root: Value | Sequence[Value], inputs: Sequence[Value]) -> Compiled:
     for x in inputs:
         if x not in graph:
             raise ValueError(
-                f"input {_name(x)} is not part of the graph: pass the very leaf Values the "
+                f"input {describe(x)} is not part of the graph: pass the very leaf Values the "
                 "graph was built from (a new Value with the same label is another node)"
             )
     return Compiled(roots, inputs, single)
@@ -436,14 +439,3 @@ def compile_loss(
     if isinstance(n_features, bool) or not isinstance(n_features, int) or n_features < 1:
         raise ValueError(f"n_features must be a whole number ≥ 1, got {n_features!r}")
     return CompiledLoss(model, loss, n_features, targets, penalty)
-
-
-class _CallableModule(types.ModuleType):
-    """Importing ``microgradx.compile`` (the module) rebinds the package attribute
-    ``microgradx.compile`` to the module; calling it must still compile."""
-
-    def __call__(self, root: Value | Sequence[Value], inputs: Sequence[Value]) -> Compiled:
-        return compile(root, inputs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
