@@ -333,7 +333,7 @@ def test_grouped_moons_names_inputs_and_targets():
 
 
 def op_labels(graph) -> list[str]:
-    return re.findall(r"\tv\d+op \[label=<([^>]*)>", graph.source)
+    return re.findall(r"\tv\d+op \[(?:pos=\"[^\"]*\" )?label=<([^>]*)>", graph.source)
 
 
 def test_fold_constants_draws_numbers_inside_their_gates():
@@ -361,3 +361,43 @@ def test_folded_frames_pass_gradients_to_variables_only():
     assert step.caption.startswith("Step 2 of 3: d = b + 1 passes ∂e/∂d = 3 back to b (")
     assert [(row.input, row.contribution) for row in step.table] == [("b", 3.0)]
     assert "+1" in op_labels(step)
+
+
+def text_positions(svg: str) -> dict[str, tuple[float, float]]:
+    """Each text of the SVG (first occurrence) → where it is drawn."""
+    found: dict[str, tuple[float, float]] = {}
+    for element in ET.fromstring(svg).iter(f"{SVG}text"):
+        text = "".join(element.itertext()).strip()
+        found.setdefault(text, (float(element.get("x")), float(element.get("y"))))
+    return found
+
+
+def test_frames_are_laid_out_once_and_drawn_where_the_layout_put_them(monkeypatch):
+    """backward_steps runs the layout once (-Tjson of the first frame); every frame is drawn
+    at those positions, labels included, just where the layout program puts them itself."""
+    from microgradx.drawing import render, steps
+
+    renderers()
+    formats = []
+    real = render.render_image
+
+    def counting(graph, format, **kwargs):
+        formats.append(format)
+        return real(graph, format, **kwargs)
+
+    monkeypatch.setattr(render, "render_image", counting)
+    frames = backward_steps(lectures.e3(), rules=True)
+    assert formats.count("json") == 1 and all(frame.pinned for frame in frames)
+    monkeypatch.setattr(steps, "pin_layout", lambda frames: False)
+    unpinned = backward_steps(lectures.e3(), rules=True)
+    assert not unpinned[0].pinned
+    for pinned_frame, free_frame in zip(frames, unpinned):
+        pinned_at = text_positions(render_svg(pinned_frame))
+        free_at = text_positions(render_svg(free_frame))
+        labels = [text for text in free_at if text.startswith("∂") and "=" in text]
+        assert len(labels) >= 5  # ∂c/∂a = 1, ..., ∂e/∂c = d = 2, ∂e/∂d = c = 3
+        for text in labels:
+            assert pinned_at[text][0] == pytest.approx(free_at[text][0], abs=2), text
+            # the pinned canvas may be a few points shorter: compare heights from the bottom
+        heights = {text: (pinned_at[text][1] - free_at[text][1]) for text in labels}
+        assert max(heights.values()) - min(heights.values()) < 2

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import contextlib
 import importlib.metadata
+import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import threading
@@ -46,6 +48,7 @@ __all__ = [
     "render_svg",
     "render_png",
     "measure_texts",
+    "pin_layout",
 ]
 
 ENV_VAR = "MICROGRADX_DOT"
@@ -177,6 +180,7 @@ class Drawing(graphviz.Digraph):
     theme: Any = None  # the Theme it was drawn with (a slideshow page takes its colours)
     dpi: float = DEFAULT_DPI  # resolution of PNG and JPEG output
     legend: bool = False  # whether the drawing carries its own legend
+    pinned: bool = False  # laid out already: every position is in the source (see pin_layout)
 
     def _at_resolution(self, format: str | None, dpi: float | None) -> Drawing:
         """This drawing, or a copy with ``dpi`` set when ``format`` is a raster image."""
@@ -200,6 +204,8 @@ class Drawing(graphviz.Digraph):
         if program.kind == "graphviz-pure":
             kwargs["quiet"] = True  # it warns about the width of every non-ASCII character
         graph = self._at_resolution(format, dpi)
+        if self.pinned:
+            kwargs.setdefault("neato_no_op", 2)
         with _running(program):
             return graphviz.Digraph.pipe(graph, format, *args, **kwargs)
 
@@ -214,6 +220,8 @@ class Drawing(graphviz.Digraph):
         if program.kind == "graphviz-pure":
             kwargs["quiet"] = True
         graph = self._at_resolution(format, dpi)
+        if self.pinned:
+            kwargs.setdefault("neato_no_op", 2)
         with _running(program):
             return graphviz.Digraph.render(graph, *args, **kwargs)
 
@@ -242,6 +250,7 @@ def render_image(
     """
     program = renderer()
     program.check(format)
+    pinned = getattr(graph, "pinned", False)
     raster = format.split(":")[0].lower() in _RASTER
     if dpi is None and isinstance(graph, Drawing) and raster:
         dpi = graph.dpi
@@ -251,7 +260,7 @@ def render_image(
             raise TypeError("dpi needs a Digraph or Graph (from draw, backward_steps, ...)")
         graph = graph.copy()
         graph.attr(dpi=f"{dpi:g}")
-    command = [program.path, f"-K{graph.engine}", f"-T{format}"]
+    command = [program.path, f"-K{graph.engine}", f"-T{format}", *(["-n2"] if pinned else [])]
     try:
         done = subprocess.run(
             command,
@@ -308,3 +317,49 @@ def measure_texts(texts: list[tuple[str, float, bool]], font: str) -> list[float
     if len(widths) != len(texts):
         return None
     return [widths[f"m{i}"] for i in range(len(texts))]
+
+
+_EDGE_LINE = re.compile(r"\t(\S+) -> (\S+?)( \[|$)")
+_NODE_LINE = re.compile(r"\t(\S+) \[")
+
+
+def pin_layout(frames: list[Drawing]) -> bool:
+    """Lay out ``frames[0]`` once and write every position into each frame, so each is drawn
+    on that one layout (``neato -n2``: no layout of its own). The frames must have the same
+    nodes and edges, in the same order, and the same sizes (as ``backward_steps`` makes them).
+    Returns False, changing nothing, when no renderer can lay them out."""
+    try:
+        laid = json.loads(render_image(frames[0], "json"))
+    except (RendererNotFoundError, RenderTimeoutError, graphviz.CalledProcessError, ValueError):
+        return False
+    objects = laid.get("objects", [])
+    positions = {node["name"]: node["pos"] for node in objects if "pos" in node}
+    laid_edges: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
+    for edge in sorted(laid.get("edges", []), key=lambda edge: edge["_gvid"]):
+        ends = (objects[edge["tail"]]["name"], objects[edge["head"]]["name"])
+        laid_edges.setdefault(ends, []).append((edge["pos"], edge.get("lp")))
+    pinned_bodies = []
+    for frame in frames:
+        body = []
+        edges = {ends: iter(routes) for ends, routes in laid_edges.items()}
+        for line in frame.body:
+            if match := _EDGE_LINE.match(line):
+                pos, lp = next(edges.get((match[1], match[2]), iter(())), (None, None))
+                if pos is None:
+                    return False
+                where = f'pos="{pos}"' + (f' lp="{lp}"' if lp else "")
+                line = (
+                    line.replace(" [", f" [{where} ", 1)
+                    if match[3]
+                    else f"{line.rstrip()} [{where}]\n"
+                )
+            elif (match := _NODE_LINE.match(line)) and match[1] in positions:
+                line = line.replace(" [", f' [pos="{positions[match[1]]}" ', 1)
+            body.append(line)
+        pinned_bodies.append(body)
+    for frame, body in zip(frames, pinned_bodies):
+        frame.body[:] = body
+        frame.attr(bb=laid["bb"], **({"lp": laid["lp"]} if "lp" in laid else {}))
+        frame.engine = "neato"
+        frame.pinned = True
+    return True

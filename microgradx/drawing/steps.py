@@ -42,7 +42,7 @@ from microgradx.drawing.boxes import (
     wrap,
 )
 from microgradx.drawing.graph import add_graph
-from microgradx.drawing.render import DEFAULT_DPI, check_dpi, measure_texts
+from microgradx.drawing.render import DEFAULT_DPI, check_dpi, measure_texts, pin_layout
 from microgradx.drawing.style import Theme, escape, format_number, get_theme, pad
 from microgradx.engine import Value
 
@@ -274,8 +274,10 @@ def backward_steps(
     - The last frame is the finished backward pass: every node holds ∂f/∂node.
 
     Every frame has one layout: each box keeps the room for the widest text it gets in any
-    frame, every edge keeps the room for its label, the caption keeps its lines, so nodes do
-    not move and the canvas keeps its size; only colours and text change from frame to frame.
+    frame, every edge keeps the room for its label, the caption keeps its lines, and the
+    first frame is laid out once, its positions written into every frame (drawn with
+    ``neato -n2``, no layout of their own). Nodes do not move and the canvas keeps its size;
+    only colours and text change from frame to frame.
 
     ``rules=True`` writes each local derivative as the lecture does (∂f/∂a = b = 4);
     ``legend=True`` adds the legend of outlines and colours; ``fold_constants=True`` draws
@@ -373,6 +375,7 @@ def backward_steps(
         graph.dpi = dpi
         graph.legend = legend
         frames.append(graph)
+    pin_layout(frames)  # one layout for all frames (each would come out the same anyway)
     return frames
 
 
