@@ -3,41 +3,55 @@
     microgradx draw "(x+y)*z**2" x=2 y=-3 z=2 -o graph.svg
     microgradx grad "(x+y)*z**2" x=2 y=-3 z=2
     microgradx demo
+    microgradx lessons
 
 A mistake in what the user typed (a formula, a value, a file name) ends with exit status 2 and
 a message on stderr saying what was wrong and what to do; ``--debug`` adds the traceback.
-Output files are written whole or not at all: each is written to a temporary file beside it and
-moved into place only once the drawing has rendered.
+Output files are written whole or not at all, only once the drawing has rendered, and never
+over a file microgradx did not write (see ``microgradx.files``); ``-o -`` writes the drawing
+to standard output.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import math
 import os
-import re
+import shlex
+import subprocess
 import sys
-import tempfile
 import time
 import traceback
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import microgradx
 from microgradx import ops
 from microgradx.engine import Value
 from microgradx.expr import ExpressionError, parse
+from microgradx.files import (
+    OutputFailed,
+    OutputRefused,
+    OwnedFolder,
+    write_error,
+    write_file,
+    write_stdout,
+)
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_USER_ERROR = 2
+EXIT_OUTPUT_FAILED = 74  # EX_IOERR: the output could not be written (disk full, stdout closed)
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as for other tools whose reader went away
 
-FORMATS = ("svg", "png", "pdf", "dot")
+FORMATS = ("svg", "png", "jpg", "pdf", "dot")
+_FORMAT_NAMES = {"gv": "dot", "jpeg": "jpg"}  # other extensions of the same formats
+STDOUT = "-"  # the file name that means standard output
 E1 = ("(x+y)*z**2", {"x": 2.0, "y": -3.0, "z": 2.0})
 
 
@@ -154,48 +168,8 @@ def gradient_table(formula: str, root: Value, leaves: list[Value]) -> str:
 
 
 # ----------------------------------------------------------------------
-# Files: rendered whole, then moved into place.
+# Files: rendered whole, then written by microgradx.files.
 # ----------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def atomic_output(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; when the block succeeds, move it onto ``path``.
-
-    If the block fails, the temporary file is removed and an existing ``path`` is untouched.
-    """
-    directory = path.parent
-    if not directory.is_dir():
-        raise UsageError(
-            f"cannot write {path}: the folder {directory} does not exist "
-            "(create it first, or choose another place)"
-        )
-    try:
-        handle, temporary = tempfile.mkstemp(
-            dir=directory, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}"
-        )
-    except OSError as error:
-        raise UsageError(
-            f"cannot write {path}: {error.strerror or error}; choose a folder you can write to"
-        ) from None
-    os.close(handle)
-    try:
-        yield Path(temporary)
-        os.chmod(temporary, _file_mode(path))
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
-def _file_mode(path: Path) -> int:
-    """The mode the file would get if simply created (or the one it already has)."""
-    if path.exists():
-        return path.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def output_folder(text: str, option: str) -> Path:
@@ -213,31 +187,25 @@ def output_folder(text: str, option: str) -> Path:
     return folder
 
 
-def make_folder(folder: Path) -> None:
-    try:
-        folder.mkdir(exist_ok=True)
-    except OSError as error:
-        raise UsageError(
-            f"cannot make the folder {folder}: {error.strerror or error}; "
-            "choose a place you can write to"
-        ) from None
-
-
-def write_file(path: Path, data: bytes) -> None:
-    with atomic_output(path) as temporary:
-        temporary.write_bytes(data)
-
-
-def output_format(path: Path) -> str:
-    """The file format named by the extension: svg, png, pdf or dot."""
-    suffix = path.suffix.lower().lstrip(".")
-    if suffix == "gv":
-        suffix = "dot"
+def output_format(path: str, format: str | None) -> str:
+    """The file format: ``--format`` if given, else the extension of ``path`` (svg for
+    standard output); an extension that says another format is an error."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    suffix = _FORMAT_NAMES.get(suffix, suffix)
+    if format is not None:
+        format = _FORMAT_NAMES.get(format, format)
+        if path != STDOUT and suffix in FORMATS and suffix != format:
+            raise UsageError(
+                f"{path!r} ends in .{suffix} but --format is {format}: make them agree"
+            )
+        return format
+    if path == STDOUT:
+        return "svg"
     if suffix not in FORMATS:
         raise UsageError(
-            f"cannot tell the format of {str(path)!r} from its extension: end the name in "
+            f"cannot tell the format of {path!r} from its extension: end the name in "
             + ", ".join(f".{f}" for f in FORMATS)
-            + " (.dot is the Graphviz source)"
+            + " (.dot is the Graphviz source), or give --format"
         )
     return suffix
 
@@ -266,36 +234,51 @@ def render(graph: object, format: str) -> bytes:
         ) from None
 
 
+def steps_folder(directory: Path, frames: list) -> OwnedFolder:
+    """The folder for a slideshow of ``frames``, refusing if a file of it is in the way."""
+    folder = OwnedFolder(directory, "--steps")
+    folder.check(step_names(frames))
+    return folder
+
+
+def step_names(frames: list) -> list[str]:
+    """frame_00.svg, frame_01.svg, … and index.html."""
+    return [f"frame_{number:02d}.svg" for number in range(len(frames))] + ["index.html"]
+
+
 STEPS_MAX_FRAMES = 120  # a slideshow longer than this is no longer a walk through by hand
 STEPS_SECONDS = 120.0  # the most all frames of --steps may take to render, together
 
 
-def write_steps(root: Value, directory: Path, options: dict) -> list[Path]:
-    """Every frame of the backward pass as frame_00.svg, … and the slideshow index.html.
-
-    Refused up front when the frames would be too many; rendered within ``STEPS_SECONDS``
-    for all of them together, with progress on standard error. Everything is rendered before
-    the first file is written, so a failure leaves the folder as it was.
-    """
-    from microgradx.drawing import backward_steps, slideshow_html
-
-    slideshow = check_slideshow_folder(directory)
-    steps = sum(1 for node in root.topological_order() if node.inputs)
-    if steps + 2 > STEPS_MAX_FRAMES:
+def check_steps_count(root: Value) -> None:
+    """Refuse, before drawing anything, a backward pass of more than ``STEPS_MAX_FRAMES``."""
+    frames = sum(1 for node in root.topological_order() if node.inputs) + 2
+    if frames > STEPS_MAX_FRAMES:
         raise UsageError(
-            f"this formula's backward pass has {steps + 2} frames (one per operation), more "
+            f"this formula's backward pass has {frames} frames (one per operation), more "
             f"than {STEPS_MAX_FRAMES}: too many to step through, and slow to draw. Draw it "
             "once with --local-grads instead (-o graph.svg), or give --steps a smaller formula "
             "(a part of it, with the rest as a variable)"
         )
-    frames = backward_steps(root, **options)
+
+
+def write_steps(frames: list, folder: OwnedFolder, theme: str = "light") -> list[Path]:
+    """Every frame of the backward pass as frame_00.svg, … and the slideshow index.html.
+
+    The frames are rendered within ``STEPS_SECONDS`` for all of them together, with progress
+    on standard error. Everything is rendered before the first file is written, so a failure
+    leaves the folder as it was; frames of an earlier, longer run of microgradx there are
+    removed.
+    """
+    from microgradx.drawing import slideshow_html
+
+    names = step_names(frames)
     images = []
     started = time.monotonic()
     for number, frame in enumerate(frames, start=1):
         progress(f"drawing frame {number} of {len(frames)}")
         images.append(render(frame, "svg"))
-        elapsed = time.monotonic() - started
-        if elapsed > STEPS_SECONDS and number < len(frames):
+        if time.monotonic() - started > STEPS_SECONDS and number < len(frames):
             progress("")
             raise UsageError(
                 f"drawing the frames took more than {STEPS_SECONDS:g} s ({number} of "
@@ -304,18 +287,12 @@ def write_steps(root: Value, directory: Path, options: dict) -> list[Path]:
             )
     progress("")
     svgs = [image.decode("utf-8") for image in images]
-    page = slideshow_html(frames, theme=options.get("theme", "light"), svgs=svgs).encode("utf-8")
-    make_folder(directory)
-    written = []
-    for number, image in enumerate(images):
-        path = directory / f"frame_{number:02d}.svg"
-        write_file(path, image)
-        written.append(path)
-    for stale in directory.glob("frame_*.svg"):  # frames of an earlier, longer graph
-        if re.fullmatch(r"frame_\d+\.svg", stale.name) and stale not in written:
-            stale.unlink()
-    write_file(slideshow, page)
-    return [*written, slideshow]
+    page = slideshow_html(frames, theme=theme, svgs=svgs).encode("utf-8")
+    folder.check(names)
+    folder.make()
+    written = [folder.write(name, data) for name, data in zip(names, [*images, page])]
+    folder.finish(keep=names)
+    return written
 
 
 def progress(text: str) -> None:
@@ -328,24 +305,9 @@ def progress(text: str) -> None:
     stream.flush()
 
 
-def check_slideshow_folder(directory: Path) -> Path:
-    """The slideshow's path in ``directory``, unless that would overwrite someone else's page."""
-    slideshow = directory / "index.html"
-    if slideshow.exists() and not _is_slideshow(slideshow):
-        raise UsageError(
-            f"{directory} already has an index.html that is not a microgradx slideshow: "
-            "give --steps a new or empty folder, so that it is not overwritten"
-        )
-    return slideshow
-
-
-def _is_slideshow(path: Path) -> bool:
-    """True if ``path`` is a slideshow microgradx wrote (its style names microgradx early on)."""
-    try:
-        with path.open("rb") as file:
-            return b"microgradx" in file.read(8192)
-    except OSError:
-        return False
+def say(message: str, to_stderr: bool = False) -> None:
+    """A line for the user: on stdout, or on stderr when stdout carries the drawing."""
+    print(message, file=sys.stderr if to_stderr else sys.stdout)
 
 
 # ----------------------------------------------------------------------
@@ -369,18 +331,22 @@ def run_grad(args: argparse.Namespace) -> int:
 
 
 def run_draw(args: argparse.Namespace) -> int:
-    from microgradx.drawing import GraphTooLargeError, draw
+    from microgradx.drawing import GraphTooLargeError, backward_steps, draw
 
     values = parse_assignments(args.values)
     if args.output is not None and not args.output.strip():
-        raise UsageError("-o needs a file name, e.g. -o graph.svg")
+        raise UsageError("-o needs a file name, e.g. -o graph.svg (or -o - for standard output)")
     steps = output_folder(args.steps, "--steps") if args.steps is not None else None
-    if steps is not None:
-        check_slideshow_folder(steps)
-    output = Path(args.output) if args.output else None
+    output = args.output
     if output is None and steps is None:
-        output = Path("graph.svg")
-    format = output_format(output) if output is not None else None
+        output = "graph." + (_FORMAT_NAMES.get(args.format, args.format) or "svg")
+    format = output_format(output, args.format) if output is not None else None
+    to_stdout = output == STDOUT
+    if to_stdout and format != "svg" and format != "dot" and sys.stdout.isatty():
+        raise UsageError(
+            f"{format} is binary and standard output is a terminal: redirect it "
+            f"(-o - --format {format} > graph.{format}) or give a file name"
+        )
     root = named_root(parse(args.formula, **values), values)
     if not args.forward_only:
         root.backward()
@@ -392,17 +358,27 @@ def run_draw(args: argparse.Namespace) -> int:
         fold_constants=args.fold_constants,
     )
     try:
+        frames = folder = None
+        if steps is not None:  # refused before anything is written
+            check_steps_count(root)
+            frames = backward_steps(root, legend=not args.no_legend, **style)
+            folder = steps_folder(steps, frames)
         if output is not None:
             drawing = draw(root, grads=not args.forward_only, dpi=args.dpi, **style)
             image = render(drawing, format)
-            write_file(output, image)
             what = "forward pass" if args.forward_only else "forward and backward pass"
-            print(f"wrote {output.resolve()} ({what} of {args.formula})")
-        if steps is not None:
-            written = write_steps(root, steps, style | {"legend": not args.no_legend})
-            print(
+            if to_stdout:
+                write_stdout(image)
+            else:
+                replaced = write_file(Path(output), image)
+                done = "replaced" if replaced else "wrote"
+                say(f"{done} {Path(output).resolve()} ({what} of {args.formula})")
+        if folder is not None:
+            written = write_steps(frames, folder, theme=args.theme)
+            say(
                 f"wrote {len(written) - 1} frames of the backward pass and the slideshow "
-                f"{written[-1].resolve()}"
+                f"{written[-1].resolve()}",
+                to_stderr=to_stdout,
             )
     except GraphTooLargeError:  # its advice is for Python code; this is for the command
         raise UsageError(
@@ -413,9 +389,16 @@ def run_draw(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_DEMO_FILES = ("e1_forward.svg", "e1_backward.svg", "moons_decision_boundary.png")
+
+
 def run_demo(args: argparse.Namespace) -> int:
     out = output_folder(args.out, "--out")
-    make_folder(out)
+    folder = OwnedFolder(out, "--out")
+    folder.check(_DEMO_FILES)
+    if (out / "e1_steps").exists() and not (out / "e1_steps").is_dir():
+        raise UsageError(f"{out / 'e1_steps'} is in the way: it is a file, not microgradx's")
+    folder.make()
     formula, values = E1
     print("Lecture example E1: forward and backward through f(x, y, z) = (x + y)·z²\n")
     root, leaves = graph_and_gradients(formula, values)
@@ -424,7 +407,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from microgradx.drawing import RendererNotFoundError
 
     try:
-        written = _demo_drawings(root, out)
+        written = _demo_drawings(root, folder)
     except RendererNotFoundError as error:
         print(f"The drawings were skipped: {error}\n")
     else:
@@ -434,31 +417,32 @@ def run_demo(args: argparse.Namespace) -> int:
             print(f"  {what + ':':<{width + 1}}  {path.resolve()}")
         print("Open them in a web browser; the slideshow steps through the backward pass.\n")
     if args.epochs > 0:
-        _demo_training(out, epochs=args.epochs)
+        _demo_training(folder, epochs=args.epochs)
+    folder.finish(keep=_DEMO_FILES)
     return EXIT_OK
 
 
-def _demo_drawings(root: Value, out: Path) -> dict[str, Path]:
+def _demo_drawings(root: Value, folder: OwnedFolder) -> dict[str, Path]:
     """E1's slides as files, by what each one shows."""
-    from microgradx.drawing import draw
+    from microgradx.drawing import backward_steps, draw
 
-    forward = out / "e1_forward.svg"
-    backward = out / "e1_backward.svg"
-    write_file(forward, render(draw(root, grads=False), "svg"))
-    write_file(backward, render(draw(root, local_grads=True), "svg"))
-    steps = write_steps(root, out / "e1_steps", {"local_grads": True})
+    frames = backward_steps(root, local_grads=True)
+    steps = steps_folder(folder.path / "e1_steps", frames)
+    forward = folder.write("e1_forward.svg", render(draw(root, grads=False), "svg"))
+    backward = folder.write("e1_backward.svg", render(draw(root, local_grads=True), "svg"))
+    written = write_steps(frames, steps)
     return {
         "forward pass": forward,
         "backward pass": backward,
-        f"slideshow, {len(steps) - 1} frames": steps[-1],
+        f"slideshow, {len(written) - 1} frames": written[-1],
     }
 
 
-def _demo_training(out: Path, *, epochs: int) -> None:
+def _demo_training(folder: OwnedFolder, *, epochs: int) -> None:
     """micrograd's demo on this engine: an MLP learns the two moons with the hinge loss."""
     from microgradx import data, losses, nn, optim, train
 
-    X, y = data.make_moons(n_samples=200, noise=0.1, seed=0)
+    X, y = data.make_moons(n_samples=200, noise=0.1, random_state=0)
     labels = 2 * y - 1  # the hinge loss wants classes -1 and +1
     model = nn.MLP(2, [16, 16, 1], seed=1)
     optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
@@ -475,7 +459,7 @@ def _demo_training(out: Path, *, epochs: int) -> None:
         labels,
         epochs=epochs,
         batch_size=10,
-        l2=1e-4,
+        l2_penalty=1e-4,
         compiled=True,
     )
     _, accuracy = train.evaluate(model, losses.hinge, X, labels)
@@ -493,10 +477,81 @@ def _demo_training(out: Path, *, epochs: int) -> None:
         )
         return
     matplotlib.use("Agg")  # files only: no window
-    plot = out / "moons_decision_boundary.png"
-    with atomic_output(plot) as temporary:
-        train.plot_decision_boundary(model, X, y, path=str(temporary))
+    import matplotlib.pyplot as plt
+
+    ax = train.plot_decision_boundary(model, X, y)
+    image = io.BytesIO()
+    ax.figure.savefig(image, format="png", dpi=150, bbox_inches="tight")
+    plt.close(ax.figure)
+    plot = folder.write("moons_decision_boundary.png", image.getvalue())
     print(f"decision boundary: {plot.resolve()}")
+
+
+# ----------------------------------------------------------------------
+# microgradx lessons: the lesson notebooks, copied out of the package.
+# ----------------------------------------------------------------------
+
+
+def _add_lessons_command(command: Callable[..., argparse.ArgumentParser]) -> None:
+    lessons = command(
+        "lessons",
+        "copy the lesson notebooks into a folder, to open them in Jupyter",
+        "examples:\n"
+        "  microgradx lessons                 (into ./microgradx-lessons)\n"
+        "  microgradx lessons my-course/\n"
+        "  microgradx lessons --open          (then starts JupyterLab there)\n\n"
+        "A notebook you changed is never overwritten; run the command again after an upgrade\n"
+        "to get the new versions of the lessons you have not changed.",
+        run_lessons,
+    )
+    lessons.add_argument(
+        "folder",
+        metavar="DIR",
+        nargs="?",
+        default="microgradx-lessons",
+        help="the folder to copy them into (default: ./microgradx-lessons)",
+    )
+    lessons.add_argument(
+        "--open", action="store_true", help="start JupyterLab in the folder (needs jupyterlab)"
+    )
+
+
+def _jupyterlab_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("jupyterlab") is not None
+
+
+_GET_JUPYTERLAB = "pip install 'microgradx[notebooks]' (or pip install jupyterlab)"
+
+
+def run_lessons(args: argparse.Namespace) -> int:
+    from microgradx.lessons import copy_lessons
+
+    if args.open and not _jupyterlab_installed():
+        raise UsageError(f"--open needs JupyterLab, which is not installed: {_GET_JUPYTERLAB}")
+    try:
+        report = copy_lessons(args.folder)
+    except NotADirectoryError as error:  # the folder named is a file: the user's to fix
+        raise UsageError(str(error)) from None
+    folder = report.folder
+    print(
+        f"{len(report.copied)} lesson notebook(s) copied into {folder}"
+        + (f", {len(report.unchanged)} already up to date" if report.unchanged else "")
+    )
+    for name in report.kept:
+        print(f"  kept your changed {name} (delete it and run again for the shipped version)")
+    if args.open:
+        print(f"starting JupyterLab in {folder} (Ctrl-C stops it) ...", flush=True)
+        return subprocess.call(
+            [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={folder}"]
+        )
+    opener = f"jupyter lab {shlex.quote(str(folder))}"
+    if _jupyterlab_installed():
+        print(f"Open them with:  {opener}   (or: microgradx lessons --open)")
+    else:
+        print(f"To open them, install JupyterLab: {_GET_JUPYTERLAB}\nthen run:  {opener}")
+    return EXIT_OK
 
 
 # ----------------------------------------------------------------------
@@ -514,6 +569,19 @@ def _formula_help() -> str:
     )
 
 
+_DEBUG_HELP = "show the traceback of an error (for a bug report)"
+_EXIT_CODES = (
+    "exit status:\n"
+    f"  {EXIT_OK}    done\n"
+    f"  {EXIT_INTERNAL}    a bug in microgradx (run again with --debug and report it)\n"
+    f"  {EXIT_USER_ERROR}    the request cannot be done as asked: the message says why and what "
+    "to do;\n"
+    "       nothing was written\n"
+    f"  {EXIT_OUTPUT_FAILED}   the output could not be written (disk full, standard output "
+    "closed)\n"
+    f"  {EXIT_INTERRUPTED}  interrupted (Ctrl-C)\n"
+    f"  {EXIT_BROKEN_PIPE}  the program reading the output stopped (e.g. | head)"
+)
 _NOTE_ON_MINUS = (
     'A formula may start with "-" ("-log(x)"); if it is taken for an option (as "-h*x" is),\n'
     'put options first and "--" before the formula:  microgradx {command} --json -- "-h*x" h=2 x=3'
@@ -529,14 +597,15 @@ def build_parser() -> argparse.ArgumentParser:
             "examples:\n"
             '  microgradx draw "(x+y)*z**2" x=2 y=-3 z=2 -o graph.svg\n'
             '  microgradx grad "(x+y)*z**2" x=2 y=-3 z=2\n'
-            "  microgradx demo\n\n"
-            "`microgradx COMMAND --help` shows each command's options."
+            "  microgradx demo\n"
+            "  microgradx lessons\n\n"
+            "`microgradx COMMAND --help` shows each command's options.\n\n" + _EXIT_CODES
         ),
     )
     parser.add_argument(
         "--version", action="version", version=f"microgradx {microgradx.__version__}"
     )
-    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help: str, epilog: str, run: Callable) -> argparse.ArgumentParser:
@@ -544,11 +613,11 @@ def build_parser() -> argparse.ArgumentParser:
             name,
             help=help,
             description=help[0].upper() + help[1:] + ".",
-            epilog=epilog,
+            epilog=epilog + "\n\n" + _EXIT_CODES,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         sub.add_argument(
-            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP
         )
         sub.set_defaults(run=run)
         return sub
@@ -562,8 +631,11 @@ def build_parser() -> argparse.ArgumentParser:
         '  microgradx draw "(a+b)*(b+1)" a=2 b=1 --local-grads --theme dark -o e3.png\n'
         '  microgradx draw "a = x + y; b = z**2; f = a * b" x=2 y=-3 z=2 --rules -o e1.png\n'
         '  microgradx draw "-log(σ(y*(w1*x1 + w2*x2)))" w1=-1 x1=2 w2=1 x2=1 y=1 \\\n'
-        "      --rankdir TB --steps backward/      (frames + backward/index.html)\n\n"
-        "Without -o (and without --steps) the drawing goes to graph.svg here.\n"
+        "      --rankdir TB --steps backward/      (frames + backward/index.html)\n"
+        '  microgradx draw "x*y" x=2 y=3 -o - --format dot   (to standard output)\n\n'
+        "Without -o (and without --steps) the drawing goes to graph.svg here. An existing file\n"
+        "is replaced (and the command says so) unless it is read-only; a link is written\n"
+        "through. --steps writes only into a new folder or one microgradx wrote before.\n\n"
         + _NOTE_ON_MINUS.format(command="draw").replace("--json", "-o g.svg"),
         run_draw,
     )
@@ -573,8 +645,13 @@ def build_parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         metavar="FILE",
-        help="the file to write; its extension picks the format: .svg .png .pdf .dot "
-        "(default: graph.svg; .pdf needs the system Graphviz)",
+        help="the file to write, or - for standard output; its extension picks the format: "
+        ".svg .png .jpg .pdf .dot (default: graph.svg; .pdf needs the system Graphviz)",
+    )
+    draw.add_argument(
+        "--format",
+        choices=(*FORMATS, "jpeg"),
+        help="the format, whatever the file name (needed with -o - for anything but svg)",
     )
     draw.add_argument(
         "--forward-only", action="store_true", help="the forward pass only: no gradients"
@@ -595,7 +672,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--steps",
         metavar="DIR",
         help="also write every frame of the backward pass (frame_00.svg, …) and a "
-        "slideshow DIR/index.html",
+        "slideshow DIR/index.html (a new folder, or one microgradx wrote before)",
     )
     draw.add_argument(
         "--rules",
@@ -655,6 +732,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=40,
         help="training epochs (default: 40; 0 skips training)",
     )
+    _add_lessons_command(command)
     parser.commands = commands.choices  # type: ignore[attr-defined]
     return parser
 
@@ -669,10 +747,19 @@ def _count(text: str) -> int:
     return n
 
 
+def _drop_stdout() -> None:
+    """Point standard output at the null device, so what is left in its buffer goes nowhere
+    instead of failing again when Python exits."""
+    with contextlib.suppress(OSError, AttributeError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Exceptions that mean the request cannot be done as asked (not a bug in microgradx)."""
     errors: list[type[BaseException]] = [
         UsageError,
+        OutputRefused,
         ExpressionError,
         ValueError,
         OverflowError,
@@ -703,6 +790,10 @@ def _shield_minus(argv: Sequence[str]) -> tuple[list[str], set[str]]:
     for index, word in enumerate(argv):
         if word == "--":
             return words + list(argv[index:]), shielded
+        if words and words[-1] in _TAKE_VALUES and word.startswith("-"):
+            option = words.pop()  # "-o -g.svg": the file "-g.svg", as typed; "-o -": stdout
+            words.append(f"{option}={word}" if option.startswith("--") else option + word)
+            continue
         if command in _SHORT_OPTIONS and _is_formula_with_minus(word, command):
             shielded.add(" " + word)
             word = " " + word
@@ -713,6 +804,8 @@ def _shield_minus(argv: Sequence[str]) -> tuple[list[str], set[str]]:
 
 
 _SHORT_OPTIONS = {"draw": ("-h", "-o"), "grad": ("-h",)}
+# Options followed by a value, which may start with "-" (a file name, or "-" for stdout).
+_TAKE_VALUES = frozenset({"-o", "--output", "--steps", "--format", "--out"})
 
 
 def _is_formula_with_minus(word: str, command: str) -> bool:
@@ -753,19 +846,30 @@ def read_arguments(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    """Run the subcommand; a user's mistake becomes a message on stderr and exit status 2."""
+    """Run the subcommand; a user's mistake becomes a message on stderr and exit status 2,
+    output that cannot be written (a full disk, a closed stdout) exit status 74."""
     try:
+        if sys.stdout is None:  # started with standard output closed
+            raise OutputFailed(
+                "standard output is closed, so nothing was done: run it with the output going "
+                "to a terminal, a file or /dev/null"
+            )
         status = args.run(args)
         sys.stdout.flush()
         return status
     except BrokenPipeError:
         # The reader of our output went away (e.g. `| head`): stop quietly.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _drop_stdout()
         return EXIT_BROKEN_PIPE
     except Exception as error:
         if args.debug:
             traceback.print_exc()
+        if isinstance(error, OSError) and not error.filename:  # printing to stdout failed
+            error = write_error("to standard output", error)
+            _drop_stdout()
+        if isinstance(error, OutputFailed):
+            print(f"microgradx {args.command}: error: {error}", file=sys.stderr)
+            return EXIT_OUTPUT_FAILED
         if isinstance(error, _user_errors()):
             message = str(error)
             if isinstance(error, OSError) and error.filename and error.strerror:

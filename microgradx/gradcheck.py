@@ -15,6 +15,8 @@ backpropagation: when the two agree, the local-derivative table and the chain ru
 
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 
@@ -38,9 +40,29 @@ def numerical_grad(
         f: maps a list of Values (one per input) to one Value.
         values: the point: numbers, or Values (their ``data`` and ``label`` are used; they are
             not changed).
-        eps: the step ε added to (and, for central differences, subtracted from) each input.
-        method: ``"central"`` (f(x+ε) - f(x-ε)) / 2ε, or ``"forward"`` (f(x+ε) - f(x)) / ε.
+        eps: the relative step: input xᵢ is moved by hᵢ = ε·max(1, |xᵢ|), so the step stays
+            a fixed fraction of the number however large it is (a fixed ε is lost in the
+            rounding of a large xᵢ: 1e12 + 1e-6 is 1e12 + 0 in floating point).
+        method: ``"central"`` (f(x+h) - f(x-h)) / 2h, or ``"forward"`` (f(x+h) - f(x)) / h.
+
+    The divisor is the step actually taken, (x+h) - (x-h) or (x+h) - x as floating point
+    computes it. An input whose step is lost in rounding entirely gets NaN
+    (``gradcheck`` reports it as not checked).
     """
+    return [difference.slope for difference in _differences(f, values, eps, method)]
+
+
+class _Difference(NamedTuple):
+    """One input's finite difference: the slope, the step taken, and its rounding error."""
+
+    slope: float
+    step: float
+    rounding: float  # a bound on the error in ``slope`` from rounding f's values
+
+
+def _differences(
+    f: Callable[[list[Value]], Value], values: Iterable[Value | float], eps: float, method: str
+) -> list[_Difference]:
     points, labels = _inputs(f, values)
     eps = check_number(eps, "eps")
     if eps <= 0.0:
@@ -49,7 +71,7 @@ def numerical_grad(
         raise ValueError(f"unknown method {method!r}: use 'central' or 'forward'")
 
     def f_at(shifted: list[float], index: int | None = None) -> float:
-        """f at ``shifted``, where input ``index`` (if any) was moved by ±ε."""
+        """f at ``shifted``, where input ``index`` (if any) was moved by ±h."""
         with no_grad():
             try:
                 out = f([Value(x, label) for x, label in zip(shifted, labels)])
@@ -66,21 +88,33 @@ def numerical_grad(
         return _output(out).data
 
     at_point = f_at(points) if method == "forward" else 0.0
-    grads = []
+    differences = []
     for i, x in enumerate(points):
+        h = eps * max(1.0, abs(x))
         up = points.copy()
-        up[i] = x + eps
-        if method == "central":
-            down = points.copy()
-            down[i] = x - eps
-            grads.append((f_at(up, i) - f_at(down, i)) / (2.0 * eps))
-        else:
-            grads.append((f_at(up, i) - at_point) / eps)
-    return grads
+        up[i] = x + h
+        down = points.copy()
+        down[i] = x - h if method == "central" else x
+        step = up[i] - down[i]  # the step floating point actually took: exact
+        if step == 0.0:
+            differences.append(_Difference(math.nan, 0.0, math.inf))
+            continue
+        high = f_at(up, i)
+        low = f_at(down, i) if method == "central" else at_point
+        # Each of f's two values may be off by a few units in its last place.
+        rounding = 4.0 * sys.float_info.epsilon * max(abs(high), abs(low)) / step
+        differences.append(_Difference((high - low) / step, step, rounding))
+    return differences
 
 
 class InputCheck(NamedTuple):
-    """One input's analytic (backpropagated) and numeric gradient, and how far apart they are."""
+    """One input's analytic (backpropagated) and numeric gradient, and how far apart they are.
+
+    ``step`` is the width the slope was measured over, (x+h) - (x-h) or (x+h) - x. ``note``
+    is empty when the comparison means something; otherwise it says why it does not (the
+    step was lost in rounding, or rounding in f's values is larger than ``tol``), and ``ok``
+    is False: the gradient was not checked, which is not the same as wrong.
+    """
 
     index: int
     label: str
@@ -88,6 +122,13 @@ class InputCheck(NamedTuple):
     numeric: float
     error: float
     ok: bool
+    step: float = math.nan
+    note: str = ""
+
+    @property
+    def meaningful(self) -> bool:
+        """True when the numeric gradient could confirm or refute the analytic one."""
+        return not self.note
 
     @property
     def name(self) -> str:
@@ -113,10 +154,22 @@ class GradcheckReport:
 
     @property
     def failures(self) -> list[InputCheck]:
-        return [check for check in self.checks if not check.ok]
+        """The inputs whose gradients were compared and disagree."""
+        return [check for check in self.checks if check.meaningful and not check.ok]
+
+    @property
+    def unchecked(self) -> list[InputCheck]:
+        """The inputs where the comparison is not meaningful (each one's ``note`` says why)."""
+        return [check for check in self.checks if not check.meaningful]
+
+    def _verdict(self) -> str:
+        if self.failures:
+            return "FAILED"
+        return "NOT MEANINGFUL" if self.unchecked else "passed"
 
     def __bool__(self) -> bool:
-        return not self.failures
+        """True only when every input was checked and agrees."""
+        return all(check.ok for check in self.checks)
 
     def __len__(self) -> int:
         return len(self.checks)
@@ -128,20 +181,24 @@ class GradcheckReport:
         return self.checks[index]
 
     def __repr__(self) -> str:
-        agree = len(self.checks) - len(self.failures)
+        agree = sum(check.ok for check in self.checks)
         summary = f"{agree} of {len(self.checks)} inputs agree within tol={self.tol:g}"
         if self.failures:
             summary += "; failed: " + ", ".join(check.name for check in self.failures)
-        return f"<GradcheckReport {'passed' if self else 'FAILED'}: {summary}>"
+        if self.unchecked:
+            summary += "; not meaningful: " + ", ".join(check.name for check in self.unchecked)
+        return f"<GradcheckReport {self._verdict()}: {summary}>"
 
     def __str__(self) -> str:
         lines = [
-            f"gradcheck {'passed' if self else 'FAILED'}: f = {self.value:.10g}, "
-            f"{self.method} differences with eps={self.eps:g}, tol={self.tol:g}",
+            f"gradcheck {self._verdict()}: f = {self.value:.10g}, "
+            f"{self.method} differences with eps={self.eps:g} (relative), tol={self.tol:g}",
             f"  {'input':<24} {'analytic':>16} {'numeric':>16} {'error':>10}",
         ]
         for check in self.checks:
             mark = "" if check.ok else "   <-- disagree"
+            if not check.meaningful:
+                mark = f"   <-- not meaningful: {check.note}"
             lines.append(
                 f"  {check.name:<24} {check.analytic:>16.10g} {check.numeric:>16.10g} "
                 f"{check.error:>10.2e}{mark}"
@@ -162,20 +219,35 @@ def gradcheck(
     error for gradients near zero, a relative one for large gradients. An input passes when
     its error is at most ``tol``. The Values passed in are not changed: f is evaluated on
     fresh leaves with the same data and labels.
+
+    The step is relative (see ``numerical_grad``). Where the comparison cannot mean anything
+    — the step vanished in rounding, or rounding in f's values alone could exceed ``tol`` —
+    that input is reported as not meaningful (``check.note`` says why) and the report is
+    falsy, without calling the gradient wrong.
     """
     tol = check_number(tol, "tol")
     if tol < 0.0:
         raise ValueError(f"tol must be non-negative, got {tol:g}")
     points, labels = _inputs(f, values)
     leaves = [Value(x, label) for x, label in zip(points, labels)]
-    numeric = numerical_grad(f, leaves, eps=eps, method=method)
+    differences = _differences(f, leaves, eps, method)
     out = _output(f(leaves))
     out.backward()
     checks = []
-    for i, (leaf, n) in enumerate(zip(leaves, numeric)):
+    for i, (leaf, (n, step, rounding)) in enumerate(zip(leaves, differences)):
         a = leaf.grad
-        error = abs(a - n) / max(1.0, abs(a), abs(n))
-        checks.append(InputCheck(i, leaf.label, a, n, error, error <= tol))  # NaN fails here
+        scale = max(1.0, abs(a), abs(n))
+        error = abs(a - n) / scale
+        note = ""
+        if step == 0.0:
+            note = f"the step vanished in rounding at {leaf.data:g}: use a larger eps"
+        elif rounding > tol * scale:
+            note = (
+                f"rounding in f's values alone may move the slope by {rounding:.1e}, more than "
+                "tol allows: use a larger eps or tol"
+            )
+        ok = not note and error <= tol  # NaN fails here
+        checks.append(InputCheck(i, leaf.label, a, n, error, ok, step, note))
     return GradcheckReport(tuple(checks), tol, float(eps), method, out.data)
 
 

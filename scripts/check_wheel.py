@@ -28,7 +28,15 @@ REQUIRED_IN_WHEEL = [
     "microgradx/datasets/digits.csv.gz",
     "microgradx/datasets/DIGITS_LICENSE.txt",
 ]
-FORBIDDEN_PARTS = ("tests/", "notebooks/", "__pycache__", ".ipynb", "bench/", ".pyc")
+LESSONS = sorted(path.name for path in (ROOT / "microgradx" / "lessons").glob("*.ipynb"))
+REQUIRED_IN_WHEEL += [f"microgradx/lessons/{name}" for name in LESSONS]
+FORBIDDEN_PARTS = ("tests/", "__pycache__", ".ipynb_checkpoints", "bench/", ".pyc", "_build/")
+
+
+def is_forbidden(name: str) -> bool:
+    """Tests, caches, build output, and any notebook but the shipped lessons."""
+    stray_notebook = name.endswith(".ipynb") and "microgradx/lessons/" not in name
+    return stray_notebook or any(part in name for part in FORBIDDEN_PARTS)
 
 
 def run(cmd: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> str:
@@ -62,13 +70,18 @@ def check_contents(wheel: Path, sdist: Path) -> None:
     for required in REQUIRED_IN_WHEEL:
         check(required in names, f"wheel contains {required}")
     check(any(n.endswith(".dist-info/licenses/LICENSE") for n in names), "wheel carries LICENSE")
-    bad = [n for n in names if any(part in n for part in FORBIDDEN_PARTS)]
-    check(not bad, f"wheel carries no tests, notebooks or caches {bad or ''}")
+    bad = [n for n in names if is_forbidden(n)]
+    check(not bad, f"wheel carries no tests, caches or stray notebooks {bad or ''}")
     with tarfile.open(sdist) as archive:
         sdist_names = archive.getnames()
     check(any(n.endswith("/LICENSE") for n in sdist_names), "sdist carries LICENSE")
-    bad = [n for n in sdist_names if any(part in n for part in FORBIDDEN_PARTS)]
-    check(not bad, f"sdist carries no tests, notebooks or caches {bad or ''}")
+    bad = [n for n in sdist_names if is_forbidden(n)]
+    check(not bad, f"sdist carries no tests, caches or stray notebooks {bad or ''}")
+    shipped = sorted(Path(n).name for n in sdist_names if "/microgradx/lessons/" in n)
+    check(
+        [n for n in shipped if n.endswith(".ipynb")] == LESSONS,
+        f"sdist carries the {len(LESSONS)} lessons",
+    )
 
 
 def fresh_venv(where: Path) -> Path:
@@ -92,8 +105,18 @@ def check_metadata(wheel: Path) -> None:
         (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
         metadata = archive.read(name).decode("utf-8")
     check("](docs/" not in metadata, "the description has no relative links to pictures")
+    check("](microgradx/" not in metadata, "the description has no links to repository files")
     check("Classifier: Intended Audience :: Education" in metadata, "classifiers are set")
     check("Requires-Python: >=3.10" in metadata, "requires-python is set")
+    check(
+        "License-Expression: MIT AND CC-BY-4.0" in metadata,
+        "the licence says MIT and CC BY 4.0 (the digits)",
+    )
+    check(
+        "License-File: microgradx/datasets/DIGITS_LICENSE.txt" in metadata,
+        "the digits' licence file is declared",
+    )
+    check("Requires-Dist: graphviz<1,>=0.20" in metadata, "graphviz is pinned below 1")
 
 
 def check_installed(bin_dir: Path, wheel: Path, workdir: Path) -> None:
@@ -149,16 +172,17 @@ def check_installed(bin_dir: Path, wheel: Path, workdir: Path) -> None:
     accuracy = float(training.split()[-1])
     check(accuracy >= 0.95, f"a short fit run on the moons learns: {training.strip()}")
 
+    check_lessons_command(command, workdir)
+
     # Every extra, every dependency at its lowest allowed version: the whole test suite and
     # the notebooks run against the installed wheel, from outside the source tree.
     pins = lower_bounds("notebooks", "test")
     print(f"  installing [dev] with the lowest allowed dependencies: {', '.join(pins)}")
     run([python, "-m", "pip", "install", "--quiet", f"{wheel}[dev]", *pins], cwd=workdir)
-    extras = "matplotlib, ipywidgets, pytest, hypothesis, nbmake, micrograd"
+    extras = "matplotlib, ipywidgets, jupyterlab, pytest, hypothesis, nbmake, micrograd"
     imported = run([python, "-c", f"import {extras}; print('imported')"], cwd=workdir)
     check(imported.strip() == "imported", f"the extras [dev] install and import: {extras}")
     shutil.copytree(ROOT / "tests", workdir / "tests")
-    shutil.copytree(ROOT / "notebooks", workdir / "notebooks")
     tests = run([python, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider"], cwd=workdir)
     summary = tests.strip().splitlines()[-1]
     check(
@@ -175,16 +199,36 @@ def check_installed(bin_dir: Path, wheel: Path, workdir: Path) -> None:
             "no:cacheprovider",
             "--nbmake",
             "--nbmake-kernel=python3",
-            "notebooks",
+            "lessons",
         ],
         cwd=workdir,
     )
     summary = lessons.strip().splitlines()[-1]
-    lesson_count = len(list((workdir / "notebooks").glob("*.ipynb")))
     check(
-        summary.startswith(f"{lesson_count} passed"),
-        f"every notebook runs against the wheel: {summary}",
+        summary.startswith(f"{len(LESSONS)} passed"),
+        f"every lesson copied from the wheel runs: {summary}",
     )
+
+
+def check_lessons_command(command: str, workdir: Path) -> None:
+    """`microgradx lessons` copies the lessons shipped in the wheel, then keeps a changed one."""
+    said = run([command, "lessons", "lessons"], cwd=workdir)
+    copied = sorted(path.name for path in (workdir / "lessons").glob("*.ipynb"))
+    check(copied == LESSONS, f"`microgradx lessons` copies the {len(LESSONS)} lessons")
+    same = all(
+        (workdir / "lessons" / name).read_bytes()
+        == (ROOT / "microgradx" / "lessons" / name).read_bytes()
+        for name in LESSONS
+    )
+    check(same, "the copies are the lessons of this source tree")
+    check("jupyter lab lessons" in said, "it says how to open them")
+    changed = workdir / "lessons" / LESSONS[0]
+    original = changed.read_bytes()
+    changed.write_bytes(original + b"\n")
+    again = run([command, "lessons", "lessons"], cwd=workdir)
+    kept = changed.read_bytes() == original + b"\n" and f"kept your changed {LESSONS[0]}" in again
+    check(kept, "run again, it keeps a lesson the user changed")
+    changed.write_bytes(original)
 
 
 TRAINING_SNIPPET = """

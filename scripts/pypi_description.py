@@ -2,11 +2,13 @@
 
 The README's pictures are files in this repository (docs/images/...); on the package index
 page such relative links would not resolve, so every paragraph or table holding one is left
-out. `--check` exits 1 if docs/PYPI.md is not what this script would write.
+out, and a link to a lesson notebook is left as its text. `--check` exits 1 if docs/PYPI.md is
+not what this script would write.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -15,10 +17,15 @@ README = ROOT / "README.md"
 DESCRIPTION = ROOT / "docs" / "PYPI.md"
 
 
+# A link to a file of the repository, [text](path): on the index page it would not resolve.
+RELATIVE_LINK = re.compile(r"(?<!!)\[([^\]]+)\]\((?![a-z]+:|#)[^)\s]+\)")
+
+
 def description(readme: str) -> str:
-    """The README's blocks (text between blank lines), minus those with a relative image."""
+    """The README's blocks (text between blank lines), minus those with a relative image,
+    and its links to files of the repository as plain text (the lesson notebooks)."""
     blocks = readme.split("\n\n")
-    kept = [block for block in blocks if "](docs/" not in block]
+    kept = [RELATIVE_LINK.sub(r"\1", block) for block in blocks if "](docs/" not in block]
     return "\n\n".join(kept)
 
 

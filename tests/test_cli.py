@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import microgradx
-from microgradx import cli
+from microgradx import cli, files
 from microgradx.drawing import render
 
 E1 = ["(x+y)*z**2", "x=2", "y=-3", "z=2"]
@@ -241,8 +241,9 @@ def e1_frames(**options) -> list:
 
 def test_draw_steps_writes_every_frame_and_the_slideshow(tmp_path):
     steps = tmp_path / "steps"
-    (steps).mkdir()
-    (steps / "frame_09.svg").write_text("left from a longer graph")
+    longer = ["((x+y)*z**2 + x*y)*(x-z)", "x=2", "y=-3", "z=2"]
+    assert run("draw", *longer, "--steps", str(steps)).returncode == 0
+    assert len(list(steps.glob("frame_*.svg"))) > len(e1_frames())  # frames to remove
     (steps / "notes.txt").write_text("mine")
     result = run("draw", *E1, "--steps", str(steps))
     assert result.returncode == 0, result.stderr
@@ -273,7 +274,8 @@ def test_an_existing_file_is_replaced_only_after_a_successful_render(tmp_path):
 
 
 def test_draw_refuses_unknown_formats_and_missing_folders(tmp_path):
-    assert_user_error(run("draw", *E1, "-o", str(tmp_path / "g.jpg")), ".svg, .png, .pdf, .dot")
+    gif = tmp_path / "g.gif"
+    assert_user_error(run("draw", *E1, "-o", str(gif)), ".svg, .png, .jpg, .pdf, .dot")
     a_file = tmp_path / "a_file"
     a_file.write_text("not a folder")
     assert_user_error(run("draw", *E1, "--steps", str(a_file)), "is a file: give a folder")
@@ -464,7 +466,7 @@ def test_a_folder_that_cannot_be_written_names_the_file_asked_for(tmp_path, monk
     def refused(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(tmp_path / ".graph.x1y2.tmp.svg"))
 
-    monkeypatch.setattr(cli.tempfile, "mkstemp", refused)
+    monkeypatch.setattr(files.tempfile, "mkstemp", refused)
     target = tmp_path / "graph.svg"
     assert cli.main(["draw", *E1, "-o", str(target)]) == 2
     err = capsys.readouterr().err
@@ -492,7 +494,7 @@ def test_steps_never_overwrite_a_page_microgradx_did_not_write(tmp_path):
     site.mkdir()
     (site / "index.html").write_text("<h1>my course page</h1>")
     result = run("draw", *E1, "-o", str(tmp_path / "g.svg"), "--steps", str(site))
-    assert_user_error(result, "already has an index.html that is not a microgradx slideshow")
+    assert_user_error(result, "index.html is in the way: microgradx did not write it")
     assert (site / "index.html").read_text() == "<h1>my course page</h1>"
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["index.html", "site"]  # nothing new
     # a slideshow microgradx wrote is replaced by the new one
@@ -527,7 +529,7 @@ def test_a_graph_too_large_to_draw_gets_advice_for_the_command(tmp_path):
 def test_an_unknown_option_is_named_with_the_command_s_usage():
     result = run("grad", *E1, "--jsn")
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr.startswith("usage: microgradx grad [-h] [--json]")
+    assert result.stderr.startswith("usage: microgradx grad [-h] [--debug] [--json]")
     assert "unrecognized arguments: --jsn (see microgradx grad --help" in result.stderr
     # grad has no -o, so "-o" there is a formula: f = -o
     assert table_rows(run("grad", "-o", "o=2").stdout) == {"f": -2.0, "∂f/∂o": -1.0}

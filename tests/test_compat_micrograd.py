@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from microgradx import engine
+from microgradx.compat import micrograd
 from microgradx.compat.micrograd import MLP, Layer, Neuron, Value, draw_dot, trace
 from microgradx.engine import topological_order
 
@@ -704,3 +705,55 @@ def test_microgradx_tools_work_on_micrograd_models():
 def test_draw_dot_refuses_a_bad_rankdir():
     with pytest.raises(ValueError, match="rankdir"):
         draw_dot(Value(1.0) + 1, rankdir="diagonal")
+
+
+# ----------------------------------------------------------------------
+# micrograd code that relies on Python's object model
+# ----------------------------------------------------------------------
+
+
+def test_attributes_can_be_set_on_values_as_micrograd_code_does():
+    """EurekaLabs' micrograd keeps AdamW's moments on the parameters and colours nodes."""
+    model = MLP(2, [3, 1])
+    for p in model.parameters():
+        p.m, p.v = 0.0, 0.0  # AdamW's state
+    out = model([Value(1.0), Value(-2.0)])
+    out._vis_color = "red"
+    (out * out).backward()
+    assert [p.m for p in model.parameters()] == [0.0] * len(model.parameters())
+    assert out._vis_color == "red"
+    assert type(out) is Value and type(out * 2) is Value
+
+
+def test_value_of_a_bool_is_a_number_as_in_micrograd():
+    t, f = Value(True), Value(False)
+    assert (t.data, f.data) == (1, 0)
+    y = t * 3 + f
+    y.backward()
+    assert y.data == 3 and t.grad == 3
+
+
+@pytest.mark.parametrize(
+    "divide",
+    [
+        lambda: Value(1.0) / Value(0.0),
+        lambda: Value(1.0) / 0,
+        lambda: 1 / Value(0.0),
+        lambda: Value(0.0) ** -1,
+    ],
+    ids=["value_by_value", "value_by_number", "number_by_value", "zero_to_minus_one"],
+)
+def test_division_by_zero_is_both_a_zero_division_and_a_value_error(divide):
+    with pytest.raises(ZeroDivisionError) as raised:
+        divide()
+    assert isinstance(raised.value, ValueError)
+    assert isinstance(raised.value, micrograd.DivisionByZeroError)
+    with pytest.raises(ValueError):  # what microgradx documents
+        divide()
+
+
+def test_other_domain_errors_stay_value_errors_only():
+    with pytest.raises(ValueError) as raised:
+        Value(-8.0) ** 0.5
+    assert not isinstance(raised.value, ZeroDivisionError)
+    assert (Value(6.0) / 2).data == 3.0

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -147,3 +148,53 @@ def test_pipe_through_the_time_limited_path_gives_what_graphviz_gives():
     assert drawing.pipe(format="svg") == by_graphviz
     assert drawing.pipe(format="svg", encoding="utf-8") == by_graphviz.decode("utf-8")
     assert render_svg(drawing) == by_graphviz.decode("utf-8")
+
+
+def _slow_layout_program(tmp_path, body):
+    slow = tmp_path / "slow-dot"
+    slow.write_text("#!/bin/sh\n" + body)
+    slow.chmod(0o755)
+    return slow
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the stand-in layout program is a sh script")
+def test_drawing_render_has_the_same_time_limit(tmp_path, monkeypatch):
+    """Drawing.render (the README's recipe for scripts) ran the program with no limit."""
+    slow = _slow_layout_program(tmp_path, "exec sleep 20\n")
+    monkeypatch.setenv(render_module.ENV_VAR, str(slow))
+    monkeypatch.setattr(render_module, "RENDER_SECONDS", 0.3)
+    drawing = draw(Value(2.0, "x") * 3)
+    started = time.monotonic()
+    with pytest.raises(render_module.RenderTimeoutError, match=r"slow-dot took more than 0\.3 s"):
+        drawing.render(tmp_path / "graph", format="svg")
+    with pytest.raises(render_module.RenderTimeoutError):
+        drawing.render(outfile=tmp_path / "graph.svg")
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="process groups are POSIX")
+def test_a_timeout_stops_everything_the_layout_program_started(tmp_path, monkeypatch):
+    """A program that leaves a child running (which keeps the output pipe open) is stopped
+    with its child, at once, not after the child's own time."""
+    pid_file = tmp_path / "child.pid"
+    slow = _slow_layout_program(tmp_path, f"sleep 20 &\necho $! > {pid_file}\nwait\n")
+    monkeypatch.setenv(render_module.ENV_VAR, str(slow))
+    monkeypatch.setattr(render_module, "RENDER_SECONDS", 0.5)
+    started = time.monotonic()
+    with pytest.raises(render_module.RenderTimeoutError):
+        render_svg(draw(Value(2.0, "x") * 3))
+    assert time.monotonic() - started < 10
+    child = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child)
+
+
+def _alive(pid):
+    """True while ``pid`` runs (a zombie, killed but not yet reaped by init, counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -144,8 +144,8 @@ def test_a_domain_error_at_a_shifted_point_says_where_it_happened():
     assert "log of" in message and "input 0" in message and "smaller eps" in message
     assert "method='forward'" in message  # the step down failed; forward differences step up
     with pytest.raises(OverflowError) as raised:
-        numerical_grad(lambda v: v[0].exp(), [709.78], eps=0.1, method="forward")
-    assert "moved to 709.88; try a smaller eps)" in str(raised.value)
+        numerical_grad(lambda v: v[0].exp(), [709.78], eps=1e-4, method="forward")
+    assert "moved to 709.851; try a smaller eps)" in str(raised.value)  # h = 1e-4 · 709.78
     # The forward difference does not step below the point:
     assert numerical_grad(lambda v: v[0].log(), [1e-3], method="forward") == pytest.approx(
         [1e3], rel=1e-3
@@ -259,3 +259,42 @@ def test_microgradx_gradcheck_can_be_called_whatever_was_imported_first(first):
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
+
+
+# ----------------------------------------------------------------------
+# The step follows the size of the input
+# ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x", [1e8, 1e12, -3e15, 1e200])
+def test_a_correct_gradient_passes_at_large_inputs(x):
+    """A fixed step of 1e-6 is lost in the rounding of a large x (numeric 2.98 at 1e8, 0 at
+    1e12); a step of ε·|x| is not."""
+    report = gradcheck(lambda v: 3 * v[0], [x])
+    assert report, str(report)
+    assert report[0].numeric == pytest.approx(3.0, rel=1e-9)
+    assert report[0].step == pytest.approx(2e-6 * abs(x), rel=1e-9)  # from x - h to x + h
+    assert numerical_grad(lambda v: 3 * v[0], [x]) == pytest.approx([3.0], rel=1e-9)
+
+
+def test_small_inputs_keep_the_absolute_step():
+    [check] = gradcheck(lambda v: v[0] * v[0], [1e-3])
+    assert check.ok and check.step == pytest.approx(2e-6)  # central: from x - ε to x + ε
+
+
+def test_a_step_lost_in_rounding_is_reported_as_not_meaningful():
+    report = gradcheck(lambda v: 3 * v[0], [1.0], eps=1e-20)
+    [check] = report
+    assert not check.meaningful and not check.ok and math.isnan(check.numeric)
+    assert "vanished in rounding" in check.note
+    assert not report and report.failures == [] and report.unchecked == [check]
+    assert "NOT MEANINGFUL" in str(report) and "not meaningful" in repr(report)
+    assert "FAILED" not in str(report)  # not called wrong
+
+
+def test_rounding_larger_than_tol_is_reported_as_not_meaningful():
+    """f = 1e9 + x: one unit in the last place of f is 1.2e-7, over a step of 2e-6 that is
+    far more than tol=1e-12 allows, so agreement or not would mean nothing."""
+    report = gradcheck(lambda v: v[0] + 1e9, [0.5], tol=1e-12)
+    assert not report and report.unchecked and "rounding" in report[0].note
+    assert gradcheck(lambda v: v[0] + 1e9, [0.5], eps=0.1)  # a larger step resolves it

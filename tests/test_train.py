@@ -276,6 +276,8 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_history():
     calls = []
 
     def interrupted_hinge(scores, labels):
+        if len(scores) == 1:  # fit finding the accuracy threshold, on one example at a time
+            return losses.hinge(scores, labels)
         calls.append(1)
         if len(calls) == 4:  # during the 4th epoch (full batch: one call per epoch)
             raise KeyboardInterrupt
@@ -325,7 +327,7 @@ def test_ctrl_c_while_compiling_returns_an_empty_history(monkeypatch):
     def interrupted_compile(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(train, "compile_loss", interrupted_compile)
+    monkeypatch.setattr(train.loop, "compile_for_training", interrupted_compile)
     X, y = data.make_moons(20, random_state=0)
     model = nn.MLP(2, [4, 1], seed=0)
     before = [p.data for p in model.parameters()]
@@ -460,7 +462,7 @@ def test_a_model_whose_graph_depends_on_the_data_is_not_compiled():
     y = np.array([1, -1, 1, -1])
     model = Branching()
     sgd = optim.SGD(model.parameters(), lr=0.1)
-    with pytest.warns(UserWarning, match="disagrees with the scalar engine"):
+    with pytest.warns(UserWarning, match=r"scalar engine: .* reads the \.data of node 'x0'"):
         history = train.fit(model, losses.hinge, sgd, X, y, epochs=1, progress=False)
     assert not history.compiled
 
@@ -645,34 +647,38 @@ def test_plot_history_saves_a_figure(agg, tmp_path):
         validation=(X_val, 2 * y_val - 1), progress=False,
     )  # fmt: skip
     path = tmp_path / "history.png"
-    fig = train.plot_history(history, path=str(path))
+    axes = train.plot_history(history, path=str(path))
     assert path.stat().st_size > 1000
-    assert [ax.get_title() for ax in fig.axes] == ["Loss", "Accuracy"]
-    assert len(fig.axes[0].lines) == 2  # training and validation
+    assert [ax.get_title() for ax in axes] == ["Loss", "Accuracy"]
+    assert len(axes[0].lines) == 2  # training and validation
 
 
 def test_plot_decision_boundary_side_by_side_on_given_axes(agg, monkeypatch):
-    """With ax= each plot goes where it is told; the grid runs through the compiled graph
-    (the scalar engine only checks it on a few rows), unless the model cannot be compiled."""
+    """With ax= each plot goes where it is told; the grid runs through the compiled graph,
+    unless the model cannot be compiled (then the scalar engine runs it, never a sample)."""
     plt = agg.pyplot
     rows_seen = []
-    scalar_predict = train.predict
+    scalar_predict = train.plots.predict
     monkeypatch.setattr(
-        train, "predict", lambda model, X: rows_seen.append(len(X)) or scalar_predict(model, X)
+        train.plots,
+        "predict",
+        lambda model, X: rows_seen.append(len(X)) or scalar_predict(model, X),
     )
     X, y = data.make_moons(30, random_state=0)
     fig, axes = plt.subplots(1, 2)
-    for ax, (name, model) in zip(axes, [("compiled", nn.MLP(2, [4, 1])), ("scalar", Branching())]):
-        assert train.plot_decision_boundary(model, X, y, ax=ax, title=name) is fig
+    assert train.plot_decision_boundary(nn.MLP(2, [4, 1]), X, y, ax=axes[0], title="compiled")
+    with pytest.warns(UserWarning, match="plot_decision_boundary: the scalar engine draws it"):
+        drawn = train.plot_decision_boundary(Branching(), X, y, ax=axes[1], title="scalar")
+    assert drawn is axes[1]
     assert [ax.get_title() for ax in fig.axes] == ["compiled", "scalar"]
-    assert rows_seen == [8, 8, 60 * 60]  # two checks, then the scalar grid at resolution 60
+    assert rows_seen == [60 * 60]  # only the scalar grid, at resolution 60
     plt.close(fig)
 
 
 def test_plot_decision_boundary_binary_and_multiclass(agg, tmp_path):
     X, y = data.make_moons(30, random_state=0)
-    fig = train.plot_decision_boundary(nn.MLP(2, [4, 1], seed=0), X, y, resolution=12)
-    assert fig.axes[0].get_title() == "Decision boundary"
+    ax = train.plot_decision_boundary(nn.MLP(2, [4, 1], seed=0), X, y, resolution=12)
+    assert ax.get_title() == "Decision boundary"
     X3, y3 = data.make_spiral(30, 3, random_state=0)
     path = tmp_path / "spiral.svg"
     train.plot_decision_boundary(nn.MLP(2, [4, 3], seed=0), X3, y3, path=str(path), resolution=12)
@@ -751,3 +757,44 @@ def test_ctrl_c_during_a_step_of_fit_finishes_the_step_and_keeps_the_history():
         old - 0.1 * p.grad for p, old in zip(output, before["output"])
     ]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def trained_on_moons():
+    """A small model after two epochs on 30 moons points, and its history."""
+    X, y = data.make_moons(30, random_state=0)
+    model = nn.MLP(2, [4, 1], seed=0)
+    history = train.fit(
+        model, losses.hinge, optim.SGD(model.parameters(), lr=0.1), X, 2 * y - 1, epochs=2,
+        progress=False,
+    )  # fmt: skip
+    return model, X, y, history
+
+
+def test_plots_return_their_axes_and_leave_the_figure_open_to_be_shown(agg, tmp_path):
+    """A figure closed inside the call shows nothing in a notebook (after `_ = ...` or a
+    trailing `;`) nor with plt.show() in a script: both plots leave theirs open."""
+    plt = agg.pyplot
+    plt.close("all")
+    model, X, y, history = trained_on_moons()
+    boundary = train.plot_decision_boundary(model, X, y, resolution=10)
+    assert isinstance(boundary, agg.axes.Axes)
+    loss_ax, accuracy_ax = train.plot_history(history)
+    assert isinstance(loss_ax, agg.axes.Axes) and accuracy_ax.get_title() == "Accuracy"
+    open_figures = {plt.figure(number) for number in plt.get_fignums()}
+    assert open_figures == {boundary.figure, loss_ax.figure}
+    plt.close("all")
+
+
+def test_plot_history_draws_into_given_axes_and_saves(agg, tmp_path):
+    plt = agg.pyplot
+    *_, history = trained_on_moons()
+    fig, (left, middle, right) = plt.subplots(1, 3)
+    assert train.plot_history(history, ax=left) is left  # the loss only
+    assert [line.get_label() for line in left.lines] == ["train"]
+    path = tmp_path / "both.png"
+    pair = train.plot_history(history, ax=(middle, right), path=str(path))
+    assert [ax.get_title() for ax in pair] == ["Loss", "Accuracy"] and path.stat().st_size > 1000
+    assert plt.fignum_exists(fig.number)  # saving does not close it
+    with pytest.raises(ValueError, match="ax must be one Axes or a pair"):
+        train.plot_history(history, ax=[left, middle, right])
+    plt.close(fig)

@@ -37,6 +37,7 @@ from microgradx.compiler.program import (
     quick_finite,
     trace,
 )
+from microgradx.compiler.tracing import CannotCompile
 from microgradx.engine import Value, describe, topological_order
 
 __all__ = ["compile", "Compiled", "compile_loss", "CompiledLoss"]
@@ -318,7 +319,9 @@ class CompiledLoss:
         outputs = model(xs)
         output_list = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
         if not output_list or not all(isinstance(output, Value) for output in output_list):
-            raise TypeError(f"the model must return a Value or a list of Values, got {outputs!r}")
+            raise CannotCompile(
+                f"the model must return a Value or a list of Values, got {outputs!r}"
+            )
         self.targets = None if targets is None else list(targets)
         if self.targets is None:
             target = Value(1.0, "y")  # traced at 1.0: in the domain of more ops than 0.0 (log, 1/y)
@@ -333,7 +336,7 @@ class CompiledLoss:
             per_label = [_loss_value(loss(outputs, c)) for c in self.targets]
             example_loss = functional.dot(label_inputs, per_label)
         if self.targets is None and label_inputs[0] not in example_loss.topological_order():
-            raise ValueError(
+            raise CannotCompile(
                 "the loss used the target as a plain number, so it cannot vary per row: pass "
                 "targets=[...] (the possible labels, e.g. [-1, 1] or range(10))"
             )
@@ -403,7 +406,7 @@ class CompiledLoss:
 
 def _loss_value(value: Any) -> Value:
     if not isinstance(value, Value):
-        raise TypeError(f"the loss must return a Value, got {value!r}")
+        raise CannotCompile(f"the loss must return a Value, got {value!r}")
     return value
 
 

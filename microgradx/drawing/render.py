@@ -14,6 +14,9 @@ Every drawing microgradx returns is a :class:`Drawing`: a ``graphviz.Digraph`` w
 
 A layout is stopped after ``RENDER_SECONDS``: a lecture graph takes well under a second, but
 some graphs (a variable used hundreds of times, x+x+…+x) take a layout program many minutes.
+The limit holds for every way a drawing is rendered (``render_image``, ``Drawing.pipe``,
+``Drawing.render``, notebook display), and a program that runs too long is stopped with
+everything it started (its whole process group).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import os
 import pathlib
 import re
 import shutil
+import signal
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -33,7 +37,7 @@ from functools import lru_cache
 from typing import Any
 
 import graphviz
-from graphviz.backend import dot_command
+from graphviz.backend import dot_command, execute
 
 __all__ = [
     "ENV_VAR",
@@ -152,18 +156,94 @@ _swap_lock = threading.RLock()
 
 @contextlib.contextmanager
 def _running(program: Renderer) -> Iterator[None]:
-    """Point the graphviz package at ``program`` for the calls made inside this block.
+    """Point the graphviz package at ``program``, within the time limit, for the calls made
+    inside this block.
 
     graphviz reads the module constant ``dot_command.DOT_BINARY`` each time it builds a
-    command line, and graphviz-pure takes ``dot``'s flags, so swapping it is enough.
+    command line, and graphviz-pure takes ``dot``'s flags, so swapping it is enough; it
+    runs the command through ``execute.run_check``, which is swapped for the time-limited
+    ``_run_check``.
     """
     with _swap_lock:
-        previous = dot_command.DOT_BINARY
+        previous = dot_command.DOT_BINARY, execute.run_check
         dot_command.DOT_BINARY = pathlib.Path(program.path)
+        execute.run_check = _run_check
         try:
             yield
         finally:
-            dot_command.DOT_BINARY = previous
+            dot_command.DOT_BINARY, execute.run_check = previous
+
+
+def _run_check(
+    command: Any, *, quiet: bool = False, input: bytes | None = None, **options: Any
+) -> subprocess.CompletedProcess:
+    """graphviz's ``execute.run_check`` (run, raise ``CalledProcessError`` on failure), with
+    the time limit of ``run_limited``."""
+    encoding = options.pop("encoding", None)
+    lines = options.pop("input_lines", None)  # how graphviz's pipe hands over the source
+    if lines is not None:
+        input = b"".join(
+            line.encode(encoding or "utf-8") if isinstance(line, str) else line for line in lines
+        )
+    if isinstance(input, str):
+        input = input.encode(encoding or "utf-8")
+    done = run_limited(list(map(str, command)), input=input, cwd=options.get("cwd"))
+    if encoding is not None:
+        done.stdout = done.stdout.decode(encoding)
+        done.stderr = done.stderr.decode(encoding)
+    if not quiet and done.stderr:
+        execute._write_stderr(done.stderr)
+    if done.returncode != 0:
+        raise execute.CalledProcessError(
+            done.returncode, command, output=done.stdout, stderr=done.stderr
+        )
+    return done
+
+
+def run_limited(
+    command: list[str], *, input: bytes | None = None, cwd: Any = None
+) -> subprocess.CompletedProcess:
+    """Run the layout ``command`` (feeding it ``input``) for at most ``RENDER_SECONDS``.
+
+    It runs in a process group of its own, so that when it is stopped — at the time limit,
+    or by Ctrl-C — everything it started stops too (a program that leaves a child behind
+    would otherwise keep the output pipe open, and the wait would go on).
+    """
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = process.communicate(input, timeout=RENDER_SECONDS)
+    except subprocess.TimeoutExpired:
+        _stop_group(process)
+        raise RenderTimeoutError(
+            f"{pathlib.Path(command[0]).name} took more than {RENDER_SECONDS:g} s to lay out "
+            "the graph, so it was stopped: a node used very many times (x+x+…+x) is slow to "
+            "lay out; draw a smaller graph, or group a model's graph with group='neuron'"
+        ) from None
+    except BaseException:  # Ctrl-C, say: stop the program too
+        _stop_group(process)
+        raise
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    """Kill ``process`` and the rest of its process group, and reap it."""
+    killpg = getattr(os, "killpg", None)
+    if killpg is not None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            killpg(process.pid, signal.SIGKILL)
+    process.kill()
+    process.wait()
+    for pipe in (process.stdin, process.stdout, process.stderr):
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()
 
 
 class Drawing(graphviz.Digraph):
@@ -261,19 +341,7 @@ def render_image(
         graph = graph.copy()
         graph.attr(dpi=f"{dpi:g}")
     command = [program.path, f"-K{graph.engine}", f"-T{format}", *(["-n2"] if pinned else [])]
-    try:
-        done = subprocess.run(
-            command,
-            input=graph.source.encode("utf-8"),
-            capture_output=True,
-            timeout=RENDER_SECONDS,
-        )
-    except subprocess.TimeoutExpired:
-        raise RenderTimeoutError(
-            f"{pathlib.Path(program.path).name} took more than {RENDER_SECONDS:g} s to lay out "
-            "the graph, so it was stopped: a node used very many times (x+x+…+x) is slow to "
-            "lay out; draw a smaller graph, or group a model's graph with group='neuron'"
-        ) from None
+    done = run_limited(command, input=graph.source.encode("utf-8"))
     if done.returncode != 0:
         raise graphviz.CalledProcessError(
             done.returncode, command, output=done.stdout, stderr=done.stderr

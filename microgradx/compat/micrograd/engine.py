@@ -17,7 +17,15 @@ from microgradx.engine import Value as EngineValue
 from microgradx.engine import apply as engine_apply
 from microgradx.engine import topological_order
 
-__all__ = ["Value"]
+__all__ = ["Value", "DivisionByZeroError"]
+
+
+class DivisionByZeroError(ZeroDivisionError, ValueError):
+    """Division by zero (or 0 to a negative power) in a micrograd Value.
+
+    Both a ``ZeroDivisionError``, which micrograd code catches (micrograd's arithmetic is
+    Python's), and a ``ValueError``, which microgradx's engine raises for it.
+    """
 
 
 def _operator(method: Callable[..., EngineValue]) -> Callable[..., Value]:
@@ -28,6 +36,36 @@ def _operator(method: Callable[..., EngineValue]) -> Callable[..., Value]:
 
     op.__name__, op.__doc__ = method.__name__, method.__doc__
     return op
+
+
+def _division(method: Callable[..., EngineValue], divisor_is_self: bool) -> Callable[..., Value]:
+    """``_operator`` for ``/``: dividing by zero raises ``DivisionByZeroError``."""
+
+    def op(self: Value, other: Value | float) -> Value:
+        other = _wrap(other)
+        divisor = self if divisor_is_self else other
+        try:
+            return _adopt(method(self, other))
+        except ValueError as error:
+            if divisor.data == 0.0:
+                raise DivisionByZeroError(str(error)) from None
+            raise
+
+    op.__name__, op.__doc__ = method.__name__, method.__doc__
+    return op
+
+
+def _power(self: Value, exponent: Value | float) -> Value:
+    try:
+        return _adopt(EngineValue.__pow__(self, exponent))
+    except ValueError as error:
+        n = exponent.data if isinstance(exponent, EngineValue) else exponent
+        if self.data == 0.0 and isinstance(n, (int, float)) and n < 0:
+            raise DivisionByZeroError(str(error)) from None
+        raise
+
+
+_power.__name__, _power.__doc__ = "__pow__", EngineValue.__pow__.__doc__
 
 
 def _function(method: Callable[..., EngineValue]) -> Callable[..., Value]:
@@ -45,7 +83,10 @@ class Value(EngineValue):
 
     A ``microgradx.Value`` (every op, its local derivatives and backward come from the
     engine) that also answers to micrograd's names: ``_prev`` (the inputs, as a set),
-    ``_op`` and ``_backward``. The result of every operation is again this Value.
+    ``_op`` and ``_backward``. The result of every operation is again this Value. As in
+    micrograd, any other attribute may be set on it (``p.m = 0.0`` for an optimizer's
+    state, ``v._vis_color`` for a drawing); ``Value(True)`` is the number 1; dividing by
+    zero raises ``DivisionByZeroError``, both a ZeroDivisionError and a ValueError.
 
     Args:
         data: a real number.
@@ -55,7 +96,7 @@ class Value(EngineValue):
         label: a name for drawings.
     """
 
-    __slots__ = ()  # the engine's slots only, so the engine's results can become this class
+    # No __slots__: a __dict__ holds the attributes micrograd code sets on its Values.
 
     # How many nodes were made as Value(data, _children, _op) and not yet given a _backward:
     # while there are none, backward() need not look for them. (A node dropped unfinished
@@ -65,7 +106,7 @@ class Value(EngineValue):
     def __init__(
         self, data: float, _children: Iterable[EngineValue] = (), _op: str = "", label: str = ""
     ) -> None:
-        super().__init__(data, label)
+        super().__init__(int(data) if isinstance(data, bool) else data, label)
         if not isinstance(_op, str):
             raise TypeError(f"_op must be a str naming the op, got {_op!r}")
         if isinstance(_children, str):
@@ -152,6 +193,10 @@ def _install_ops() -> None:
             setattr(Value, name, wrap(method))
     Value.__rpow__ = _operator(EngineValue.__rpow__)  # type: ignore[method-assign]
     Value.__abs__ = Value.abs  # type: ignore[method-assign]
+    # Dividing by zero is also the ZeroDivisionError micrograd code catches.
+    Value.__truediv__ = _division(EngineValue.__truediv__, divisor_is_self=False)  # type: ignore[method-assign]
+    Value.__rtruediv__ = _division(EngineValue.__rtruediv__, divisor_is_self=True)  # type: ignore[method-assign]
+    Value.__pow__ = _power  # type: ignore[method-assign,assignment]
 
 
 _install_ops()
@@ -176,10 +221,20 @@ class _Inputs(frozenset):
         return "{" + ", ".join(map(repr, self._order)) + "}" if self._order else "set()"
 
 
+_new_value = object.__new__
+
+
 def _adopt(node: EngineValue) -> Value:
-    """The engine's fresh result node, as a micrograd Value (same slots: only the class changes)."""
-    node.__class__ = Value
-    return node
+    """The engine's fresh result node, as a micrograd Value: the same node, copied into a
+    Value that has a ``__dict__`` (the engine's Value has slots only)."""
+    out = _new_value(Value)
+    out.data = node.data
+    out.grad = node.grad
+    out.label = node.label
+    out.op = node.op
+    out.inputs = node.inputs
+    out.local_grads = node.local_grads
+    return out
 
 
 def _wrap(x: EngineValue | float) -> EngineValue:
