@@ -401,3 +401,29 @@ def test_frames_are_laid_out_once_and_drawn_where_the_layout_put_them(monkeypatc
             # the pinned canvas may be a few points shorter: compare heights from the bottom
         heights = {text: (pinned_at[text][1] - free_at[text][1]) for text in labels}
         assert max(heights.values()) - min(heights.values()) < 2
+
+
+def test_grouped_ops_keep_their_operands_in_order():
+    """1 − y·score: the 1 is drawn above y·score, the first operand first, as written."""
+    from microgradx import data, losses
+
+    renderers()
+    X, y = data.make_moons(8, noise=0.1, random_state=0)
+    model = nn.MLP(2, [4, 1], seed=0)
+    loss = losses.hinge([model(list(row)) for row in X], list(2 * y - 1))
+    loss.backward()
+    graph = draw(loss, group="neuron")
+    source = graph.source
+    minus = re.search(r"\t(g\d+op) \[label=<−<br/>", source)[1]
+    assert re.search(rf"\t{minus} \[[^\]]*ordering=in", source)
+    one = re.search(r"\t(g\d+) \[label=<<table[^\n]*<b>1</b>", source)[1]
+    product = re.search(r"\t(g\d+op) \[label=<×<br/>", source)[1]
+    root = ET.fromstring(render_svg(graph))
+    tops = {}
+    for group in root.iter(f"{SVG}g"):
+        title = group.find(f"{SVG}title")
+        if group.get("class") == "node" and title.text in (one, product):
+            points = [e for e in group if e.tag in (f"{SVG}polygon", f"{SVG}ellipse")][-1]
+            y_text = points.get("cy") or points.get("points").split()[0].split(",")[1]
+            tops[title.text] = float(y_text)
+    assert tops[one] < tops[product]  # SVG y grows downwards: the first operand is on top

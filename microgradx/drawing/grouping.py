@@ -331,6 +331,7 @@ def _add_group(graph: Drawing, index: int, g: _Group, root: Value, scene: Scene)
                 f'<{escape(symbol)}<br/><font point-size="11">×{g.count:,}</font>>'
             )
             attributes["shape"] = "ellipse"
+        attributes["ordering"] = "in"  # its operands top to bottom in order: 1 − y·score
         graph.node(f"{node_id}op", **attributes)
         if not g.has_box:
             return
