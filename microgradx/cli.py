@@ -23,6 +23,7 @@ import os
 import shlex
 import subprocess
 import sys
+import time
 import traceback
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -102,6 +103,20 @@ def parse_assignments(pairs: Sequence[str]) -> dict[str, float]:
     return values
 
 
+def dpi_value(text: str) -> float:
+    """--dpi's value: a number from 10 to 1200."""
+    try:
+        dpi = float(text)
+    except ValueError:
+        dpi = math.nan
+    if not 10 <= dpi <= 1200:
+        raise argparse.ArgumentTypeError(
+            f"{shortened(text)!r} is not a resolution: give dots per inch from 10 to 1200, "
+            "e.g. --dpi 300"
+        )
+    return dpi
+
+
 def shortened(text: str, limit: int = 40) -> str:
     """``text`` short enough to quote in a one-line message."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -137,13 +152,15 @@ def number_text(x: float) -> str:
 
 def gradient_table(formula: str, root: Value, leaves: list[Value]) -> str:
     """f and each ∂f/∂name, aligned for a terminal."""
-    f = output_name({leaf.label: leaf.data for leaf in leaves})
+    f = root.label or output_name({leaf.label: leaf.data for leaf in leaves})
     at = ", ".join(f"{leaf.label} = {number_text(leaf.data)}" for leaf in leaves)
     rows = [(f, root.data)] + [(f"∂{f}/∂{leaf.label}", leaf.grad) for leaf in leaves]
     name_width = max(len(name) for name, _ in rows)
     numbers = [number_text(x) for _, x in rows]
     number_width = max(len(text) for text in numbers)
-    lines = [f"{f} = {formula}" + (f"   at {at}" if at else "")]
+    statements = "; ".join(line.strip() for line in formula.splitlines() if line.strip())
+    written = statements if "=" in formula else f"{f} = {formula}"  # named: as it was written
+    lines = [written + (f"   at {at}" if at else "")]
     lines += [
         f"  {name:>{name_width}} = {text:>{number_width}}" for (name, _), text in zip(rows, numbers)
     ]
@@ -229,22 +246,63 @@ def step_names(frames: list) -> list[str]:
     return [f"frame_{number:02d}.svg" for number in range(len(frames))] + ["index.html"]
 
 
+STEPS_MAX_FRAMES = 120  # a slideshow longer than this is no longer a walk through by hand
+STEPS_SECONDS = 120.0  # the most all frames of --steps may take to render, together
+
+
+def check_steps_count(root: Value) -> None:
+    """Refuse, before drawing anything, a backward pass of more than ``STEPS_MAX_FRAMES``."""
+    frames = sum(1 for node in root.topological_order() if node.inputs) + 2
+    if frames > STEPS_MAX_FRAMES:
+        raise UsageError(
+            f"this formula's backward pass has {frames} frames (one per operation), more "
+            f"than {STEPS_MAX_FRAMES}: too many to step through, and slow to draw. Draw it "
+            "once with --local-grads instead (-o graph.svg), or give --steps a smaller formula "
+            "(a part of it, with the rest as a variable)"
+        )
+
+
 def write_steps(frames: list, folder: OwnedFolder, theme: str = "light") -> list[Path]:
     """Every frame of the backward pass as frame_00.svg, … and the slideshow index.html.
 
-    Everything is rendered before the first file is written, so a failure leaves the
-    folder as it was; frames of an earlier, longer run of microgradx there are removed.
+    The frames are rendered within ``STEPS_SECONDS`` for all of them together, with progress
+    on standard error. Everything is rendered before the first file is written, so a failure
+    leaves the folder as it was; frames of an earlier, longer run of microgradx there are
+    removed.
     """
     from microgradx.drawing import slideshow_html
 
     names = step_names(frames)
-    images = [render(frame, "svg") for frame in frames]
-    page = slideshow_html(frames, theme=theme).encode("utf-8")
+    images = []
+    started = time.monotonic()
+    for number, frame in enumerate(frames, start=1):
+        progress(f"drawing frame {number} of {len(frames)}")
+        images.append(render(frame, "svg"))
+        if time.monotonic() - started > STEPS_SECONDS and number < len(frames):
+            progress("")
+            raise UsageError(
+                f"drawing the frames took more than {STEPS_SECONDS:g} s ({number} of "
+                f"{len(frames)} done), so it was stopped and nothing was written: give --steps "
+                "a smaller formula, or draw it once with --local-grads"
+            )
+    progress("")
+    svgs = [image.decode("utf-8") for image in images]
+    page = slideshow_html(frames, theme=theme, svgs=svgs).encode("utf-8")
     folder.check(names)
     folder.make()
     written = [folder.write(name, data) for name, data in zip(names, [*images, page])]
     folder.finish(keep=names)
     return written
+
+
+def progress(text: str) -> None:
+    """Show ``text`` on one line of standard error, rewritten in place ("" clears it);
+    only on a terminal, so logs and pipes stay clean."""
+    stream = sys.stderr
+    if stream is None or not stream.isatty():
+        return
+    stream.write("\r\033[K" + text)
+    stream.flush()
 
 
 def say(message: str, to_stderr: bool = False) -> None:
@@ -292,14 +350,22 @@ def run_draw(args: argparse.Namespace) -> int:
     root = named_root(parse(args.formula, **values), values)
     if not args.forward_only:
         root.backward()
-    style = dict(local_grads=args.local_grads, rankdir=args.rankdir, theme=args.theme)
+    style = dict(
+        local_grads=args.local_grads,
+        rankdir=args.rankdir,
+        theme=args.theme,
+        rules=args.rules,
+        fold_constants=args.fold_constants,
+    )
     try:
         frames = folder = None
         if steps is not None:  # refused before anything is written
-            frames = backward_steps(root, **style)
+            check_steps_count(root)
+            frames = backward_steps(root, legend=not args.no_legend, **style)
             folder = steps_folder(steps, frames)
         if output is not None:
-            image = render(draw(root, grads=not args.forward_only, **style), format)
+            drawing = draw(root, grads=not args.forward_only, dpi=args.dpi, **style)
+            image = render(drawing, format)
             what = "forward pass" if args.forward_only else "forward and backward pass"
             if to_stdout:
                 write_stdout(image)
@@ -563,6 +629,7 @@ def build_parser() -> argparse.ArgumentParser:
         '  microgradx draw "(x+y)*z**2" x=2 y=-3 z=2 -o graph.svg\n'
         '  microgradx draw "(x+y)*z²" x=2 y=-3 z=2 --forward-only -o forward.png\n'
         '  microgradx draw "(a+b)*(b+1)" a=2 b=1 --local-grads --theme dark -o e3.png\n'
+        '  microgradx draw "a = x + y; b = z**2; f = a * b" x=2 y=-3 z=2 --rules -o e1.png\n'
         '  microgradx draw "-log(σ(y*(w1*x1 + w2*x2)))" w1=-1 x1=2 w2=1 x2=1 y=1 \\\n'
         "      --rankdir TB --steps backward/      (frames + backward/index.html)\n"
         '  microgradx draw "x*y" x=2 y=3 -o - --format dot   (to standard output)\n\n'
@@ -606,6 +673,27 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="also write every frame of the backward pass (frame_00.svg, …) and a "
         "slideshow DIR/index.html (a new folder, or one microgradx wrote before)",
+    )
+    draw.add_argument(
+        "--rules",
+        action="store_true",
+        help="write each edge's local derivative as rule and number: ∂f/∂a = b = 4",
+    )
+    draw.add_argument(
+        "--fold-constants",
+        action="store_true",
+        help="draw numbers inside the gates that use them (+1, ×2, 1/x), not as boxes",
+    )
+    draw.add_argument(
+        "--dpi",
+        type=dpi_value,
+        default=192,
+        help="resolution of a .png (default 192: sharp on a projector)",
+    )
+    draw.add_argument(
+        "--no-legend",
+        action="store_true",
+        help="leave the legend of outlines and colours out of the --steps frames",
     )
 
     grad = command(

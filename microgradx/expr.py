@@ -18,6 +18,14 @@ subscript digits are plain digits (``w₁`` is the name ``w1``).
 
 The leaves are labelled by their names; a name used twice is one leaf with two edges
 (``x*x`` has one ``x``), so its gradient is the sum over both paths.
+
+A formula may name its intermediates as the slides do, in statements separated by ``;`` or
+new lines; each name can be used in later statements, and the last statement is the output,
+labelled with its name (a formula without names has its output labelled ``f``):
+
+    >>> f = parse("a = x + y; b = z**2; f = a * b", x=2, y=-3, z=2)
+    >>> f.label, f.inputs[0].label, f.inputs[1].label
+    ('f', 'a', 'b')
 """
 
 from __future__ import annotations
@@ -193,13 +201,16 @@ def parse(text: str, /, **values: float | Value) -> Value:
     """Build the Value graph of the formula ``text``, with a value for each of its names.
 
     Args:
-        text: the formula, e.g. ``"(x+y)*z**2"`` or ``"-log(σ(y·(w1·x1 + w2·x2)))"``.
+        text: the formula, e.g. ``"(x+y)*z**2"`` or ``"-log(σ(y·(w1·x1 + w2·x2)))"``, or
+            named statements separated by ``;`` or new lines: ``"a = x + y; f = a * z"``.
         values: a number for every name in the formula (``x=2``), or a Value, which is
             then used as that leaf itself (its gradient lands in it).
 
     Returns:
         The root Value. Each name is one leaf labelled by the name, however often it
-        is used; numbers become unlabelled constant leaves; inner nodes show their op.
+        is used; numbers become unlabelled constant leaves; inner nodes show their op,
+        or the name a statement gives them (``a = x + y``). The root is labelled with
+        its statement's name, or ``f`` for a formula without names.
         A power with a constant exponent (``z**2``, ``x**-1``, ``x**(1/2)``) is one
         ``**n`` node, with the exponent as a number rather than a leaf.
 
@@ -214,9 +225,11 @@ def parse(text: str, /, **values: float | Value) -> Value:
         raise TypeError(f"the formula must be a str, got {type(text).__name__}")
     source, origin = _to_python_notation(text)
     tree = _python_ast(text, source, origin)
-    _check_whitelist(tree, text, source, origin)
-    leaves = _leaves(tree, values, text, source, origin)
-    return _build(tree, leaves, text, source, origin)
+    statements = _statements(tree, text, source, origin)
+    for _, expression in statements:
+        _check_whitelist(expression, text, source, origin)
+    leaves = _leaves(statements, values, text, source, origin)
+    return _build(statements, leaves, text, source, origin)
 
 
 # ----------------------------------------------------------------------
@@ -257,7 +270,11 @@ def _to_python_notation(text: str) -> tuple[str, list[int]]:
                 )
         elif not ch.isspace():
             signs = 0
-        if ch in _REPLACEMENTS:
+        if ch == "\n" and depth <= 0:
+            # a new line ends a statement, as ";" does (inside brackets it is a space)
+            ended = "".join(pieces).rstrip().endswith(";") or not "".join(pieces).strip()
+            new = " " if ended else ";"
+        elif ch in _REPLACEMENTS:
             new = _REPLACEMENTS[ch]
         elif ch in _SUPERSCRIPTS:
             previous = text[i - 1] if i > 0 else ""
@@ -282,10 +299,10 @@ def _to_python_notation(text: str) -> tuple[str, list[int]]:
     return source[indent:], origin[indent:]
 
 
-def _python_ast(text: str, source: str, origin: list[int]) -> ast.Expression:
+def _python_ast(text: str, source: str, origin: list[int]) -> ast.Module:
     """Python's parse tree of ``source`` (a tree of data: nothing is run)."""
     try:
-        return ast.parse(source, mode="eval")
+        return ast.parse(source, mode="exec")
     except SyntaxError as error:
         reason = error.msg
         column = error.offset if error.offset and error.offset <= len(source) else None
@@ -294,6 +311,8 @@ def _python_ast(text: str, source: str, origin: list[int]) -> ast.Expression:
             column = None
         elif reason == "invalid decimal literal":
             reason = "a number runs into a name: write multiplication explicitly (2*x, not 2x)"
+        elif reason.startswith(("cannot assign to", "cannot delete")):
+            reason = _NAMES_ONLY
         elif reason.startswith("invalid syntax"):
             if column is None:
                 reason = "invalid syntax: the formula ends too early"
@@ -315,9 +334,10 @@ def _python_ast(text: str, source: str, origin: list[int]) -> ast.Expression:
 
 
 _EQUALS = (
-    "'=' cannot appear in a formula: write the expression only (x**2, not f = x**2), "
-    "and give the values separately (x=3)"
+    "'=' names a part of the formula: write name = formula, as in a = x + y; b = z**2; "
+    "f = a * b (and give the variables' values separately, x=3)"
 )
+_NAMES_ONLY = "the left of '=' must be one name, as in a = x + y"
 _SIDE_BY_SIDE = (
     "invalid syntax: two terms side by side; write the operator between them (x*y, not x y) "
     "and call functions with brackets (sin(x), not sin x)"
@@ -354,9 +374,57 @@ def _node_span(node: ast.AST, source: str, origin: list[int]) -> tuple[int, int]
     return _span_in_text(origin, start, end)
 
 
-def _check_whitelist(tree: ast.Expression, text: str, source: str, origin: list[int]) -> None:
+Statement = tuple[str, ast.expr]  # (the name it defines, "" for the bare last formula; its formula)
+
+
+def _statements(tree: ast.Module, text: str, source: str, origin: list[int]) -> list[Statement]:
+    """The formula's statements: ``name = formula`` each, the last may be a bare formula."""
+    statements: list[Statement] = []
+    defined: set[str] = set()
+    for statement in tree.body:  # what is not a formula at all first: import, +=, ...
+        if not isinstance(statement, (ast.Expr, ast.Assign)):
+            reason = f"{_STATEMENTS.get(type(statement), 'this statement')} is not allowed: " + (
+                "a formula's statements are name = formula, separated by ; or new lines"
+            )
+            raise ExpressionError(reason, text, *_node_span(statement, source, origin))
+    for k, statement in enumerate(tree.body):
+        last = k == len(tree.body) - 1
+        if isinstance(statement, ast.Expr) and last:
+            statements.append(("", statement.value))
+            continue
+        if isinstance(statement, ast.Expr):
+            reason = "only the last statement may be a formula alone: name this one (a = ...)"
+        elif len(statement.targets) != 1 or not isinstance(statement.targets[0], ast.Name):
+            reason = _NAMES_ONLY
+        else:
+            assert isinstance(statement, ast.Assign)
+            name = statement.targets[0].id
+            if name in FUNCTIONS:
+                reason = f"{name!r} is a function: give the value another name"
+            elif name in defined:
+                reason = f"{name!r} is named twice: give each part its own name"
+            else:
+                defined.add(name)
+                statements.append((name, statement.value))
+                continue
+        raise ExpressionError(reason, text, *_node_span(statement, source, origin))
+    if not statements:
+        raise ExpressionError("empty formula: write one such as (x + y) * z**2", text)
+    return statements
+
+
+_STATEMENTS = {
+    ast.AugAssign: "'+=' (and the like)",
+    ast.AnnAssign: "a type annotation",
+    ast.Import: "'import'",
+    ast.ImportFrom: "'import'",
+    ast.Pass: "'pass'",
+}
+
+
+def _check_whitelist(expression: ast.expr, text: str, source: str, origin: list[int]) -> None:
     """Raise for the first (outermost, leftmost) construct that is not allowed in a formula."""
-    stack: list[ast.AST] = [tree.body]
+    stack: list[ast.AST] = [expression]
     while stack:
         node = stack.pop()
         problem = _problem(node)
@@ -436,21 +504,44 @@ def _problem(node: ast.AST) -> tuple[str, ast.AST] | None:
 
 
 def _leaves(
-    tree: ast.Expression,
+    statements: list[Statement],
     values: dict[str, float | Value],
     text: str,
     source: str,
     origin: list[int],
 ) -> dict[str, Value]:
-    """One leaf per name in the formula, from ``values``; every name needs one, and only those."""
+    """One leaf per variable of the formula, from ``values``; every variable needs one, and only
+    those. Names the formula defines (a = ...) are not variables: they need no value."""
     values = _normalized_names(values, text)
-    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
-    names = [
-        node for node in ast.walk(tree) if isinstance(node, ast.Name) and id(node) not in called
-    ]
+    named = {name for name, _ in statements if name}
+    defined: set[str] = set()
     first_use: dict[str, ast.Name] = {}
-    for node in sorted(names, key=lambda node: node.col_offset):
-        first_use.setdefault(node.id, node)
+    for name, expression in statements:
+        called = {id(node.func) for node in ast.walk(expression) if isinstance(node, ast.Call)}
+        used = [
+            node
+            for node in ast.walk(expression)
+            if isinstance(node, ast.Name) and id(node) not in called
+        ]
+        for node in sorted(used, key=lambda node: node.col_offset):
+            if node.id in defined:
+                continue
+            if node.id in named:
+                raise ExpressionError(
+                    f"{node.id!r} is used before it is named: name it in an earlier statement",
+                    text,
+                    *_node_span(node, source, origin),
+                )
+            first_use.setdefault(node.id, node)
+        if name:
+            defined.add(name)
+    given_named = [name for name in values if name in named]
+    if given_named:
+        raise ExpressionError(
+            f"value given for {given_named[0]!r}, which the formula defines "
+            f"({given_named[0]} = ...): give values only for its variables",
+            text,
+        )
     missing = [name for name in first_use if name not in values]
     unused = [name for name in values if name not in first_use]
     if missing:
@@ -520,12 +611,45 @@ def _shown(name: str, limit: int = 30) -> str:
 
 
 def _build(
-    tree: ast.Expression, leaves: dict[str, Value], text: str, source: str, origin: list[int]
+    statements: list[Statement],
+    leaves: dict[str, Value],
+    text: str,
+    source: str,
+    origin: list[int],
+) -> Value:
+    """Build each statement in order; a named part is labelled with its name, the output with
+    its name, or "f" when the last statement is a bare formula."""
+    names = dict(leaves)  # every name so far → its Value
+    given = {id(leaf) for leaf in leaves.values()}
+    value = None
+    for name, expression in statements:
+        value = _build_expression(expression, names, text, source, origin)
+        label = name or _output_name(statements, leaves)
+        if not value.label and id(value) not in given:
+            value.label = label  # a fresh node (not a variable or an earlier name) takes it
+        if name:
+            names[name] = value
+    assert value is not None
+    return value
+
+
+def _output_name(statements: list[Statement], leaves: dict[str, Value]) -> str:
+    """The output's label for a bare formula: "f", as the slides write it, unless the formula
+    uses f itself ("out" then)."""
+    taken = set(leaves) | {name for name, _ in statements}
+    name = "f" if "f" not in taken else "out"
+    while name in taken:
+        name += "_"
+    return name
+
+
+def _build_expression(
+    expression: ast.expr, leaves: dict[str, Value], text: str, source: str, origin: list[int]
 ) -> Value:
     """Make the Values, inputs before the nodes that use them (iteratively: no recursion)."""
     result: dict[int, Value] = {}  # id(ast node) -> its Value
     constant: dict[int, bool] = {}  # id(ast node) -> True if no name occurs under it
-    stack: list[tuple[ast.AST, bool]] = [(tree.body, False)]
+    stack: list[tuple[ast.AST, bool]] = [(expression, False)]
     while stack:
         node, inputs_done = stack.pop()
         children = node.args if isinstance(node, ast.Call) else _operands(node)
@@ -540,7 +664,7 @@ def _build(
         constant[id(node)] = all(constant[id(child)] for child in children) and not isinstance(
             node, ast.Name
         )
-    return result[id(tree.body)]
+    return result[id(expression)]
 
 
 def _operands(node: ast.AST) -> list[ast.expr]:

@@ -201,7 +201,7 @@ class Explorer:
         self.step.disabled = not backward
         if self.error:
             self.status.value = (
-                f'<pre style="color:#D55E00">{html.escape(self.error)}</pre>'
+                f'<pre style="color:#A04000">{html.escape(self.error)}</pre>'
                 "<p>Showing the graph at the last values that worked.</p>"
             )
         else:
@@ -237,7 +237,8 @@ def explore(text: str, /, **values: float | Value) -> Explorer:
     microgradx), so nothing else needs installing.
 
     Args:
-        text: a formula for ``microgradx.parse``, e.g. ``"(x+y)*z**2"``.
+        text: a formula for ``microgradx.parse``, e.g. ``"(x+y)*z**2"``, or one that names
+            its parts as the slides do: ``"a = x + y; b = z**2; f = a * b"``.
         values: the starting value of every variable (``x=2``; a Value gives its ``data``);
             each slider spans value ± max(2, 2·|value|).
 

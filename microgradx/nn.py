@@ -47,13 +47,31 @@ import random
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias, TypeVar, cast, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    Literal,
+    NamedTuple,
+    TypeAlias,
+    TypeVar,
+    cast,
+    overload,
+)
 
 from microgradx import functional, ops
 from microgradx.domain import check_number
 from microgradx.engine import Value, as_value
 
-__all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP"]
+__all__ = [
+    "ACTIVATIONS",
+    "Module",
+    "Neuron",
+    "Layer",
+    "MLP",
+    "ParameterLabel",
+    "parse_parameter_label",
+]
 
 # The table's activation ops (relu, tanh, sigmoid, leaky_relu), and "linear" for none.
 ACTIVATIONS = (*(op.name for op in ops.activations()), "linear")
@@ -383,6 +401,31 @@ class MLP(Module, Generic[Out]):
 
 # ----------------------------------------------------------------------
 # Helpers.
+class ParameterLabel(NamedTuple):
+    """What a parameter's label says: ``"L1.N3.w0"`` is weight 0 of neuron ``"L1.N3"`` in layer
+    ``"L1"``. ``layer`` and ``neuron`` are "" when the label does not name them (``"w0"``);
+    ``index`` is None for a bias."""
+
+    layer: str
+    neuron: str
+    kind: str  # "w" (a weight) or "b" (the bias)
+    index: int | None
+
+
+_PARAMETER_LABEL = re.compile(r"^(?:(?P<neuron>.+)\.)?(?:w(?P<index>\d+)|b)$")
+
+
+def parse_parameter_label(label: str) -> ParameterLabel | None:
+    """Read a label the way ``Neuron`` writes it: "w{i}" or "b", after an optional "N{j}." or
+    "L{l}.N{j}." prefix; None for any other label ("x", "loss")."""
+    match = _PARAMETER_LABEL.match(label)
+    if match is None:
+        return None
+    neuron, index = match["neuron"] or "", match["index"]
+    layer = neuron.split(".", 1)[0] if "." in neuron else ""
+    return ParameterLabel(layer, neuron, "b" if index is None else "w", index and int(index))
+
+
 # ----------------------------------------------------------------------
 
 

@@ -48,14 +48,16 @@ def images() -> dict[str, str]:
     """file name → SVG text."""
     f = e1()
     pictures = {"e1_forward.svg": draw(f, grads=False)}
-    pictures["e1_step_1.svg"] = backward_steps(f)[1]
+    frames = backward_steps(f, rules=True, legend=True)
+    pictures["e1_step_1.svg"] = frames[1]
+    pictures["e1_step_3.svg"] = frames[3]
     f.backward()
     pictures["e1_backward.svg"] = draw(f)
-    pictures["e1_local_grads.svg"] = draw(f, local_grads=True)
-    pictures["e1_dark.svg"] = draw(f, local_grads=True, theme="dark")
+    pictures["e1_local_grads.svg"] = draw(f, rules=True, legend=True)
+    pictures["e1_dark.svg"] = draw(f, rules=True, theme="dark")
     e = e3()
     e.backward()
-    pictures["e3_paths.svg"] = draw(e, local_grads=True)
+    pictures["e3_paths.svg"] = draw(e, rules=True)
     f = e1()
     z = next(node for node in f.topological_order() if node.label == "z")
     dz = microgradx.grad(f, [z], create_graph=True)[0]
@@ -67,7 +69,16 @@ def images() -> dict[str, str]:
     return svgs
 
 
-CLI_EXAMPLE = ["draw", "(x+y)*z**2", "x=2", "y=-3", "z=2", "--local-grads", "-o", "e1.svg"]
+CLI_EXAMPLE = [
+    "draw",
+    "a = x + y; b = z**2; f = a * b",
+    "x=2",
+    "y=-3",
+    "z=2",
+    "--rules",
+    "-o",
+    "e1.svg",
+]
 
 
 def cli_picture() -> str:

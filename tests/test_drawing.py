@@ -19,6 +19,7 @@ from microgradx.drawing import (
     op_symbol,
     render_svg,
 )
+from microgradx.drawing.style import DARK, LIGHT
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -69,6 +70,14 @@ def cells(label: str) -> list[str]:
     return [text for text in texts if text]
 
 
+def outline(attributes: str) -> tuple[str, str]:
+    """(border width, style) of a Value box's table: how its role is drawn."""
+    table = re.search(r"<table ([^>]*)>", attributes)[1]
+    border = re.search(r'border="(\d+)"', table)[1]
+    style = re.search(r'style="(\w+)"', table)
+    return border, style[1] if style else ""
+
+
 def svg_texts(svg: str) -> list[str]:
     root = ET.fromstring(svg)
     return ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
@@ -113,8 +122,9 @@ def test_e1_labels_show_data_and_grads_after_backward():
         label = nodes(graph)[node_id(graph, name)]
         assert cells(label) == [name, "data", str(data), f"∂f/∂{name}", str(grad)]
     # gradient sign colours: z's gradient is negative (vermillion), x's positive (blue)
-    assert "#D55E00" in nodes(graph)[node_id(graph, "z")]
-    assert "#0072B2" in nodes(graph)[node_id(graph, "x")]
+    assert f'color="{LIGHT.negative}">-4<' in nodes(graph)[node_id(graph, "z")]
+    assert f'color="{LIGHT.positive}">4<' in nodes(graph)[node_id(graph, "x")]
+    assert LIGHT.negative not in nodes(graph)[node_id(graph, "x")]
 
 
 def test_forward_slide_and_no_gradients_yet():
@@ -179,10 +189,12 @@ def test_e2_sigmoid_neuron_rounds_to_significant_digits():
     assert op_symbol("sigmoid") == "σ" and "label=<σ>" in graph.source
     for name, grad in {"w0": "-0.1966", "x0": "0.3932", "w1": "-0.3932", "x1": "-0.5898"}.items():
         assert cells(nodes(graph)[node_id(graph, name)])[-1] == grad
-    # roles: w0, w1, b are parameters (orange fill), x0, x1 inputs (sky blue)
-    assert "#FBE2B0" in nodes(graph)[node_id(graph, "w0")]
-    assert "#FBE2B0" in nodes(graph)[node_id(graph, "b")]
-    assert "#CFE8F7" in nodes(graph)[node_id(graph, "x0")]
+    # roles by outline: w0, w1, b are parameters (thick square), x0, x1 inputs (thin, rounded)
+    for name in ("w0", "w1", "b"):
+        assert outline(nodes(graph)[node_id(graph, name)]) == ("2", "")
+    for name in ("x0", "x1"):
+        assert outline(nodes(graph)[node_id(graph, name)]) == ("1", "rounded")
+    assert outline(nodes(graph)[node_id(graph, "a")]) == ("2", "rounded")  # the output
     assert "0.1966" in re.sub(r"<[^>]*>", "", graph.source)  # σ'(z) on the σ edge
 
 
@@ -380,7 +392,8 @@ def test_group_by_neuron_draws_one_box_per_neuron():
     assert "parameters</b>" in source and "×337" in source  # the weight-decay branch
     # constants are boxed by where they go: the 40 inputs, the 20 targets, the 20 ones of
     # 1 + (−y)·score, and the single 1e-4 of the weight decay (shown with its value)
-    assert "<b>constants</b> <font" in source and ">×40<" in source
+    assert re.search(r"<b>inputs x</b> <font[^>]*>×40<", source)
+    assert re.search(r"<b>targets y</b> <font[^>]*>×20<", source)
     assert "<b>1</b> <font" in source
     assert any(cells(a)[:3] == ["data", "0.0001", "grad"] for a in nodes(graph).values())
 
@@ -453,7 +466,7 @@ def test_draw_network_colours_and_widths_follow_the_weights():
     largest = max(abs(w.data) for w in weights)
     for (_, _, attrs), w in zip(drawn, weights):
         colour = re.search(r'color="(#\w+)"', attrs)[1]
-        assert colour == ("#0072B2" if w.data > 0 else "#D55E00")
+        assert colour == (LIGHT.positive if w.data > 0 else LIGHT.negative)
         width = float(re.search(r"penwidth=([\d.]+)", attrs)[1])
         assert width == pytest.approx(0.4 + 3.6 * abs(w.data) / largest, abs=0.01)
     assert "layer 0 · ReLU" in graph.source and "layer 1 · linear" in graph.source
@@ -491,7 +504,7 @@ def test_draw_network_by_gradient():
     graph = draw_network(model, show="grad", theme="dark", input_labels=["x₁", "x₂"])
     weights = [w for layer in model.layers for neuron in layer.neurons for w in neuron.w]
     for (_, _, attrs), w in zip(edges(graph), weights):
-        expected = "#56B4E9" if w.grad > 0 else "#FF8A3D" if w.grad < 0 else "#A0A4AB"
+        expected = DARK.positive if w.grad > 0 else DARK.negative if w.grad < 0 else DARK.muted
         assert f'color="{expected}"' in attrs
     assert "x₁" in graph.source
     with pytest.raises(TypeError, match="nn model"):

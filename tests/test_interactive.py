@@ -199,3 +199,15 @@ def test_explore_draws_without_the_system_graphviz(tmp_path, monkeypatch):
     assert shown.count("<svg") == 1 and ">-9<" in shown and ">-6<" in shown
     explorer.mode.value = "forward"
     assert ">-6<" not in html.unescape(explorer.svg())
+
+
+def test_a_named_formula_explores_with_the_slides_names():
+    explorer = explore("a = x + y; b = z**2; f = a * b", x=2, y=-3, z=2)
+    assert set(explorer.sliders) == {"x", "y", "z"}  # a and b are named parts, not variables
+    assert explorer.root.label == "f" and explorer.root.data == -4.0
+    assert explorer.gradients == {"x": 4.0, "y": 4.0, "z": -4.0}
+    explorer.sliders["z"].value = 3.0
+    assert explorer.root.data == -9.0 and explorer.gradients["z"] == -6.0  # ∂f/∂z = a·2z
+    explorer.mode.value = "backward"
+    explorer.step.value = 1
+    assert explorer.drawing().caption.startswith("Step 1 of 3: f = a × b passes ∂f/∂f = 1")

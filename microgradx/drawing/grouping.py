@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from microgradx.drawing.graph import (
+from microgradx.drawing.boxes import (
     Scene,
     check_size,
     column,
@@ -37,8 +37,9 @@ from microgradx.drawing.graph import (
 from microgradx.drawing.render import Drawing
 from microgradx.drawing.style import escape
 from microgradx.engine import Value
+from microgradx.nn import parse_parameter_label
 
-__all__ = ["draw_grouped", "neuron_name"]
+__all__ = ["draw_grouped", "check_group", "neuron_name"]
 
 
 def _is_activation(op: str) -> bool:
@@ -46,14 +47,22 @@ def _is_activation(op: str) -> bool:
     return getattr(op, "activation", False)
 
 
+def check_group(group: object) -> None:
+    """Raise a ValueError unless ``group`` is a way of grouping that ``draw`` knows."""
+    if group != "neuron":
+        raise ValueError(f"group must be None or 'neuron', got {group!r}")
+
+
 def neuron_name(label: str) -> str:
     """The neuron a parameter belongs to: "L0.N3.w1" → "L0.N3"; "w0" → "neuron"."""
-    return label.rsplit(".", 1)[0] if "." in label else "neuron"
+    parsed = parse_parameter_label(label)
+    return parsed.neuron if parsed is not None and parsed.neuron else "neuron"
 
 
 def layer_name(neuron: str) -> str:
     """The layer of a neuron: "L1.N3" → "L1"; "" for a neuron outside any layer."""
-    return neuron.split(".", 1)[0] if "." in neuron else ""
+    parsed = parse_parameter_label(f"{neuron}.b")
+    return parsed.layer if parsed is not None else ""
 
 
 @dataclass
@@ -67,6 +76,8 @@ class _Group:
     activation: str = ""
     name: str = ""
     values: set[float] = field(default_factory=set)  # the data of merged constants
+    outputs: list[Value] = field(default_factory=list)  # a neuron's outputs, one per example
+    goes_to_layer: bool = False  # constants fed to a layer: the examples' inputs
 
     @property
     def has_box(self) -> bool:
@@ -121,6 +132,7 @@ class _Folding:
         self._group_constants(order)
         self._count_parameters_used_outside(order)
         self.edges: dict[tuple[int, int], int] = {}
+        outputs: dict[Value, None] = {}
         for node in order:
             target = self.group_of[node]
             in_neuron = self.groups[target].kind == "neuron"
@@ -128,6 +140,12 @@ class _Folding:
                 origin = self._source(child, in_neuron)
                 if origin != target:
                     self.edges[(origin, target)] = self.edges.get((origin, target), 0) + 1
+                    if self.groups[origin].kind == "neuron" and child not in self.parameters:
+                        outputs[child] = None
+        if self.groups[self.group_of[root]].kind == "neuron":
+            outputs[root] = None
+        for node in outputs:  # what each neuron hands on: its activation, once per example
+            self.groups[self.group_of[node]].outputs.append(node)
 
     def _is_constant(self, node: Value) -> bool:
         return (
@@ -196,6 +214,7 @@ class _Folding:
             self.group_of[constant] = index
             self.groups[index].count += 1
             self.groups[index].values.add(constant.data)
+            self.groups[index].goes_to_layer = any(isinstance(g, str) for g in goes_to)
 
     def _count_parameters_used_outside(self, order: list[Value]) -> None:
         if ("parameters",) in self._keys:
@@ -209,12 +228,8 @@ class _Folding:
             self.groups[self._keys[("parameters",)]].count = len(used_outside)
 
 
-def draw_grouped(
-    root: Value, order: list[Value], scene: Scene, *, group: str, max_nodes: int
-) -> Drawing:
+def draw_grouped(root: Value, order: list[Value], scene: Scene, *, max_nodes: int) -> Drawing:
     """``draw(root, group="neuron")``: neurons as boxes, repeated parts merged (see above)."""
-    if group != "neuron":
-        raise ValueError(f"group must be None or 'neuron', got {group!r}")
     parameters = scene.parameters or infer_parameters(order)
     scene.parameters = parameters
     folding = _Folding(order, root, set(parameters))
@@ -312,8 +327,11 @@ def _add_group(graph: Drawing, index: int, g: _Group, root: Value, scene: Scene)
         symbol = op_symbol(g.first.op)
         attributes = op_attributes(symbol, scene)
         if g.count > 1:
-            attributes["label"] = f'<{escape(symbol)}<br/><font point-size="9">×{g.count:,}</font>>'
+            attributes["label"] = (
+                f'<{escape(symbol)}<br/><font point-size="11">×{g.count:,}</font>>'
+            )
             attributes["shape"] = "ellipse"
+        attributes["ordering"] = "in"  # its operands top to bottom in order: 1 − y·score
         graph.node(f"{node_id}op", **attributes)
         if not g.has_box:
             return
@@ -323,13 +341,17 @@ def _add_group(graph: Drawing, index: int, g: _Group, root: Value, scene: Scene)
         graph.node(node_id, value_label(g.first, root, role, scene), shape="plain")
         return
     if g.name == "parameters":
-        what, fill = "parameters", theme.parameter
+        what, fill = "parameters", theme.neuron
     elif g.kind == "constants":
-        # constants that are all the same number (the 1 of 1 − y·score) show that number
-        what = scene.number(next(iter(g.values))) if len(g.values) == 1 else "constants"
-        fill = theme.constant
+        # constants that are all the same number (the 1 of 1 − y·score) show that number;
+        # the data fed to a layer are the inputs, the other data (beside the scores) the targets
+        if len(g.values) == 1:
+            what = scene.number(next(iter(g.values)))
+        else:
+            what = "inputs x" if g.goes_to_layer else "targets y"
+        fill = theme.cell
     else:
-        what, fill = escape(g.first.label), theme.intermediate
+        what, fill = escape(g.first.label), theme.cell
     graph.node(
         node_id,
         f'<<table border="1" cellborder="0" cellspacing="0" cellpadding="5" color="{theme.border}">'
@@ -349,8 +371,24 @@ def _neuron_label(g: _Group, scene: Scene) -> str:
         details += f" · ‖grad‖ {scene.number(norm)}"
     return (
         f'<<table border="1" cellborder="0" cellspacing="0" cellpadding="4" color="{theme.border}">'
-        f'<tr><td bgcolor="{theme.parameter}"><b>{escape(g.name)}'
+        f'<tr><td bgcolor="{theme.neuron}"><b>{escape(g.name)}'
         f"</b>  {escape(activation)}</td></tr>"
-        f'<tr><td bgcolor="{theme.cell}"><font point-size="10" color="{theme.muted}">'
+        f"{_activation_and_delta(g, scene)}"
+        f'<tr><td bgcolor="{theme.cell}"><font point-size="11" color="{theme.muted}">'
         f"{details}</font></td></tr></table>>"
     )
+
+
+def _activation_and_delta(g: _Group, scene: Scene) -> str:
+    """The neuron's activation a and its δ = ∂L/∂z, the gradient reaching its pre-activation
+    z = w·x + b (for a linear neuron z is its output); the mean over the examples of a batch."""
+    if not g.outputs:
+        return ""
+    count = len(g.outputs)
+    pre = [out.inputs[0] if _is_activation(out.op) and out.inputs else out for out in g.outputs]
+    mean = f"mean over {count:,} examples: " if count > 1 else ""
+    text = f"{mean}a = {scene.number(sum(out.data for out in g.outputs) / count)}"
+    if scene.show_grads:
+        text += f",  δ = {scene.number(sum(z.grad for z in pre) / count)}"
+    cell = f'<td bgcolor="{scene.theme.cell}"><font point-size="11">{escape(text)}</font></td>'
+    return f"<tr>{cell}</tr>"

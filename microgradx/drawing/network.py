@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from microgradx import ops
-from microgradx.drawing.graph import check_options, column
+from microgradx.drawing.boxes import check_options, column
 from microgradx.drawing.render import Drawing
 from microgradx.drawing.style import Theme, escape, format_number, get_theme
 
@@ -109,7 +109,7 @@ def draw_network(
                 f"<<b>{escape(name)}</b>>",
                 shape="circle",
                 style="filled",
-                fillcolor=colours.input,
+                fillcolor=colours.cell,
                 color=colours.border,
                 width="0.5",
                 fixedsize="true",
@@ -123,10 +123,10 @@ def draw_network(
         with column(graph, heading, current, colours):
             for j, neuron in enumerate(layer):
                 tag = "b" if show == "weight" else "∂b"
-                fill = colours.output if depth == len(layers) - 1 else colours.parameter
+                fill = colours.output if depth == len(layers) - 1 else colours.neuron
                 graph.node(
                     current[j],
-                    f'<<b>N{j}</b><br/><font point-size="9" color="{colours.muted}">'
+                    f'<<b>N{j}</b><br/><font point-size="11" color="{colours.muted}">'
                     f"{tag} {format_number(amount(neuron.b), digits)}</font>>",
                     shape="circle",
                     style="filled",

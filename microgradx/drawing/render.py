@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import contextlib
 import importlib.metadata
+import json
 import os
 import pathlib
+import re
 import shutil
 import signal
 import subprocess
@@ -43,15 +45,20 @@ __all__ = [
     "RendererNotFoundError",
     "RenderTimeoutError",
     "RENDER_SECONDS",
+    "DEFAULT_DPI",
     "Drawing",
     "renderer",
     "render_image",
     "render_svg",
     "render_png",
+    "measure_texts",
+    "pin_layout",
 ]
 
 ENV_VAR = "MICROGRADX_DOT"
 RENDER_SECONDS = 60.0  # the longest a layout may take before it is stopped
+DEFAULT_DPI = 192  # PNG and JPEG resolution: twice Graphviz's 96, sharp on a projector
+_RASTER = frozenset({"png", "jpeg", "jpg", "jpe", "gif", "bmp", "tif", "tiff", "webp"})
 
 # graphviz-pure's output formats (`graphviz-pure -T?`): no PDF or PostScript.
 _PURE_FORMATS = frozenset(
@@ -251,20 +258,39 @@ class Drawing(graphviz.Digraph):
     caption: str = ""
     table: Any = None
     theme: Any = None  # the Theme it was drawn with (a slideshow page takes its colours)
+    dpi: float = DEFAULT_DPI  # resolution of PNG and JPEG output
+    legend: bool = False  # whether the drawing carries its own legend
+    pinned: bool = False  # laid out already: every position is in the source (see pin_layout)
 
-    def pipe(self, format: str | None = None, *args: Any, **kwargs: Any) -> Any:
+    def _at_resolution(self, format: str | None, dpi: float | None) -> Drawing:
+        """This drawing, or a copy with ``dpi`` set when ``format`` is a raster image."""
+        if (format or self.format or "").split(":")[0].lower() not in _RASTER:
+            return self
+        resolution = check_dpi(self.dpi if dpi is None else dpi)
+        copy = self.copy()
+        copy.attr(dpi=f"{resolution:g}")
+        return copy
+
+    def pipe(
+        self, format: str | None = None, *args: Any, dpi: float | None = None, **kwargs: Any
+    ) -> Any:
+        """As ``graphviz.Digraph.pipe``; PNG and JPEG at ``dpi`` (default ``self.dpi``, 192)."""
         if not args and set(kwargs) <= {"encoding", "quiet"}:  # notebook display, and most calls
-            image = render_image(self, format or self.format)
+            image = render_image(self, format or self.format, dpi=dpi)
             encoding = kwargs.get("encoding")
             return image.decode(encoding) if encoding else image
         program = renderer()
         program.check(format or self.format)
         if program.kind == "graphviz-pure":
             kwargs["quiet"] = True  # it warns about the width of every non-ASCII character
+        graph = self._at_resolution(format, dpi)
+        if self.pinned:
+            kwargs.setdefault("neato_no_op", 2)
         with _running(program):
-            return super().pipe(format, *args, **kwargs)
+            return graphviz.Digraph.pipe(graph, format, *args, **kwargs)
 
-    def render(self, *args: Any, **kwargs: Any) -> str:
+    def render(self, *args: Any, dpi: float | None = None, **kwargs: Any) -> str:
+        """As ``graphviz.Digraph.render``; PNG and JPEG at ``dpi`` (default ``self.dpi``, 192)."""
         program = renderer()
         outfile = kwargs.get("outfile")
         format = kwargs.get("format") or (
@@ -273,8 +299,18 @@ class Drawing(graphviz.Digraph):
         program.check(format or self.format)
         if program.kind == "graphviz-pure":
             kwargs["quiet"] = True
+        graph = self._at_resolution(format, dpi)
+        if self.pinned:
+            kwargs.setdefault("neato_no_op", 2)
         with _running(program):
-            return super().render(*args, **kwargs)
+            return graphviz.Digraph.render(graph, *args, **kwargs)
+
+
+def check_dpi(dpi: object) -> float:
+    """``dpi`` as a float, or a ValueError saying what a resolution must be."""
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 10 <= dpi <= 1200:
+        raise ValueError(f"dpi must be a number from 10 to 1200 (dots per inch), got {dpi!r}")
+    return float(dpi)
 
 
 def render_image(
@@ -286,21 +322,25 @@ def render_image(
     """Lay out ``graph`` (a drawing, or any graphviz graph) as ``format`` ("svg", "png",
     "jpeg", or "pdf" with the system Graphviz) and return the bytes.
 
-    ``dpi`` sets the resolution of a PNG or JPEG (Graphviz's default is 96). The program runs
+    ``dpi`` sets the resolution of a PNG or JPEG (a drawing's own ``dpi``, 192, by default;
+    Graphviz's default for other graphs is 96). The program runs
     with a time limit of ``RENDER_SECONDS`` (the graphviz package's own ``pipe`` has none):
     ``RenderTimeoutError`` says when it was stopped, ``graphviz.CalledProcessError`` when it
     failed.
     """
     program = renderer()
     program.check(format)
-    if dpi is not None:
-        if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 10 <= dpi <= 1200:
-            raise ValueError(f"dpi must be a number from 10 to 1200 (dots per inch), got {dpi!r}")
+    pinned = getattr(graph, "pinned", False)
+    raster = format.split(":")[0].lower() in _RASTER
+    if dpi is None and isinstance(graph, Drawing) and raster:
+        dpi = graph.dpi
+    if dpi is not None and raster:
+        check_dpi(dpi)
         if isinstance(graph, graphviz.Source):
             raise TypeError("dpi needs a Digraph or Graph (from draw, backward_steps, ...)")
         graph = graph.copy()
         graph.attr(dpi=f"{dpi:g}")
-    command = [program.path, f"-K{graph.engine}", f"-T{format}"]
+    command = [program.path, f"-K{graph.engine}", f"-T{format}", *(["-n2"] if pinned else [])]
     done = run_limited(command, input=graph.source.encode("utf-8"))
     if done.returncode != 0:
         raise graphviz.CalledProcessError(
@@ -314,10 +354,80 @@ def render_svg(graph: graphviz.Digraph | graphviz.Graph | graphviz.Source) -> st
     return render_image(graph, "svg").decode("utf-8")
 
 
-def render_png(graph: graphviz.Digraph | graphviz.Graph, *, dpi: float = 192) -> bytes:
+def render_png(graph: graphviz.Digraph | graphviz.Graph, *, dpi: float = DEFAULT_DPI) -> bytes:
     """Lay out ``graph`` (a drawing, or any graphviz graph) and return PNG bytes.
 
     The default ``dpi``, twice Graphviz's 96, stays sharp on a projector or a
     high-resolution screen.
     """
     return render_image(graph, "png", dpi=dpi)
+
+
+def measure_texts(texts: list[tuple[str, float, bool]], font: str) -> list[float] | None:
+    """The width in points the renderer gives each (text, font size, bold) — one run of the
+    layout program for all of them — or None when no renderer can measure them."""
+    if not texts:
+        return []
+    lines = [f'digraph {{ node [shape=none margin=0 width=0 height=0 fontname="{font}"];']
+    for i, (text, points, bold) in enumerate(texts):
+        label = f"<b>{text}</b>" if bold else text
+        lines.append(f"m{i} [fontsize={points:g} label=<{label or ' '}>];")
+    lines.append("}")
+    try:
+        plain = render_image(graphviz.Source("\n".join(lines)), "plain").decode("utf-8")
+    except (RendererNotFoundError, RenderTimeoutError, graphviz.CalledProcessError, OSError):
+        return None
+    widths = {}
+    for line in plain.splitlines():
+        parts = line.split(" ", 5)
+        if parts[0] == "node" and len(parts) > 4:
+            widths[parts[1]] = float(parts[4]) * 72
+    if len(widths) != len(texts):
+        return None
+    return [widths[f"m{i}"] for i in range(len(texts))]
+
+
+_EDGE_LINE = re.compile(r"\t(\S+) -> (\S+?)( \[|$)")
+_NODE_LINE = re.compile(r"\t(\S+) \[")
+
+
+def pin_layout(frames: list[Drawing]) -> bool:
+    """Lay out ``frames[0]`` once and write every position into each frame, so each is drawn
+    on that one layout (``neato -n2``: no layout of its own). The frames must have the same
+    nodes and edges, in the same order, and the same sizes (as ``backward_steps`` makes them).
+    Returns False, changing nothing, when no renderer can lay them out."""
+    try:
+        laid = json.loads(render_image(frames[0], "json"))
+    except (RendererNotFoundError, RenderTimeoutError, graphviz.CalledProcessError, ValueError):
+        return False
+    objects = laid.get("objects", [])
+    positions = {node["name"]: node["pos"] for node in objects if "pos" in node}
+    laid_edges: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
+    for edge in sorted(laid.get("edges", []), key=lambda edge: edge["_gvid"]):
+        ends = (objects[edge["tail"]]["name"], objects[edge["head"]]["name"])
+        laid_edges.setdefault(ends, []).append((edge["pos"], edge.get("lp")))
+    pinned_bodies = []
+    for frame in frames:
+        body = []
+        edges = {ends: iter(routes) for ends, routes in laid_edges.items()}
+        for line in frame.body:
+            if match := _EDGE_LINE.match(line):
+                pos, lp = next(edges.get((match[1], match[2]), iter(())), (None, None))
+                if pos is None:
+                    return False
+                where = f'pos="{pos}"' + (f' lp="{lp}"' if lp else "")
+                line = (
+                    line.replace(" [", f" [{where} ", 1)
+                    if match[3]
+                    else f"{line.rstrip()} [{where}]\n"
+                )
+            elif (match := _NODE_LINE.match(line)) and match[1] in positions:
+                line = line.replace(" [", f' [pos="{positions[match[1]]}" ', 1)
+            body.append(line)
+        pinned_bodies.append(body)
+    for frame, body in zip(frames, pinned_bodies):
+        frame.body[:] = body
+        frame.attr(bb=laid["bb"], **({"lp": laid["lp"]} if "lp" in laid else {}))
+        frame.engine = "neato"
+        frame.pinned = True
+    return True

@@ -1,12 +1,14 @@
 """Exporting drawings: one self-contained HTML slideshow, or one image file per frame.
 
 The slideshow inlines every frame as SVG, with its caption and chain-rule table, and steps
-through them with buttons or the arrow keys. It loads nothing from the network, so it works
-offline, in a lecture hall, attached to an e-mail.
+through them with buttons or the arrow keys; without JavaScript it shows every frame in
+order. It loads nothing from the network, so it works offline, in a lecture hall, attached
+to an e-mail.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import os
 import re
@@ -25,9 +27,9 @@ __all__ = ["save_slideshow", "save_frames", "slideshow_html", "frames_html"]
 _PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.DOTALL)
 
 
-def _svg_body(graph: graphviz.Digraph) -> str:
+def _svg_body(svg: str) -> str:
     """The frame's SVG without the XML declaration and DOCTYPE, ready to inline in HTML."""
-    return _PROLOGUE.sub("", render_svg(graph), count=1)
+    return _PROLOGUE.sub("", svg, count=1)
 
 
 def _check_frames(frames: Sequence[graphviz.Digraph]) -> list[graphviz.Digraph]:
@@ -45,7 +47,7 @@ def _check_frames(frames: Sequence[graphviz.Digraph]) -> list[graphviz.Digraph]:
     return frames
 
 
-def _slides(frames: list[graphviz.Digraph]) -> list[str]:
+def _slides(frames: list[graphviz.Digraph], svgs: Sequence[str] | None = None) -> list[str]:
     """One <section> per frame: its SVG (which draws the caption) and its chain-rule table."""
     slides = []
     for i, frame in enumerate(frames):
@@ -54,7 +56,7 @@ def _slides(frames: list[graphviz.Digraph]) -> list[str]:
         # the caption is drawn in the frame itself; here it names the slide for screen readers
         parts = [
             f'<section class="slide" id="frame-{i + 1}" aria-label="{html.escape(caption)}">',
-            f'<div class="graph">{_svg_body(frame)}</div>',
+            f'<div class="graph">{_svg_body(render_svg(frame) if svgs is None else svgs[i])}</div>',
         ]
         if table is not None and len(table):
             parts.append(table._repr_html_())
@@ -77,28 +79,37 @@ def slideshow_html(
     *,
     title: str = "Backward pass, step by step",
     theme: str | Theme | None = None,
+    legend: bool | None = None,
+    svgs: Sequence[str] | None = None,
 ) -> str:
-    """The slideshow of ``frames`` as one HTML document (see ``save_slideshow``)."""
+    """The slideshow of ``frames`` as one HTML document (see ``save_slideshow``); ``svgs``,
+    the frames already rendered, saves rendering them again."""
     frames = _check_frames(frames)
     if theme is None:  # the page takes the colours the frames were drawn with
         theme = getattr(frames[0], "theme", None) or "light"
     colours = get_theme(theme)
-    slides = [
-        slide.replace('<section class="slide"', '<section hidden class="slide"', 1)
-        for slide in _slides(frames)
-    ]
     template = string.Template(
         resources.files("microgradx.drawing").joinpath("slideshow.html").read_text("utf-8")
     )
+    if legend is None:  # the page's legend, unless the frames draw their own
+        legend = not all(getattr(frame, "legend", False) for frame in frames)
     return template.substitute(
+        dataclasses.asdict(colours),  # the page's colours: $background, $text, $highlight, ...
         title=html.escape(title),
-        slides="\n".join(slides),
-        background=colours.background,
-        text=colours.text,
-        muted=colours.muted,
-        accent=colours.highlight,
-        cell=colours.cell,
+        slides="\n".join(_slides(frames, svgs)),
+        legend=_LEGEND if legend else "",
     )
+
+
+_LEGEND = (
+    '<div class="legend" aria-label="legend">boxes: '
+    '<span class="input">input</span><span class="parameter">parameter</span>'
+    '<span class="constant">constant</span><span class="intermediate">intermediate</span>'
+    '<span class="output">output</span>'
+    '<span class="positive">+ gradient &gt; 0</span>'
+    '<span class="negative">− gradient &lt; 0</span>'
+    '<span class="changed">changed in this step</span></div>'
+)
 
 
 def save_slideshow(
@@ -107,16 +118,20 @@ def save_slideshow(
     *,
     title: str = "Backward pass, step by step",
     theme: str | Theme | None = None,
+    legend: bool | None = None,
 ) -> Path:
     """Write ``frames`` (e.g. ``backward_steps(root)``) as one self-contained HTML file.
 
     Every frame is inlined as SVG with its caption and chain-rule table; ◀ ▶ buttons, the
     arrow keys, space, Home and End move between frames. No network access is needed.
-    The page takes the frames' theme (light or dark) unless ``theme`` says otherwise.
+    The page takes the frames' theme (light or dark) unless ``theme`` says otherwise, and
+    shows a legend of outlines and colours (``legend=None``: unless the frames draw their
+    own). Without JavaScript the page shows every frame, one under the other.
     Returns the path.
     """
     path = Path(path)
-    path.write_text(slideshow_html(frames, title=title, theme=theme), encoding="utf-8")
+    page = slideshow_html(frames, title=title, theme=theme, legend=legend)
+    path.write_text(page, encoding="utf-8")
     return path
 
 

@@ -20,20 +20,30 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from microgradx import ops
-from microgradx.drawing.graph import (
+from microgradx.drawing.boxes import (
+    CELL_PADDING,
     DEFAULT_MAX_NODES,
+    EDGE_POINTS,
+    GRAD_POINTS,
+    TITLE_POINTS,
     GradCell,
+    Reserve,
     Scene,
-    add_graph,
     check_options,
     check_size,
+    derivative_name,
+    edge_text,
+    folded_constants,
     infer_parameters,
     new_drawing,
     nodes_of,
     op_symbol,
+    text_width,
+    wrap,
 )
-from microgradx.drawing.render import Drawing
-from microgradx.drawing.style import Theme, format_number, get_theme
+from microgradx.drawing.graph import add_graph
+from microgradx.drawing.render import DEFAULT_DPI, check_dpi, measure_texts, pin_layout
+from microgradx.drawing.style import Theme, escape, format_number, get_theme, pad
 from microgradx.engine import Value
 
 __all__ = ["backward_steps", "chain_rule_table", "ChainRuleRow", "ChainRuleTable", "Frames"]
@@ -158,7 +168,7 @@ _INFIX = {"+": "+", "-": "−", "*": "×", "/": "÷", "**": "^"}
 
 def formula(node: Value, names: dict[Value, str]) -> str:
     """The node's op written out with its inputs' names: "a × b", "z²", "σ(z)", "Σ(p, q, r)"."""
-    operands = [names[child] for child in node.inputs]
+    operands = [derivative_name(names[child]) for child in node.inputs]
     if node.op in _INFIX and len(operands) == 2:
         return f" {_INFIX[node.op]} ".join(operands)
     symbol = op_symbol(node.op)
@@ -249,6 +259,10 @@ def backward_steps(
     parameters: Iterable[Value] | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
     seed: float = 1.0,
+    rules: bool = False,
+    legend: bool = False,
+    fold_constants: bool = False,
+    dpi: float = DEFAULT_DPI,
 ) -> Frames:
     """The frames of the backward pass from ``root``, for slides and notebooks.
 
@@ -257,7 +271,18 @@ def backward_steps(
     - Then one frame per op node, in the order reverse mode visits them: the node, its op
       and its input edges highlighted, the local derivatives on those edges, and each input's
       gradient written as "previous + local × upstream = new".
-    - The last frame is the finished backward pass: ``draw(root)`` after ``root.backward()``.
+    - The last frame is the finished backward pass: every node holds ∂f/∂node.
+
+    Every frame has one layout: each box keeps the room for the widest text it gets in any
+    frame, every edge keeps the room for its label, the caption keeps its lines, and the
+    first frame is laid out once, its positions written into every frame (drawn with
+    ``neato -n2``, no layout of their own). Nodes do not move and the canvas keeps its size;
+    only colours and text change from frame to frame.
+
+    ``rules=True`` writes each local derivative as the lecture does (∂f/∂a = b = 4);
+    ``legend=True`` adds the legend of outlines and colours; ``fold_constants=True`` draws
+    numbers inside their gates ("+1", "×2") and leaves them out of the steps; ``dpi`` is the
+    resolution of PNG images made from the frames.
 
     Each frame is a ``Drawing`` (a ``graphviz.Digraph``) with ``.caption`` (what it shows) and
     ``.table`` (its chain-rule rows, a ``ChainRuleTable``). The user's gradients are not
@@ -267,43 +292,45 @@ def backward_steps(
     other, and that ``save_slideshow`` turns into a slideshow.
     """
     check_options(rankdir, digits, max_nodes)
+    check_dpi(dpi)
     order = nodes_of(root, "backward_steps")
     check_size(len(order), max_nodes, grouped=False)
     names = node_names(order)
     seed = _check_seed(seed)
     steps, final = _walk(order, seed, names)
     f = names[root]
+    df = derivative_name(f)
     number = functools.partial(format_number, digits=digits)
 
     def factor(x: float) -> str:
         """A number in a product: negative ones in parentheses, "4 × (-1)"."""
         return f"({number(x)})" if x < 0 else number(x)
 
+    reserve = Reserve()
     base = dict(
         theme=get_theme(theme),
         rankdir=rankdir,
         digits=digits,
-        local_grads=local_grads,
+        local_grads=local_grads or rules,
+        rules=rules,
+        legend=legend,
         parameters=infer_parameters(order) if parameters is None else set(parameters),
         display_names={n: names[n] for n in order if n.op and not n.label},
+        reserve=reserve,
+        folded=folded_constants(order, root) if fold_constants else frozenset(),
     )
+    folded = base["folded"]
 
-    def frame(scene: Scene, caption: str, rows: list[ChainRuleRow]) -> Drawing:
-        graph = new_drawing(scene)
-        add_graph(graph, order, root, scene)
-        graph.caption = caption
-        graph.table = ChainRuleTable(rows, root=f, digits=digits)
-        return graph
-
-    frames = Frames()
+    # First what every frame shows, then the room the widest of it needs, then the drawings.
+    states: list[tuple[str, dict[Value, GradCell], Value | None, list[ChainRuleRow]]] = []
     known = {root: seed}  # gradients that reverse mode has written so far
     cells = {node: GradCell("?", pending=True) for node in order}
     cells[root] = GradCell(number(seed), seed)
     caption = (
         f"Forward pass: {f} = {number(root.data)}. The backward pass starts at the output "
-        f"with ∂{f}/∂{f} = {number(seed)}."
+        f"with ∂{df}/∂{df} = {number(seed)}."
     )
-    frames.append(frame(Scene(title=caption, grad_cells=dict(cells), **base), caption, []))
+    states.append((caption, dict(cells), None, []))
 
     total = len(steps)
     for k, step in enumerate(steps, start=1):
@@ -319,18 +346,79 @@ def backward_steps(
             new = step.after[child]
             known[child] = new
             cells[child] = GradCell(f"{terms} = {number(new)}", new, changed=True)
-        receivers = " and ".join(dict.fromkeys(names[c] for c in node.inputs))
+        receivers = " and ".join(dict.fromkeys(names[c] for c in node.inputs if c not in folded))
         caption = (
             f"Step {k} of {total}: {names[node]} = {formula(node, names)} passes "
-            f"∂{f}/∂{names[node]} = {number(step.upstream)} back to {receivers} "
-            "(each gets local × upstream)"
+            f"∂{df}/∂{derivative_name(names[node])} = {number(step.upstream)} back to "
+            f"{receivers} (each gets local × upstream)"
         )
-        scene = Scene(title=caption, grad_cells=cells, highlight={node}, active=node, **base)
-        frames.append(frame(scene, caption, step.rows))
+        rows = [row for row, c in zip(step.rows, node.inputs) if c not in folded]
+        states.append((caption, cells, node, rows))
 
     done = {n: GradCell(number(final[n]), final[n]) for n in order}
-    caption = f"Backward pass done: every node holds ∂{f}/∂node."
-    # the finished picture is exactly draw(root) after backward(): no step names in the boxes
-    final_scene = Scene(title=caption, grad_cells=done, **(base | {"display_names": {}}))
-    frames.append(frame(final_scene, caption, []))
+    states.append((f"Backward pass done: every node holds ∂{df}/∂node.", done, None, []))
+
+    _reserve_room(reserve, states, order, Scene(**base))
+    frames = Frames()
+    for caption, cells, active, rows in states:
+        scene = Scene(
+            title=caption,
+            grad_cells=cells,
+            highlight={active} if active is not None else set(),
+            active=active,
+            **base,
+        )
+        graph = new_drawing(scene)
+        add_graph(graph, order, root, scene)
+        graph.caption = caption
+        graph.table = ChainRuleTable(rows, root=f, digits=digits)
+        graph.dpi = dpi
+        graph.legend = legend
+        frames.append(graph)
+    pin_layout(frames)  # one layout for all frames (each would come out the same anyway)
     return frames
+
+
+def _reserve_room(
+    reserve: Reserve,
+    states: list[tuple[str, dict[Value, GradCell], Value | None, list[ChainRuleRow]]],
+    order: list[Value],
+    scene: Scene,
+) -> None:
+    """Fill ``reserve`` with the widest text each box, edge and caption gets in any frame.
+
+    The texts are measured by the layout program itself (one run for all of them), so the
+    room kept is what it will draw; without one, a generous estimate is used.
+    """
+    wanted: dict[tuple[str, float, bool], None] = {}
+    captions = [wrap(caption) for caption, _, _, _ in states]
+    for lines in captions:
+        wanted.update(dict.fromkeys((escape(pad(line)), TITLE_POINTS, False) for line in lines))
+    for _, cells, _, _ in states:
+        wanted.update(
+            dict.fromkeys((escape(pad(cell.text)), GRAD_POINTS, False) for cell in cells.values())
+        )
+    edges = {
+        (node, index): edge_text(node, index, scene)
+        for node in order
+        for index in range(len(node.inputs))
+    }
+    wanted.update(dict.fromkeys((escape(pad(t)), EDGE_POINTS, True) for t in edges.values()))
+    keys = list(wanted)
+    measured = measure_texts(keys, scene.theme.font)
+    if measured is None:  # no renderer: estimate (generously) instead
+        measured = [text_width(text, points) * (1.08 if bold else 1) for text, points, bold in keys]
+    width = dict(zip(keys, measured))
+    slack = 4.0  # for a viewer whose font is a little wider than the renderer's
+    for lines in captions:
+        reserve.title_lines = max(reserve.title_lines, len(lines))
+        for line in lines:
+            reserve.title_width = max(
+                reserve.title_width, width[(escape(pad(line)), TITLE_POINTS, False)] + slack
+            )
+    for _, cells, _, _ in states:
+        for node, cell in cells.items():
+            needed = width[(escape(pad(cell.text)), GRAD_POINTS, False)] + 2 * CELL_PADDING + slack
+            reserve.grad_width[node] = max(reserve.grad_width.get(node, 0.0), needed)
+    for key, text in edges.items():
+        reserve.edge_width[key] = width[(escape(pad(text)), EDGE_POINTS, True)] + 2 + slack

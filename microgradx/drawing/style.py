@@ -2,7 +2,7 @@
 
 The colours come from the Okabe–Ito palette, chosen to stay distinct for the common forms of
 colour blindness; every theme has an opaque background so a drawing never vanishes on a dark
-slide. Roles are told apart by fill, gradient signs by colour *and* by the printed sign.
+slide. Roles are told apart by outline, gradient signs by colour *and* by the printed sign.
 """
 
 from __future__ import annotations
@@ -12,13 +12,18 @@ import math
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["Theme", "THEMES", "get_theme", "format_number", "escape", "pad"]
+__all__ = [
+    "Theme",
+    "THEMES",
+    "get_theme",
+    "format_number",
+    "escape",
+    "pad",
+    "contrast_ratio",
+]
 
-# Okabe & Ito (2008), "Color Universal Design".
-ORANGE = "#E69F00"
+# Okabe & Ito (2008), "Color Universal Design": the hues every theme starts from.
 SKY_BLUE = "#56B4E9"
-BLUISH_GREEN = "#009E73"
-YELLOW = "#F0E442"
 BLUE = "#0072B2"
 VERMILLION = "#D55E00"
 REDDISH_PURPLE = "#CC79A7"
@@ -26,85 +31,105 @@ REDDISH_PURPLE = "#CC79A7"
 
 @dataclass(frozen=True)
 class Theme:
-    """Every colour a drawing uses. Roles: input, parameter, constant, intermediate, output."""
+    """Every colour a drawing uses, each with one meaning.
+
+    A node's role is drawn by its outline (see ``boxes.ROLE_OUTLINE``), not by a colour;
+    colours say a gradient's sign (``positive``/``negative``, text and cell fill) and what the
+    current backward step touches (``highlight``). Every text colour keeps a contrast of at
+    least 4.5:1 (WCAG AA) against every fill it is drawn on (see ``text_pairs``).
+    """
 
     name: str
     background: str
     text: str
-    muted: str  # secondary text: captions, "data"/"grad" tags, pending gradients
+    muted: str  # secondary text: tags ("data", "∂f/∂x"), headings, pending gradients
     border: str
     edge: str
-    input: str
-    parameter: str
-    constant: str
-    intermediate: str
-    output: str
-    op: str
+    output: str  # fill of the output's name cell
+    op: str  # fill of op circles
     op_text: str
-    cell: str  # background of the data and grad cells
-    positive: str  # text colour of a positive gradient
-    negative: str  # text colour of a negative gradient
+    cell: str  # background of the name, data and grad cells
+    neuron: str  # fill of a neuron (grouped drawings, network diagrams)
+    positive: str  # text colour of a positive gradient (or weight)
+    negative: str  # text colour of a negative gradient (or weight)
     positive_fill: str
     negative_fill: str
     highlight: str  # the node and edges of the current backward step
-    highlight_fill: str
-    new: str  # gradients that changed in the current step
-    cluster: str
+    highlight_fill: str  # a gradient cell changed in this step, the active op
     font: str = "Arial"
-    mono: str = "Courier"
 
-    def role_fill(self, role: str) -> str:
-        return getattr(self, role)
+    def text_pairs(self) -> list[tuple[str, str, str]]:
+        """(what, text colour, fill) for every kind of text a drawing writes on a fill."""
+        pairs = [
+            ("text on the page", self.text, self.background),
+            ("headings and captions", self.muted, self.background),
+            ("edge labels", self.muted, self.background),
+            ("this step's edge labels", self.highlight, self.background),
+            ("op symbols", self.op_text, self.op),
+            ("the active op", self.op_text, self.highlight_fill),
+            ("the output's name", self.text, self.output),
+            ("neuron text", self.text, self.neuron),
+            ("neuron details", self.muted, self.neuron),
+        ]
+        for fill_name, fill in (
+            ("cell", self.cell),
+            ("positive", self.positive_fill),
+            ("negative", self.negative_fill),
+            ("changed", self.highlight_fill),
+        ):
+            pairs.append((f"tags on {fill_name} cells", self.muted, fill))
+            pairs.append((f"numbers on {fill_name} cells", self.text, fill))
+        for colour_name, colour in (("positive", self.positive), ("negative", self.negative)):
+            for fill_name, fill in (
+                (
+                    "its own fill",
+                    self.positive_fill if colour_name == "positive" else self.negative_fill,
+                ),
+                ("a changed cell", self.highlight_fill),
+                ("the page", self.background),
+            ):
+                pairs.append((f"{colour_name} gradient on {fill_name}", colour, fill))
+        return pairs
 
 
 LIGHT = Theme(
     name="light",
     background="#FFFFFF",
     text="#1A1A1A",
-    muted="#6B6B6B",
+    muted="#595959",
     border="#4D4D4D",
     edge="#5A5A5A",
-    input="#CFE8F7",  # sky blue, lightened
-    parameter="#FBE2B0",  # orange, lightened
-    constant="#F2F2F2",
-    intermediate="#FFFFFF",
     output="#BFE6D8",  # bluish green, lightened
     op="#FFF7C7",  # yellow, lightened
     op_text="#1A1A1A",
     cell="#FFFFFF",
-    positive=BLUE,
-    negative=VERMILLION,
+    neuron="#EDEDED",
+    positive="#005A8C",  # blue, darkened to 4.5:1 on its tint
+    negative="#A04000",  # vermillion, darkened likewise
     positive_fill="#E3EFF8",
     negative_fill="#FBE7DB",
-    highlight=REDDISH_PURPLE,
+    highlight="#9C3D6E",  # reddish purple, darkened
     highlight_fill="#F5E1EC",
-    new="#8E3B6A",
-    cluster="#F7F7F7",
 )
 
 DARK = Theme(
     name="dark",
     background="#16181D",
     text="#ECECEC",
-    muted="#A0A4AB",
+    muted="#B8BCC2",
     border="#8A9099",
     edge="#9AA0A8",
-    input="#1D4866",  # sky blue, darkened
-    parameter="#5E4310",  # orange, darkened
-    constant="#2A2D33",
-    intermediate="#22252B",
     output="#0B5443",  # bluish green, darkened
     op="#4A4520",  # yellow, darkened
     op_text="#F4F0C8",
     cell="#1C1F25",
+    neuron="#2A2D33",
     positive=SKY_BLUE,
     negative="#FF8A3D",  # vermillion, lifted for contrast on dark grey
     positive_fill="#173246",
     negative_fill="#47281A",
     highlight="#E59CC5",  # reddish purple, lifted
     highlight_fill="#4A2A3C",
-    new="#F3B6D8",
-    cluster="#1E2127",
 )
 
 THEMES: dict[str, Theme] = {"light": LIGHT, "dark": DARK}
@@ -146,12 +171,15 @@ def format_number(x: float, digits: int = 4) -> str:
 def escape(text: str) -> str:
     """``text`` made safe inside a Graphviz HTML-like label.
 
-    HTML special characters become entities; control characters (which Graphviz rejects)
+    HTML special characters become entities and backslashes are doubled (so Graphviz's
+    escapes such as ``\\G`` are drawn verbatim); control characters (which Graphviz rejects)
     become U+FFFD; unicode such as σ, ∂, ² or w₁ is kept as it is.
     """
     if any(unicodedata.category(c) == "Cc" for c in text):
         text = "".join("\ufffd" if unicodedata.category(c) == "Cc" else c for c in text)
-    return html.escape(text, quote=True)
+    # Graphviz expands \G, \N, \E, \l ... even in HTML-like labels, and draws "\\" as one
+    # backslash: doubling every backslash draws the text verbatim
+    return html.escape(text, quote=True).replace("\\", "\\\\")
 
 
 def pad(text: str) -> str:
@@ -162,3 +190,19 @@ def pad(text: str) -> str:
     """
     extra = sum(1 for c in text if ord(c) > 127)
     return text + " " * extra if extra else text
+
+
+def _luminance(colour: str) -> float:
+    """Relative luminance of "#RRGGBB" (WCAG 2): 0 for black, 1 for white."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(foreground: str, background: str) -> float:
+    """WCAG contrast ratio (L₁ + 0.05)/(L₂ + 0.05) of two "#RRGGBB" colours: 1 to 21.
+
+    Text needs at least 4.5 (level AA) to stay readable, on a projector too.
+    """
+    lighter, darker = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
