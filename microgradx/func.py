@@ -137,35 +137,48 @@ def _graph_backward(output: Value, root: str, forward: set[Value]) -> dict[Value
     return grads
 
 
-def _local_grads_as_values(node: Value) -> Sequence[Value | float]:
-    """The node's local derivatives as functions of its inputs: the op's rule on Values."""
-    op = node.op
-    if not isinstance(op, ops.Op):
+def _rule_of(node: Value) -> ops.Op:
+    """The node's op as a row of the table, whose rules can be evaluated again."""
+    if not isinstance(node.op, ops.Op):
         raise ValueError(
-            f"{describe(node)} was made by hand (op {str(op)!r}, not an op of the table), so "
-            "its local derivatives are numbers only and cannot be differentiated again: "
+            f"{describe(node)} was made by hand (op {str(node.op)!r}, not an op of the table), "
+            "so its local derivatives are numbers only and cannot be differentiated again: "
             "make the op with microgradx.define_op"
         )
-    vertical = ValueError(
-        f"the derivative of {describe(node)} ({op.name}) is infinite at "
+    return node.op
+
+
+def _numbers_only(op: ops.Op, error: Exception, kind: str) -> ValueError:
+    """An op made with define_op whose local_grads does not work on Values or Duals."""
+    return ValueError(
+        f"the op {op.name!r} cannot be differentiated twice: its local_grads works on "
+        f"numbers only ({type(error).__name__}: {error}); write it with microgradx.ops' "
+        f"functions (exp, log, tanh, where, ...) so that it also works on {kind}"
+    )
+
+
+def _vertical(node: Value) -> ValueError:
+    return ValueError(
+        f"the derivative of {describe(node)} ({node.op}) is infinite at "
         f"{', '.join(f'{x.data:g}' for x in node.inputs)} (a vertical slope), so the "
         "gradient graph cannot hold it: move the inputs away from that point"
     )
+
+
+def _local_grads_as_values(node: Value) -> Sequence[Value | float]:
+    """The node's local derivatives as functions of its inputs: the op's rule on Values."""
+    op = _rule_of(node)
     try:
         local_grads = op.derivatives_at(node.inputs, node)
     except (TypeError, ValueError, ArithmeticError) as error:
         if any(math.isinf(local) for local in node.local_grads):
-            raise vertical from None
+            raise _vertical(node) from None
         if op.builtin:
             raise
-        raise ValueError(
-            f"the op {op.name!r} cannot be differentiated twice: its local_grads works on "
-            f"numbers only ({type(error).__name__}: {error}); write it with microgradx.ops' "
-            "functions (exp, log, tanh, where, ...) so that it also works on Values"
-        ) from None
+        raise _numbers_only(op, error, "Values") from None
     for local in local_grads:
         if not isinstance(local, Value) and not math.isfinite(local):
-            raise vertical
+            raise _vertical(node)
     return local_grads
 
 
@@ -380,20 +393,14 @@ def hvp(fn: Callable[..., Any], primals: Sequence[float], vector: Sequence[float
 def _local_grads_along(node: Value, tangent: dict[Value, float]) -> list[float]:
     """How each local derivative of the node changes along the tangents: the op's rule on
     dual numbers (input + ẋ·ε), its ε parts."""
-    op = node.op
-    if not isinstance(op, ops.Op):
-        _local_grads_as_values(node)  # raises: a node made by hand
+    op = _rule_of(node)
     duals = [Dual._make(x.data, tangent.get(x, 0.0)) for x in node.inputs]
     try:
         locals_ = op.derivatives_at(duals, Dual._make(node.data, tangent.get(node, 0.0)))
     except (TypeError, ValueError, ArithmeticError) as error:
         if op.builtin:
             raise
-        raise ValueError(
-            f"the op {op.name!r} cannot be differentiated twice: its local_grads works on "
-            f"numbers only ({type(error).__name__}: {error}); write it with microgradx.ops' "
-            "functions (exp, log, tanh, where, ...) so that it also works on dual numbers"
-        ) from None
+        raise _numbers_only(op, error, "dual numbers") from None
     return [local.derivative if isinstance(local, Dual) else 0.0 for local in locals_]
 
 
