@@ -22,7 +22,7 @@ from typing import Any
 
 from microgradx.compiler.compiled import Compiled, CompiledLoss, compile_loss
 from microgradx.compiler.compiled import compile as compile_graph
-from microgradx.compiler.program import _table_op
+from microgradx.compiler.program import table_op
 from microgradx.compiler.tracing import CannotCompile, DataReads, watch_data_reads
 from microgradx.engine import Value
 
@@ -103,6 +103,6 @@ def _check_ops(roots: list[Value], checked: set[int]) -> None:
             continue
         known.add(key)
         try:
-            _table_op(node)
+            table_op(node)
         except ValueError as error:  # the compiler's own answer: it cannot run this op
             raise CannotCompile(str(error)) from None

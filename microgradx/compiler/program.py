@@ -68,7 +68,7 @@ class _Node:
         self.slot = -1
 
 
-def _table_op(value: Value) -> Op:
+def table_op(value: Value) -> Op:
     """The node's op as a row of the table, checked against its number of inputs."""
     op, arity = value.op, len(value.inputs)
     if not isinstance(op, Op):
@@ -114,7 +114,7 @@ def trace(roots: Sequence[Value], inputs: Sequence[Value]) -> tuple[list[_Node],
             node = _Node(value, "", [], False)
             node.needs_grad = True
         else:
-            op = _table_op(value)
+            op = table_op(value)
             ids = [index[v] for v in value.inputs]
             key = (op, *ids)
             if key in computed:  # the same op on the same nodes again: reuse the first
