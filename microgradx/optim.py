@@ -26,12 +26,15 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 import signal
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypedDict, TypeVar, overload
+
+import numpy as np
 
 from microgradx.engine import Value
 
@@ -53,6 +56,7 @@ __all__ = [
 ]
 
 ParamGroup = dict[str, Any]
+_DATA, _GRAD = operator.attrgetter("data"), operator.attrgetter("grad")
 # What an optimizer takes: a list of parameters, a Module, or a list of groups (dicts).
 
 
@@ -105,9 +109,13 @@ class Optimizer:
     """What every optimizer has: parameter groups with their settings, ``zero_grad()`` and
     ``step()``.
 
-    A subclass gives its default settings to ``__init__`` and updates one group's
-    parameters in ``_update(group, state)`` (``state``: that group's running buffers, such
-    as momentum, one number per parameter); ``_check_settings`` validates a group's settings.
+    A subclass gives its default settings to ``__init__`` and states its update rule once,
+    on arrays, in ``update(group, state, data, grad)``: ``data`` holds the group's
+    parameters, ``grad`` their gradients, and the rule changes ``data`` in place
+    (``state``: that group's running buffers, such as momentum, one array entry per
+    parameter). ``step()`` gathers the Values' numbers into arrays for it and writes the
+    result back; a compiled training run (``CompiledLoss.training``) calls the same rule on
+    the arrays it holds. ``_check_settings`` validates a group's settings.
     """
 
     lr: _GroupSetting[float] = _GroupSetting("lr")
@@ -165,9 +173,28 @@ class Optimizer:
                 self._update(group, state)
 
     def _update(self, group: ParamGroup, state: dict[str, Any]) -> None:
+        """One group's step on its Values: their numbers into arrays, ``update``, and back."""
+        params = group["params"]
+        data = np.fromiter(map(_DATA, params), float, len(params))
+        grad = np.fromiter(map(_GRAD, params), float, len(params))
+        self.update(group, state, data, grad)
+        for p, new in zip(params, data.tolist()):
+            p.data = new
+
+    def update(
+        self, group: ParamGroup, state: dict[str, Any], data: np.ndarray, grad: np.ndarray
+    ) -> None:
+        """The update rule: change ``data`` (the group's parameters) in place, given ``grad``."""
         raise NotImplementedError(
-            f"{type(self).__name__} must define step() or _update(group, state)"
+            f"{type(self).__name__} must define its rule, update(group, state, data, grad)"
         )
+
+    @property
+    def updates_in_arrays(self) -> bool:
+        """Whether a step is exactly ``update`` on arrays (no ``_update``/``step`` of its own),
+        so a compiled training run may hold the parameters in arrays and call it directly."""
+        kind = type(self)
+        return kind._update is Optimizer._update and kind.step is Optimizer.step
 
     def __repr__(self) -> str:
         settings = {k: v for k, v in self.param_groups[0].items() if k != "params"}
@@ -227,28 +254,28 @@ class SGD(Optimizer):
         if not any("momentum_buffer" in state for state in self.group_state):
             return None
         return [
-            v
+            float(v)
             for group, state in zip(self.param_groups, self.group_state)
-            for v in state.get("momentum_buffer", [0.0] * len(group["params"]))
+            for v in state.get("momentum_buffer", np.zeros(len(group["params"])))
         ]
 
-    def _update(self, group: ParamGroup, state: dict[str, Any]) -> None:
+    def update(
+        self, group: ParamGroup, state: dict[str, Any], data: np.ndarray, grad: np.ndarray
+    ) -> None:
         lr, mu, decay = group["lr"], group["momentum"], group["weight_decay"]
-        params = group["params"]
         if mu == 0.0 and decay == 0.0:  # plain gradient descent: the same update, less work
-            for p in params:
-                p.data -= lr * p.grad
+            data -= lr * grad
             return
-        dampening, nesterov = group["dampening"], group["nesterov"]
-        first = mu != 0.0 and "momentum_buffer" not in state
-        velocity = state.setdefault("momentum_buffer", [0.0] * len(params)) if mu else []
-        for i, p in enumerate(params):
-            g = p.grad + decay * p.data
-            if mu != 0.0:
-                v = g if first else mu * velocity[i] + (1.0 - dampening) * g
-                velocity[i] = v
-                g = g + mu * v if nesterov else v
-            p.data -= lr * g
+        g = grad + decay * data
+        if mu != 0.0:
+            v = state.get("momentum_buffer")
+            if v is None:  # the first step: v ← g
+                v = state["momentum_buffer"] = g.copy()
+            else:  # v ← momentum · v + (1 − dampening) · g
+                v *= mu
+                v += (1.0 - group["dampening"]) * g
+            g = g + mu * v if group["nesterov"] else v
+        data -= lr * g
 
 
 class Adam(Optimizer):
@@ -290,29 +317,36 @@ class Adam(Optimizer):
         group["eps"] = _non_negative(group["eps"], "eps")
         group["weight_decay"] = _non_negative(group["weight_decay"], "weight_decay")
 
-    def _update(self, group: ParamGroup, state: dict[str, Any]) -> None:
-        self._adam(group, state, coupled_decay=group["weight_decay"], decoupled_decay=0.0)
+    def update(
+        self, group: ParamGroup, state: dict[str, Any], data: np.ndarray, grad: np.ndarray
+    ) -> None:
+        self._adam(group, state, data, grad, group["weight_decay"], decoupled_decay=0.0)
 
     def _adam(
-        self, group: ParamGroup, state: dict[str, Any], coupled_decay: float, decoupled_decay: float
+        self,
+        group: ParamGroup,
+        state: dict[str, Any],
+        data: np.ndarray,
+        grad: np.ndarray,
+        coupled_decay: float,
+        decoupled_decay: float,
     ) -> None:
         """The Adam step, with weight decay added to g (Adam) or to p directly (AdamW)."""
         lr, eps = group["lr"], group["eps"]
         beta1, beta2 = group["betas"]
-        params = group["params"]
         t = state["step"] = state.get("step", 0) + 1
-        m = state.setdefault("exp_avg", [0.0] * len(params))
-        v = state.setdefault("exp_avg_sq", [0.0] * len(params))
+        m = state.setdefault("exp_avg", np.zeros(len(data)))
+        v = state.setdefault("exp_avg_sq", np.zeros(len(data)))
         step_size = lr / (1.0 - beta1**t)
         root_correction = math.sqrt(1.0 - beta2**t)
-        shrink = 1.0 - lr * decoupled_decay
-        for i, p in enumerate(params):
-            g = p.grad + coupled_decay * p.data
-            if decoupled_decay:
-                p.data *= shrink
-            m[i] = beta1 * m[i] + (1.0 - beta1) * g
-            v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
-            p.data -= step_size * m[i] / (math.sqrt(v[i]) / root_correction + eps)
+        g = grad + coupled_decay * data
+        if decoupled_decay:
+            data *= 1.0 - lr * decoupled_decay
+        m *= beta1
+        m += (1.0 - beta1) * g
+        v *= beta2
+        v += (1.0 - beta2) * g * g
+        data -= step_size * m / (np.sqrt(v) / root_correction + eps)
 
 
 class AdamW(Adam):
@@ -336,8 +370,10 @@ class AdamW(Adam):
     ) -> None:
         super().__init__(params, lr, betas=betas, eps=eps, weight_decay=weight_decay)
 
-    def _update(self, group: ParamGroup, state: dict[str, Any]) -> None:
-        self._adam(group, state, coupled_decay=0.0, decoupled_decay=group["weight_decay"])
+    def update(
+        self, group: ParamGroup, state: dict[str, Any], data: np.ndarray, grad: np.ndarray
+    ) -> None:
+        self._adam(group, state, data, grad, 0.0, decoupled_decay=group["weight_decay"])
 
 
 # ----------------------------------------------------------------------
