@@ -168,7 +168,7 @@ class Optimizer:
 
     def step(self) -> None:
         """Update every parameter once from its current ``grad`` (Ctrl-C waits for the end)."""
-        with _FinishBeforeInterrupt():
+        with FinishBeforeInterrupt():
             for group, state in zip(self.param_groups, self.group_state):
                 self._update(group, state)
 
@@ -557,26 +557,63 @@ class CosineAnnealingLR(CosineLR):
 # ----------------------------------------------------------------------
 
 
-class _FinishBeforeInterrupt:
-    """Hold back Ctrl-C (SIGINT) while the block runs, then deliver it.
+class FinishBeforeInterrupt:
+    """Hold back Ctrl-C (SIGINT) while a step runs, then deliver it.
 
-    A step cut short would leave some parameters updated and others not. Only the main
+    A step cut short would leave some parameters updated and others not. As a ``with``
+    block it guards one step. For a run of many steps, install it once (``install()`` …
+    ``uninstall()``) and mark each step with ``holding = True`` … ``release()``: a Ctrl-C
+    between steps is delivered at once, one during a step right after it. Only the main
     thread receives signals in Python, so elsewhere this does nothing.
     """
 
-    def __enter__(self) -> None:
+    def __init__(self) -> None:
+        self.holding = False
         self.received: tuple[int, FrameType | None] | None = None
         self.installed = False
+        self.previous: Any = None
+
+    def install(self) -> None:
         if threading.current_thread() is not threading.main_thread():
             return
         try:
-            self.previous = signal.signal(signal.SIGINT, self._hold)
+            self.previous = signal.signal(signal.SIGINT, self._handle)
         except (ValueError, OSError):  # no signals here (an embedded interpreter, say)
             return
         self.installed = True
 
-    def _hold(self, signum: int, frame: FrameType | None) -> None:
-        self.received = (signum, frame)
+    def uninstall(self) -> None:
+        if self.installed:
+            # None: a handler installed outside Python; it cannot be put back from here, so
+            # Python's own (which raises KeyboardInterrupt) takes its place.
+            if self.previous is None:
+                self.previous = signal.default_int_handler
+            signal.signal(signal.SIGINT, self.previous)
+            self.installed = False
+
+    def release(self) -> None:
+        """The step is over: deliver a Ctrl-C that arrived during it."""
+        self.holding = False
+        received, self.received = self.received, None
+        if received is not None:
+            self._deliver(received)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.holding:
+            self.received = (signum, frame)
+        else:
+            self._deliver((signum, frame))
+
+    def _deliver(self, received: tuple[int, FrameType | None]) -> None:
+        previous = signal.default_int_handler if self.previous is None else self.previous
+        if callable(previous):  # Python's own handler raises KeyboardInterrupt
+            previous(*received)
+        elif previous != signal.SIG_IGN:
+            raise KeyboardInterrupt
+
+    def __enter__(self) -> None:
+        self.install()
+        self.holding = True
 
     def __exit__(
         self,
@@ -584,18 +621,9 @@ class _FinishBeforeInterrupt:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if not self.installed:
-            return
-        # None: a handler installed outside Python; it cannot be put back from here, so
-        # Python's own (which raises KeyboardInterrupt) takes its place.
-        previous = signal.default_int_handler if self.previous is None else self.previous
-        signal.signal(signal.SIGINT, previous)
-        if self.received is None or kind is not None:
-            return
-        if callable(previous):  # Python's own handler raises KeyboardInterrupt
-            previous(*self.received)
-        elif previous != signal.SIG_IGN:
-            raise KeyboardInterrupt
+        self.uninstall()
+        if kind is None:
+            self.release()
 
 
 def _as_groups(params: Any, who: str) -> list[dict[str, Any]]:

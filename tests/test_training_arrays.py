@@ -213,3 +213,20 @@ def test_fit_on_the_compiled_graph_holds_the_parameters_in_arrays_and_matches_va
         histories.append((history.loss, history.accuracy, [p.data for p in model.parameters()]))
     assert len(runs_opened) == 3  # one run per epoch, for SGD only
     assert histories[0] == histories[1]
+
+
+def test_ctrl_c_between_steps_stops_at_once_and_writes_the_values():
+    X, y = _moons()
+    model, compiled, optimizer, _ = _setup(OPTIMIZERS["sgd"])
+    reached = []
+    with pytest.raises(KeyboardInterrupt), compiled.training(optimizer) as run:
+        run.step(X, y)
+        signal.raise_signal(signal.SIGINT)
+        reached.append("after the signal")
+    assert not reached  # raised at once, not at the next step
+    reference, reference_compiled, reference_optimizer, _ = _setup(OPTIMIZERS["sgd"])
+    reference_optimizer.zero_grad()
+    reference_compiled.step(X, y)
+    reference_optimizer.step()
+    assert [p.data for p in model.parameters()] == [p.data for p in reference.parameters()]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

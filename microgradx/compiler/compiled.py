@@ -83,6 +83,7 @@ class Compiled:
         self._scalars = np.zeros((n_scalars, 1))
         self._scalar_grads = np.zeros((n_scalars, 1))
         self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._bound: np.ndarray | None = None  # the rows table the instructions point at
 
     # ------------------------------------------------------------------
 
@@ -168,6 +169,10 @@ class Compiled:
         """Forward over the batch: fills and returns the tables (rows, scalars, row grads)."""
         array = self._check_batch(batch)
         rows, row_grads = self._buffers(array.shape[0])
+        if rows is not self._bound:  # another batch size: the instructions' views move
+            for instruction in self.instructions:
+                instruction.bind(rows, self._scalars, row_grads, self._scalar_grads)
+            self._bound = rows
         rows[: len(self.inputs)] = array.T
         scalars = self._scalars
         n_parameters = len(self.parameters)

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from microgradx.optim import Optimizer, _FinishBeforeInterrupt
+from microgradx.optim import FinishBeforeInterrupt, Optimizer
 
 if TYPE_CHECKING:
     from microgradx.compiler.compiled import CompiledLoss
@@ -79,6 +79,8 @@ class Training:
         self._values = np.zeros(len(self._graph.parameters))
         self._open = False
         self.penalty: float | None = None  # the penalty's value at the last step, if any
+        # Ctrl-C during an update waits for its end (no parameter is left behind)
+        self._interrupts = FinishBeforeInterrupt()
 
     def __enter__(self) -> Training:
         """Read the parameters (and the graph's constants) into arrays."""
@@ -87,6 +89,7 @@ class Training:
         self._values = np.fromiter(map(_DATA, graph.parameters), float, len(graph.parameters))
         self._groups = [_Group(group["params"], slot_of) for group in self.optimizer.param_groups]
         self._open = True
+        self._interrupts.install()
         return self
 
     def __exit__(
@@ -97,6 +100,7 @@ class Training:
     ) -> None:
         """Write the arrays back into the Values: ``p.data`` and ``p.grad``."""
         self._open = False
+        self._interrupts.uninstall()
         for group in self._groups:
             group.store()
 
@@ -124,13 +128,17 @@ class Training:
         if len(means) > 1:  # the loss graph's second root: the penalty
             self.penalty = means[1]
         optimizer = self.optimizer
-        with _FinishBeforeInterrupt():
+        self._interrupts.holding = True
+        try:
             for group, settings, state in zip(
                 self._groups, optimizer.param_groups, optimizer.group_state
             ):
                 group.grad.fill(0.0)
                 group.grad[group.mine] = grads[group.slots]
                 optimizer.update(settings, state, group.data, group.grad)
+        finally:
+            self._interrupts.holding = False
+        self._interrupts.release()
         return means[0], outputs
 
     def __repr__(self) -> str:
