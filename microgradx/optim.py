@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import operator
 import signal
 import threading
 import warnings
@@ -56,7 +55,6 @@ __all__ = [
 ]
 
 ParamGroup = dict[str, Any]
-_DATA, _GRAD = operator.attrgetter("data"), operator.attrgetter("grad")
 # What an optimizer takes: a list of parameters, a Module, or a list of groups (dicts).
 
 
@@ -175,8 +173,8 @@ class Optimizer:
     def _update(self, group: ParamGroup, state: dict[str, Any]) -> None:
         """One group's step on its Values: their numbers into arrays, ``update``, and back."""
         params = group["params"]
-        data = np.fromiter(map(_DATA, params), float, len(params))
-        grad = np.fromiter(map(_GRAD, params), float, len(params))
+        data = np.fromiter([p.data for p in params], float, len(params))
+        grad = np.fromiter([p.grad for p in params], float, len(params))
         self.update(group, state, data, grad)
         for p, new in zip(params, data.tolist()):
             p.data = new

@@ -20,7 +20,6 @@ unchanged. Every leaf that is not an input is a parameter (or constant); its cur
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -44,8 +43,6 @@ from microgradx.engine import Value, describe, topological_order
 from microgradx.optim import Optimizer
 
 __all__ = ["compile", "Compiled", "compile_loss", "CompiledLoss"]
-
-_DATA = operator.attrgetter("data")
 
 # Work tables are kept for the batch sizes seen most recently, up to this many bytes in all
 # (the table for the current size is always kept, however large).
@@ -120,7 +117,7 @@ class Compiled:
         means = []
         for per_row, slot in self._outputs:
             if per_row:
-                means.append(float(rows[slot].mean()))
+                means.append(float(rows[slot].sum()) / rows.shape[1])
                 row_grads[slot] += 1.0 / rows.shape[1]  # ∂/∂rootᵣ of (1/B) Σᵣ rootᵣ
             else:
                 means.append(float(scalars[slot, 0]))
@@ -177,7 +174,7 @@ class Compiled:
         scalars = self._scalars
         n_parameters = len(self.parameters)
         if parameter_values is None:
-            scalars[:n_parameters, 0] = list(map(_DATA, self.parameters))
+            scalars[:n_parameters, 0] = [parameter.data for parameter in self.parameters]
         else:
             scalars[:n_parameters, 0] = parameter_values
         if not quick_finite(scalars[:n_parameters]):

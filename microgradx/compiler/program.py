@@ -40,8 +40,8 @@ from microgradx.compiler.kernels import (
     kernel,
     list_kernel,
     matmul_backward,
-    times_local,
     matmul_forward,
+    times_local,
 )
 from microgradx.engine import Value, apply, describe, topological_order
 from microgradx.ops import Op
@@ -178,6 +178,11 @@ class _Slots:
         self.slice = _as_slice(self.slots)
         self.index = self.slice if self.slice is not None else self.slots
         self.unique = len(set(slots)) == len(slots)
+        if not self.unique:  # a slot read several times (one logsumexp by ten outputs)
+            # gets the sum of its rows of d: merge[u, i] = 1 where entry i reads slot u
+            self.targets, positions = np.unique(self.slots, return_inverse=True)
+            self.merge = np.zeros((len(self.targets), len(slots)))
+            self.merge[positions, np.arange(len(slots))] = 1.0
 
     def read(self, table: Array) -> Array:
         return table[self.index]
@@ -185,8 +190,8 @@ class _Slots:
     def add(self, table: Array, d: Array) -> None:
         if self.unique:
             table[self.index] += d
-        else:  # a node read several times (one logsumexp by ten outputs) gets every contribution
-            np.add.at(table, self.slots, d)
+        else:
+            table[self.targets] += self.merge @ d
 
     def __str__(self) -> str:
         if self.slice is not None:
@@ -239,35 +244,29 @@ class Operand:
     def reads_the_same_as(self, other: Operand) -> bool:
         """Whether both operands read the same slots (x * x, say)."""
         mine, theirs = self.same[1], other.same[1]
-        return mine is not None and theirs is not None and self.per_row == other.per_row and (
-            np.array_equal(mine, theirs)
+        return (
+            mine is not None
+            and theirs is not None
+            and self.per_row == other.per_row
+            and (np.array_equal(mine, theirs))
         )
 
     def add_grad(self, d: Array, row_grads: Array, scalar_grads: Array) -> None:
         """Add d (shape (m, B) or (m, 1)) into the gradient slots; a scalar gets Σ over rows."""
+        if self.mixed:
+            d = np.broadcast_to(d, (self.count, row_grads.shape[1]))
+            self.rows.add(row_grads, d[self.row_pos])
+            self.scalars.add(scalar_grads, _sum_rows(d[self.scalar_pos]))
+            return
+        if not self.per_row:
+            d = _sum_rows(d)
         grad_view = self.grad_view
-        if grad_view is not None:  # consecutive slots of one table: add into the view
-            if not self.per_row and d.shape[1] > 1:
-                d = d.sum(axis=1, keepdims=True)
+        if grad_view is not None:  # consecutive slots of one table: add into their view
             np.add(grad_view, d, out=grad_view)
-            return
-        if self.unique:  # one table, each slot once: add in place
-            if self.per_row:
-                row_grads[self.index] += d
-            elif d.shape[1] > 1:
-                scalar_grads[self.index] += d.sum(axis=1, keepdims=True)
-            else:
-                scalar_grads[self.index] += d
-            return
-        if not self.mixed:
-            if self.per_row:
-                self.rows.add(row_grads, d)
-            else:
-                self.scalars.add(scalar_grads, _sum_rows(d))
-            return
-        d = np.broadcast_to(d, (self.count, row_grads.shape[1]))
-        self.rows.add(row_grads, d[self.row_pos])
-        self.scalars.add(scalar_grads, _sum_rows(d[self.scalar_pos]))
+        elif self.per_row:
+            self.rows.add(row_grads, d)
+        else:
+            self.scalars.add(scalar_grads, d)
 
     def __str__(self) -> str:
         if not self.mixed:
@@ -276,8 +275,9 @@ class Operand:
 
 
 def _sum_rows(d: Array) -> Array:
-    """A scalar's gradient is the sum of its per-row contributions (seeded with 1/B: a mean)."""
-    return d.sum(axis=1, keepdims=True) if d.shape[1] > 1 else d
+    """A scalar's gradient is the sum of its per-row contributions (seeded with 1/B: a mean):
+    Σᵣ d[:, r], as the product of d with a column of ones (one matrix-vector product)."""
+    return d @ np.ones((d.shape[1], 1)) if d.shape[1] > 1 else d
 
 
 # ----------------------------------------------------------------------

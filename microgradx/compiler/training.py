@@ -25,7 +25,6 @@ reads them from the optimizer.
 
 from __future__ import annotations
 
-import operator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -35,8 +34,6 @@ from microgradx.optim import FinishBeforeInterrupt, Optimizer
 
 if TYPE_CHECKING:
     from microgradx.compiler.compiled import CompiledLoss
-
-_DATA, _GRAD = operator.attrgetter("data"), operator.attrgetter("grad")
 
 
 class _Group:
@@ -52,7 +49,7 @@ class _Group:
         used = [(i, slot_of[id(p)]) for i, p in enumerate(params) if id(p) in slot_of]
         self.mine = np.array([i for i, _ in used], dtype=np.intp)
         self.slots = np.array([slot for _, slot in used], dtype=np.intp)
-        self.data = np.fromiter(map(_DATA, params), float, len(params))
+        self.data = np.fromiter([p.data for p in params], float, len(params))
         self.grad = np.zeros(len(params))
 
     def store(self) -> None:
@@ -86,7 +83,7 @@ class Training:
         """Read the parameters (and the graph's constants) into arrays."""
         graph = self._graph
         slot_of = {id(p): i for i, p in enumerate(graph.parameters)}
-        self._values = np.fromiter(map(_DATA, graph.parameters), float, len(graph.parameters))
+        self._values = np.fromiter([p.data for p in graph.parameters], float, len(slot_of))
         self._groups = [_Group(group["params"], slot_of) for group in self.optimizer.param_groups]
         self._open = True
         self._interrupts.install()
