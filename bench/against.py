@@ -10,7 +10,9 @@ slows both alike. The workloads are ``bench_engine``'s and ``bench_compile``'s o
   e1            lecture example E1, build + backward, µs per iteration
   moons_same    moons step on micrograd's two-input graph, ms, collector on / off
   moons_nn      moons step with nn.MLP (n-ary dot nodes), ms, collector on
-  compiled      compiled moons step, ms;  compiled digits epoch, s
+  compiled      compiled moons step, ms;  compiled digits epoch, s: each as ``train.fit``
+                runs it (in a training run, ``CompiledLoss.training``, where the checkout
+                has one), and through the Values (``zero_grad``, ``step``, ``sgd.step()``)
 
 Prints each workload's median for both checkouts and their ratio (this ÷ other: below 1 is
 faster here). The exit status is 1 if this checkout is slower than the other by more than
@@ -39,6 +41,8 @@ WORKLOADS = {
     "moons_nn_on": "moons, nn.MLP, GC on (ms)",
     "compiled_moons": "compiled moons step (ms)",
     "compiled_digits": "compiled digits epoch (s)",
+    "compiled_moons_values": "  the same, through the Values (ms)",
+    "compiled_digits_values": "  the same, through the Values (s)",
 }
 
 
@@ -69,13 +73,16 @@ def _child(workload: str, cpu_time: bool) -> float:
         return bench_engine.moons_ms(engine, nary, bench_engine.STEPS, gc_on == "on")
     from microgradx import nn
 
-    if workload == "compiled_moons":
+    # in a training run where the checkout has one, as its train.fit runs the step
+    compiled_loss = getattr(microgradx.compiler, "CompiledLoss", None)
+    in_arrays = not workload.endswith("_values") and hasattr(compiled_loss, "training")
+    if workload.startswith("compiled_moons"):
         weights = [p.data for p in nn.MLP(2, [16, 16, 1], seed=0).parameters()]
-        step = bench_compile.moons_compiled(weights, in_arrays=False)
+        step = bench_compile.moons_compiled(weights, in_arrays=in_arrays)
         step(0)
         return bench_compile._time(step, 300, 1) * 1e3
     weights = [p.data for p in nn.MLP(64, [32, 10], seed=0).parameters()]
-    epoch = bench_compile.digits_compiled(weights, in_arrays=False)
+    epoch = bench_compile.digits_compiled(weights, in_arrays=in_arrays)
     epoch(0)
     return bench_compile._time(epoch, 3, 1)
 
