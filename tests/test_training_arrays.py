@@ -111,6 +111,17 @@ def test_a_step_outside_the_block_is_refused():
         run.step(X, y)
 
 
+def test_a_run_opened_twice_or_given_new_groups_is_refused():
+    X, y = _moons()
+    _, compiled, optimizer, _ = _setup(OPTIMIZERS["sgd"])
+    with compiled.training(optimizer) as run:
+        with pytest.raises(RuntimeError, match="already open"), run:
+            pass
+        optimizer.add_param_group({"params": [Value(1.0)]})
+        with pytest.raises(RuntimeError, match="parameter groups changed"):
+            run.step(X, y)
+
+
 def test_an_optimizer_with_a_step_of_its_own_is_refused():
     class Clipped(optim.SGD):
         def step(self):

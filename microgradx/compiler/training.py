@@ -81,6 +81,8 @@ class Training:
 
     def __enter__(self) -> Training:
         """Read the parameters (and the graph's constants) into arrays."""
+        if self._open:
+            raise RuntimeError("this training run is already open: use it in one with block")
         graph = self._graph
         slot_of = {id(p): i for i, p in enumerate(graph.parameters)}
         self._values = np.fromiter([p.data for p in graph.parameters], float, len(slot_of))
@@ -116,6 +118,11 @@ class Training:
             raise RuntimeError(
                 "a training run holds the parameters only inside its block: "
                 "with compiled.training(optimizer) as run: run.step(X, y)"
+            )
+        if len(self.optimizer.param_groups) != len(self._groups):
+            raise RuntimeError(
+                "the optimizer's parameter groups changed inside the training run: add groups "
+                "before the with block (the run holds the parameters it started with)"
             )
         values = self._values
         for group in self._groups:
