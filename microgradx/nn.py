@@ -61,7 +61,7 @@ from typing import (
 
 from microgradx import functional, ops
 from microgradx.domain import check_number
-from microgradx.engine import Value, as_value
+from microgradx.engine import Value, apply_to_values, as_value
 
 __all__ = [
     "ACTIVATIONS",
@@ -242,6 +242,14 @@ class Neuron(Module):
             raise
         return _activate(z + self.b, self.activation)
 
+    def _on_values(self, xs: tuple[Value, ...]) -> Value:
+        """``forward`` for inputs a layer has already checked and made Values."""
+        try:
+            z = apply_to_values(ops.DOT, (*self.w, *xs))
+        except AttributeError:  # a weight replaced by a plain number: the general path
+            return self.forward(list(xs))
+        return _activate(z + self.b, self.activation)
+
     def __repr__(self) -> str:
         return f"Neuron({self.nin} inputs, {self.activation})"
 
@@ -291,8 +299,11 @@ class Layer(Module):
 
     def forward(self, x: Inputs) -> list[Value]:
         """[neuron(x) for each neuron]; the inputs become Values once, shared by all neurons."""
-        xs = _input_values(x, self.nin, self)
-        return [neuron(xs) for neuron in self.neurons]
+        xs = tuple(_input_values(x, self.nin, self))
+        return [
+            neuron._on_values(xs) if type(neuron) is Neuron else neuron(list(xs))
+            for neuron in self.neurons
+        ]
 
     def __repr__(self) -> str:
         return f"Layer({self.nin} → {self.nout}, {self.activation})"

@@ -161,12 +161,14 @@ def largest(xs: Sequence[Any]) -> Any:
 def add_all(xs: Sequence[Any]) -> Any:
     """x₀ + x₁ + … + xₙ₋₁, added left to right: floats, Values (one sum node), or an
     array's rows (a running sum, whose last row is the same left-to-right total)."""
-    if hasattr(xs, "ndim"):
+    first = xs[0]
+    if type(first) is float:  # numbers: the engine's case, first and fast
+        return functools.reduce(operator.add, xs)
+    if _is_array(xs):
         import numpy
 
         return numpy.cumsum(xs, axis=0)[-1]
-    first = xs[0]
-    is_value = type(first) is not float and not hasattr(first, "ndim") and hasattr(first, "data")
+    is_value = not hasattr(first, "ndim") and hasattr(first, "data")
     if is_value and _graph_sum is not None:  # Values: one sum node
         return _graph_sum(xs)
     return functools.reduce(operator.add, xs)

@@ -499,3 +499,19 @@ def test_bad_init_is_refused_with_what_to_give():
         nn.Layer(2, 3, init=lambda nin, nout: 0.0)
     with pytest.raises(ValueError, match=r"weight \[0\]\[1\]"):
         nn.Neuron(2, init=lambda nin, nout: ([[0.0, float("nan")]], [0.0]))
+
+
+def test_a_layer_gives_each_neuron_the_same_numbers_as_calling_it_alone():
+    layer = nn.Layer(3, 4, seed=0)
+    x = [0.5, -1.0, 2.0]
+    together = [out.data for out in layer(x)]
+    assert together == [neuron(x).data for neuron in layer.neurons]
+    layer.neurons[1].w[0] = 0.25  # a weight replaced by a plain number still works
+    assert layer(x)[1].data == layer.neurons[1](x).data
+
+    class Doubled(nn.Neuron):
+        def forward(self, x):
+            return 2 * super().forward(x)
+
+    layer.neurons[2] = Doubled(3, name="N2", seed=1)
+    assert layer(x)[2].data == 2 * nn.Neuron.forward(layer.neurons[2], x).data
