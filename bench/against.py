@@ -71,11 +71,11 @@ def _child(workload: str, cpu_time: bool) -> float:
 
     if workload == "compiled_moons":
         weights = [p.data for p in nn.MLP(2, [16, 16, 1], seed=0).parameters()]
-        step = bench_compile.moons_compiled(weights)
+        step = bench_compile.moons_compiled(weights, in_arrays=False)
         step(0)
         return bench_compile._time(step, 300, 1) * 1e3
     weights = [p.data for p in nn.MLP(64, [32, 10], seed=0).parameters()]
-    epoch = bench_compile.digits_compiled(weights)
+    epoch = bench_compile.digits_compiled(weights, in_arrays=False)
     epoch(0)
     return bench_compile._time(epoch, 3, 1)
 

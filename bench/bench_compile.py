@@ -27,6 +27,7 @@ full garbage collection a little slower; the 200× target has a margin far beyon
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import sys
 import time
@@ -95,7 +96,9 @@ def moons_scalar(weights: list[float]) -> Step:
     return step
 
 
-def moons_compiled(weights: list[float]) -> Step:
+def moons_compiled(weights: list[float], in_arrays: bool = True) -> Step:
+    """The compiled step; ``in_arrays``: inside ``compiled.training(sgd)`` (as ``train.fit``
+    runs it), else through the Values (``zero_grad``, ``step``, ``sgd.step()``)."""
     X, y = _moons()
     model = _microgradx_model(weights, [16, 16, 1], 2)
     penalty = ALPHA * functional.sum([p * p for p in model.parameters()])
@@ -110,7 +113,16 @@ def moons_compiled(weights: list[float]) -> Step:
         sgd.step()
         return data_loss + reg
 
-    return step
+    if not in_arrays:
+        return step
+    run = compiled.training(sgd).__enter__()  # open for as long as the benchmark runs
+
+    def step_in_arrays(k: int) -> float:
+        sgd.lr = _lr(k)
+        data_loss = run.step(X, y)
+        return data_loss + run.penalty
+
+    return step_in_arrays
 
 
 def moons_micrograd(weights: list[float]) -> Step:
@@ -240,8 +252,11 @@ def digits_scalar(weights: list[float], batches_per_call: int = 2) -> Callable[[
     return epoch_part
 
 
-def digits_compiled(weights: list[float], optimizer: bool = True) -> Callable[[int], float]:
-    """A training epoch; with ``optimizer=False`` only the gradients (where the time goes)."""
+def digits_compiled(
+    weights: list[float], optimizer: bool = True, in_arrays: bool = True
+) -> Callable[[int], float]:
+    """A training epoch, inside ``compiled.training(sgd)`` as ``train.fit`` runs it (or with
+    ``in_arrays=False`` through the Values); with ``optimizer=False`` only the gradients."""
     batches = _digit_batches()
     model = _microgradx_model(weights, [32, 10], 64)
     compiled = compile_loss(model, losses.cross_entropy, 64, targets=range(10))
@@ -255,7 +270,13 @@ def digits_compiled(weights: list[float], optimizer: bool = True) -> Callable[[i
                 sgd.step()
         return loss
 
-    return epoch
+    def epoch_in_arrays(k: int) -> float:
+        with compiled.training(sgd) as run:
+            for X, y in batches:
+                loss = run.step(X, y)
+        return loss
+
+    return epoch_in_arrays if in_arrays and optimizer else epoch
 
 
 def digits_torch_batched(weights: list[float]) -> Callable[[int], float]:
@@ -353,6 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     builders = {
         "microgradx scalar": (moons_scalar, 2),
         "microgradx compiled": (moons_compiled, many),
+        "  through the Values": (functools.partial(moons_compiled, in_arrays=False), many),
     }
     if micrograd is not None:
         builders = {"micrograd 0.1.0": (moons_micrograd, 1), **builders}
@@ -374,7 +396,8 @@ def main(argv: list[str] | None = None) -> int:
     epochs = {
         "microgradx scalar": (digits_scalar(digit_weights, partial), 1),
         "microgradx compiled": (digits_compiled(digit_weights), few),
-        "  compiled, without SGD": (digits_compiled(digit_weights, False), few),
+        "  through the Values": (digits_compiled(digit_weights, in_arrays=False), few),
+        "  through the Values, no SGD": (digits_compiled(digit_weights, False), few),
     }
     if torch is not None:
         epochs["PyTorch batched"] = (digits_torch_batched(digit_weights), few)

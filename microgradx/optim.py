@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypedDict, TypeVar, overload
 
+import numpy as np
+
 from microgradx.engine import Value
 
 if TYPE_CHECKING:
@@ -105,9 +107,13 @@ class Optimizer:
     """What every optimizer has: parameter groups with their settings, ``zero_grad()`` and
     ``step()``.
 
-    A subclass gives its default settings to ``__init__`` and updates one group's
-    parameters in ``_update(group, state)`` (``state``: that group's running buffers, such
-    as momentum, one number per parameter); ``_check_settings`` validates a group's settings.
+    A subclass gives its default settings to ``__init__`` and states its update rule once,
+    on arrays, in ``update(group, state, data, grad)``: ``data`` holds the group's
+    parameters, ``grad`` their gradients, and the rule changes ``data`` in place
+    (``state``: that group's running buffers, such as momentum, one array entry per
+    parameter). ``step()`` gathers the Values' numbers into arrays for it and writes the
+    result back; a compiled training run (``CompiledLoss.training``) calls the same rule on
+    the arrays it holds. ``_check_settings`` validates a group's settings.
     """
 
     lr: _GroupSetting[float] = _GroupSetting("lr")
@@ -160,14 +166,33 @@ class Optimizer:
 
     def step(self) -> None:
         """Update every parameter once from its current ``grad`` (Ctrl-C waits for the end)."""
-        with _FinishBeforeInterrupt():
+        with FinishBeforeInterrupt():
             for group, state in zip(self.param_groups, self.group_state):
                 self._update(group, state)
 
     def _update(self, group: ParamGroup, state: dict[str, Any]) -> None:
+        """One group's step on its Values: their numbers into arrays, ``update``, and back."""
+        params = group["params"]
+        data = np.fromiter([p.data for p in params], float, len(params))
+        grad = np.fromiter([p.grad for p in params], float, len(params))
+        self.update(group, state, data, grad)
+        for p, new in zip(params, data.tolist()):
+            p.data = new
+
+    def update(
+        self, group: ParamGroup, state: dict[str, Any], data: np.ndarray, grad: np.ndarray
+    ) -> None:
+        """The update rule: change ``data`` (the group's parameters) in place, given ``grad``."""
         raise NotImplementedError(
-            f"{type(self).__name__} must define step() or _update(group, state)"
+            f"{type(self).__name__} must define its rule, update(group, state, data, grad)"
         )
+
+    @property
+    def updates_in_arrays(self) -> bool:
+        """Whether a step is exactly ``update`` on arrays (no ``_update``/``step`` of its own),
+        so a compiled training run may hold the parameters in arrays and call it directly."""
+        kind = type(self)
+        return kind._update is Optimizer._update and kind.step is Optimizer.step
 
     def __repr__(self) -> str:
         settings = {k: v for k, v in self.param_groups[0].items() if k != "params"}
@@ -227,28 +252,28 @@ class SGD(Optimizer):
         if not any("momentum_buffer" in state for state in self.group_state):
             return None
         return [
-            v
+            float(v)
             for group, state in zip(self.param_groups, self.group_state)
-            for v in state.get("momentum_buffer", [0.0] * len(group["params"]))
+            for v in state.get("momentum_buffer", np.zeros(len(group["params"])))
         ]
 
-    def _update(self, group: ParamGroup, state: dict[str, Any]) -> None:
+    def update(
+        self, group: ParamGroup, state: dict[str, Any], data: np.ndarray, grad: np.ndarray
+    ) -> None:
         lr, mu, decay = group["lr"], group["momentum"], group["weight_decay"]
-        params = group["params"]
         if mu == 0.0 and decay == 0.0:  # plain gradient descent: the same update, less work
-            for p in params:
-                p.data -= lr * p.grad
+            data -= lr * grad
             return
-        dampening, nesterov = group["dampening"], group["nesterov"]
-        first = mu != 0.0 and "momentum_buffer" not in state
-        velocity = state.setdefault("momentum_buffer", [0.0] * len(params)) if mu else []
-        for i, p in enumerate(params):
-            g = p.grad + decay * p.data
-            if mu != 0.0:
-                v = g if first else mu * velocity[i] + (1.0 - dampening) * g
-                velocity[i] = v
-                g = g + mu * v if nesterov else v
-            p.data -= lr * g
+        g = grad + decay * data
+        if mu != 0.0:
+            v = state.get("momentum_buffer")
+            if v is None:  # the first step: v ← g
+                v = state["momentum_buffer"] = g.copy()
+            else:  # v ← momentum · v + (1 − dampening) · g
+                v *= mu
+                v += (1.0 - group["dampening"]) * g
+            g = g + mu * v if group["nesterov"] else v
+        data -= lr * g
 
 
 class Adam(Optimizer):
@@ -290,29 +315,36 @@ class Adam(Optimizer):
         group["eps"] = _non_negative(group["eps"], "eps")
         group["weight_decay"] = _non_negative(group["weight_decay"], "weight_decay")
 
-    def _update(self, group: ParamGroup, state: dict[str, Any]) -> None:
-        self._adam(group, state, coupled_decay=group["weight_decay"], decoupled_decay=0.0)
+    def update(
+        self, group: ParamGroup, state: dict[str, Any], data: np.ndarray, grad: np.ndarray
+    ) -> None:
+        self._adam(group, state, data, grad, group["weight_decay"], decoupled_decay=0.0)
 
     def _adam(
-        self, group: ParamGroup, state: dict[str, Any], coupled_decay: float, decoupled_decay: float
+        self,
+        group: ParamGroup,
+        state: dict[str, Any],
+        data: np.ndarray,
+        grad: np.ndarray,
+        coupled_decay: float,
+        decoupled_decay: float,
     ) -> None:
         """The Adam step, with weight decay added to g (Adam) or to p directly (AdamW)."""
         lr, eps = group["lr"], group["eps"]
         beta1, beta2 = group["betas"]
-        params = group["params"]
         t = state["step"] = state.get("step", 0) + 1
-        m = state.setdefault("exp_avg", [0.0] * len(params))
-        v = state.setdefault("exp_avg_sq", [0.0] * len(params))
+        m = state.setdefault("exp_avg", np.zeros(len(data)))
+        v = state.setdefault("exp_avg_sq", np.zeros(len(data)))
         step_size = lr / (1.0 - beta1**t)
         root_correction = math.sqrt(1.0 - beta2**t)
-        shrink = 1.0 - lr * decoupled_decay
-        for i, p in enumerate(params):
-            g = p.grad + coupled_decay * p.data
-            if decoupled_decay:
-                p.data *= shrink
-            m[i] = beta1 * m[i] + (1.0 - beta1) * g
-            v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
-            p.data -= step_size * m[i] / (math.sqrt(v[i]) / root_correction + eps)
+        g = grad + coupled_decay * data
+        if decoupled_decay:
+            data *= 1.0 - lr * decoupled_decay
+        m *= beta1
+        m += (1.0 - beta1) * g
+        v *= beta2
+        v += (1.0 - beta2) * g * g
+        data -= step_size * m / (np.sqrt(v) / root_correction + eps)
 
 
 class AdamW(Adam):
@@ -336,8 +368,10 @@ class AdamW(Adam):
     ) -> None:
         super().__init__(params, lr, betas=betas, eps=eps, weight_decay=weight_decay)
 
-    def _update(self, group: ParamGroup, state: dict[str, Any]) -> None:
-        self._adam(group, state, coupled_decay=0.0, decoupled_decay=group["weight_decay"])
+    def update(
+        self, group: ParamGroup, state: dict[str, Any], data: np.ndarray, grad: np.ndarray
+    ) -> None:
+        self._adam(group, state, data, grad, 0.0, decoupled_decay=group["weight_decay"])
 
 
 # ----------------------------------------------------------------------
@@ -521,26 +555,63 @@ class CosineAnnealingLR(CosineLR):
 # ----------------------------------------------------------------------
 
 
-class _FinishBeforeInterrupt:
-    """Hold back Ctrl-C (SIGINT) while the block runs, then deliver it.
+class FinishBeforeInterrupt:
+    """Hold back Ctrl-C (SIGINT) while a step runs, then deliver it.
 
-    A step cut short would leave some parameters updated and others not. Only the main
+    A step cut short would leave some parameters updated and others not. As a ``with``
+    block it guards one step. For a run of many steps, install it once (``install()`` …
+    ``uninstall()``) and mark each step with ``holding = True`` … ``release()``: a Ctrl-C
+    between steps is delivered at once, one during a step right after it. Only the main
     thread receives signals in Python, so elsewhere this does nothing.
     """
 
-    def __enter__(self) -> None:
+    def __init__(self) -> None:
+        self.holding = False
         self.received: tuple[int, FrameType | None] | None = None
         self.installed = False
+        self.previous: Any = None
+
+    def install(self) -> None:
         if threading.current_thread() is not threading.main_thread():
             return
         try:
-            self.previous = signal.signal(signal.SIGINT, self._hold)
+            self.previous = signal.signal(signal.SIGINT, self._handle)
         except (ValueError, OSError):  # no signals here (an embedded interpreter, say)
             return
         self.installed = True
 
-    def _hold(self, signum: int, frame: FrameType | None) -> None:
-        self.received = (signum, frame)
+    def uninstall(self) -> None:
+        if self.installed:
+            # None: a handler installed outside Python; it cannot be put back from here, so
+            # Python's own (which raises KeyboardInterrupt) takes its place.
+            if self.previous is None:
+                self.previous = signal.default_int_handler
+            signal.signal(signal.SIGINT, self.previous)
+            self.installed = False
+
+    def release(self) -> None:
+        """The step is over: deliver a Ctrl-C that arrived during it."""
+        self.holding = False
+        received, self.received = self.received, None
+        if received is not None:
+            self._deliver(received)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.holding:
+            self.received = (signum, frame)
+        else:
+            self._deliver((signum, frame))
+
+    def _deliver(self, received: tuple[int, FrameType | None]) -> None:
+        previous = signal.default_int_handler if self.previous is None else self.previous
+        if callable(previous):  # Python's own handler raises KeyboardInterrupt
+            previous(*received)
+        elif previous != signal.SIG_IGN:
+            raise KeyboardInterrupt
+
+    def __enter__(self) -> None:
+        self.install()
+        self.holding = True
 
     def __exit__(
         self,
@@ -548,18 +619,9 @@ class _FinishBeforeInterrupt:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if not self.installed:
-            return
-        # None: a handler installed outside Python; it cannot be put back from here, so
-        # Python's own (which raises KeyboardInterrupt) takes its place.
-        previous = signal.default_int_handler if self.previous is None else self.previous
-        signal.signal(signal.SIGINT, previous)
-        if self.received is None or kind is not None:
-            return
-        if callable(previous):  # Python's own handler raises KeyboardInterrupt
-            previous(*self.received)
-        elif previous != signal.SIG_IGN:
-            raise KeyboardInterrupt
+        self.uninstall()
+        if kind is None:
+            self.release()
 
 
 def _as_groups(params: Any, who: str) -> list[dict[str, Any]]:

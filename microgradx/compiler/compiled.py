@@ -38,7 +38,9 @@ from microgradx.compiler.program import (
     trace,
 )
 from microgradx.compiler.tracing import CannotCompile
+from microgradx.compiler.training import Training
 from microgradx.engine import Value, describe, topological_order
+from microgradx.optim import Optimizer
 
 __all__ = ["compile", "Compiled", "compile_loss", "CompiledLoss"]
 
@@ -78,6 +80,7 @@ class Compiled:
         self._scalars = np.zeros((n_scalars, 1))
         self._scalar_grads = np.zeros((n_scalars, 1))
         self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._bound: np.ndarray | None = None  # the rows table the instructions point at
 
     # ------------------------------------------------------------------
 
@@ -93,14 +96,28 @@ class Compiled:
         accumulates like ``backward()`` (zero the grads between steps). With several roots,
         returns each root's mean (an array) and adds the gradient of their sum.
         """
-        rows, scalars, row_grads = self._run(batch)
+        means, grads = self.gradients(batch)
+        for parameter, grad in zip(self.parameters, grads.tolist()):
+            parameter.grad += grad
+        return means[0] if self._single else np.array(means)
+
+    def gradients(
+        self, batch: Any, parameter_values: np.ndarray | None = None
+    ) -> tuple[list[float], np.ndarray]:
+        """``step`` without touching the Values: each root's mean over the batch, and the
+        gradient of their sum for every parameter (an array of shape (P,), in the order of
+        ``parameters``; a view into a table that the next call overwrites).
+
+        ``parameter_values`` (shape (P,)) replaces the parameters' ``data`` for this call.
+        """
+        rows, scalars, row_grads = self._run(batch, parameter_values)
         scalar_grads = self._scalar_grads
         row_grads.fill(0.0)
         scalar_grads.fill(0.0)
         means = []
         for per_row, slot in self._outputs:
             if per_row:
-                means.append(float(rows[slot].mean()))
+                means.append(float(rows[slot].sum()) / rows.shape[1])
                 row_grads[slot] += 1.0 / rows.shape[1]  # ∂/∂rootᵣ of (1/B) Σᵣ rootᵣ
             else:
                 means.append(float(scalars[slot, 0]))
@@ -111,9 +128,7 @@ class Compiled:
         grads = scalar_grads[: len(self.parameters)]
         if not quick_finite(grads):  # refused as Value.backward does, before any grad is written
             check_finite_gradients(self._backward, row_grads, scalar_grads, self.parameters)
-        for parameter, grad in zip(self.parameters, grads[:, 0].tolist()):
-            parameter.grad += grad
-        return means[0] if self._single else np.array(means)
+        return means, grads[:, 0]
 
     def forward(self, batch: Any) -> np.ndarray:
         """The root's value for every row: shape (B,), or (B, number of roots) for several."""
@@ -145,16 +160,25 @@ class Compiled:
 
     # ------------------------------------------------------------------
 
-    def _run(self, batch: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _run(
+        self, batch: Any, parameter_values: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Forward over the batch: fills and returns the tables (rows, scalars, row grads)."""
         array = self._check_batch(batch)
         rows, row_grads = self._buffers(array.shape[0])
+        if rows is not self._bound:  # another batch size: the instructions' views move
+            for instruction in self.instructions:
+                instruction.bind(rows, self._scalars, row_grads, self._scalar_grads)
+            self._bound = rows
         rows[: len(self.inputs)] = array.T
         scalars = self._scalars
         n_parameters = len(self.parameters)
-        scalars[:n_parameters, 0] = [parameter.data for parameter in self.parameters]
+        if parameter_values is None:
+            scalars[:n_parameters, 0] = [parameter.data for parameter in self.parameters]
+        else:
+            scalars[:n_parameters, 0] = parameter_values
         if not quick_finite(scalars[:n_parameters]):
-            self._check_parameters()
+            self._check_parameters(scalars[:n_parameters, 0])
         with np.errstate(all="ignore"):
             try:
                 for instruction in self.instructions:
@@ -204,11 +228,11 @@ class Compiled:
             )
         return array
 
-    def _check_parameters(self) -> None:
-        for parameter in self.parameters:
-            if not np.isfinite(parameter.data):
+    def _check_parameters(self, values: np.ndarray) -> None:
+        for parameter, value in zip(self.parameters, values.tolist()):
+            if not np.isfinite(value):
                 raise ValueError(
-                    f"parameter {describe(parameter)} is {parameter.data}: a parameter must be a "
+                    f"parameter {describe(parameter)} is {value}: a parameter must be a "
                     "finite number (if training diverged, lower the learning rate)"
                 )
 
@@ -361,13 +385,24 @@ class CompiledLoss:
         """``step(X, y)``, and the model's outputs per row from the same forward pass (as
         ``predict(X)`` gives them before the optimizer changes the parameters)."""
         mean_loss = float(self.loss_graph.step(self.batch(X, y))[0])
-        return mean_loss, self._shaped(self.loss_graph.watched())
+        return mean_loss, self._last_outputs()
+
+    def training(self, optimizer: Optimizer) -> Training:
+        """A training run with the parameters held in numpy arrays, for a ``with`` block:
+        ``run.step(X, y)`` is ``optimizer.zero_grad(); step(X, y); optimizer.step()`` with
+        the same numbers, without touching a Value per parameter; the Values are brought up
+        to date when the block ends (see ``microgradx.compiler.training``)."""
+        return Training(self, optimizer)
+
+    def _last_outputs(self) -> np.ndarray:
+        """The model's outputs per row in the loss graph's last call."""
+        return self._shaped(self.loss_graph.watched())
 
     def evaluate(self, X: Any, y: Any) -> tuple[float, np.ndarray]:
         """Mean loss over the rows of (X, y), without the penalty, and the model's outputs
         per row; no gradients."""
         per_row_loss = self.loss_graph.forward(self.batch(X, y))[:, 0]
-        return float(per_row_loss.mean()), self._shaped(self.loss_graph.watched())
+        return float(per_row_loss.mean()), self._last_outputs()
 
     def predict(self, X: Any) -> np.ndarray:
         """The model's outputs for each row of X: shape (B,) for one output, else (B, k)."""

@@ -34,18 +34,22 @@ class Kernel(NamedTuple):
     """One op of the table, on arrays.
 
     forward(*xs) returns the op's value for every entry.
-    backward(g, out, need, *xs) returns g · ∂out/∂xᵢ per operand (None where not needed).
+    local_grads(*xs, out) returns ∂out/∂xᵢ per operand (arrays, or numbers such as 1.0).
+    backward(g, out, need, *xs), for an op over a list or a matrix product, returns
+    g · ∂out/∂xᵢ per operand (None where not needed); one- and two-input ops leave it None
+    (their instruction multiplies g by each local derivative itself).
     domain(*xs) marks entries outside the op's domain (None: defined everywhere).
     vectorised: False when the rules run element by element.
     """
 
     forward: Callable[..., Array]
-    backward: Callable[..., Grads]
+    local_grads: Callable[..., Sequence[Any]] | None
+    backward: Callable[..., Grads] | None
     domain: Callable[..., Array] | None
     vectorised: bool
 
 
-def _times_local(g: Array, local: Any, vertical: bool) -> Array:
+def times_local(g: Array, local: Any, vertical: bool) -> Array:
     """g · local; where the slope may be vertical (local = ∞, as √x at 0), 0 where g = 0:
     the engine passes nothing on from a zero gradient, so 0·∞ never becomes NaN."""
     if type(local) is float and local == 1.0:  # (the slope of +, sum, ...): g itself
@@ -70,14 +74,17 @@ def list_kernel(op: Op) -> Kernel:
     def forward(xs: Array) -> Array:
         return forward_rule(xs, *params)
 
+    def local_grads(xs: Array, out: Array) -> Any:
+        return local_rule(xs, out, *params)
+
     def backward(g: Array, out: Array, need: Sequence[bool], xs: Array) -> Grads:
         local = local_rule(xs, out, *params)
         if isinstance(local, (list, tuple)):  # one array (or number) per input
             local = np.stack(np.broadcast_arrays(*local, xs[0])[:-1])
-        product = _times_local(g, local, op.vertical)
+        product = times_local(g, local, op.vertical)
         return (product if product.shape == xs.shape else np.broadcast_to(product, xs.shape),)
 
-    return Kernel(forward, backward, None, True)
+    return Kernel(forward, local_grads, backward, None, True)
 
 
 def kernel(op: Op) -> Kernel:
@@ -91,12 +98,8 @@ def kernel(op: Op) -> Kernel:
     def forward(*xs: Array) -> Array:
         return forward_rule(*xs, *params)
 
-    def backward(g: Array, out: Array, need: Sequence[bool], *xs: Array) -> Grads:
-        local_grads = local_rule(*xs, out, *params)
-        return tuple(
-            _times_local(g, local, op.vertical) if wanted else None
-            for local, wanted in zip(local_grads, need)
-        )
+    def local_grads(*xs_out: Array) -> Sequence[Any]:
+        return local_rule(*xs_out, *params)
 
     domain = None
     if op.refuses is not None:
@@ -104,7 +107,7 @@ def kernel(op: Op) -> Kernel:
         def domain(*xs: Array) -> Array:
             return np.asarray(op.refuses(*xs, *params), dtype=bool)
 
-    return Kernel(forward, backward, domain, vectorised)
+    return Kernel(forward, local_grads, None, domain, vectorised)
 
 
 def _elementwise(op: Op) -> tuple[Callable[..., Array], Callable[..., tuple[Array, ...]]]:

@@ -41,6 +41,7 @@ from microgradx.compiler.kernels import (
     list_kernel,
     matmul_backward,
     matmul_forward,
+    times_local,
 )
 from microgradx.engine import Value, apply, describe, topological_order
 from microgradx.ops import Op
@@ -177,6 +178,11 @@ class _Slots:
         self.slice = _as_slice(self.slots)
         self.index = self.slice if self.slice is not None else self.slots
         self.unique = len(set(slots)) == len(slots)
+        if not self.unique:  # a slot read several times (one logsumexp by ten outputs)
+            # gets the sum of its rows of d: merge[u, i] = 1 where entry i reads slot u
+            self.targets, positions = np.unique(self.slots, return_inverse=True)
+            self.merge = np.zeros((len(self.targets), len(slots)))
+            self.merge[positions, np.arange(len(slots))] = 1.0
 
     def read(self, table: Array) -> Array:
         return table[self.index]
@@ -184,8 +190,8 @@ class _Slots:
     def add(self, table: Array, d: Array) -> None:
         if self.unique:
             table[self.index] += d
-        else:  # a node read several times (one logsumexp by ten outputs) gets every contribution
-            np.add.at(table, self.slots, d)
+        else:
+            table[self.targets] += self.merge @ d
 
     def __str__(self) -> str:
         if self.slice is not None:
@@ -209,25 +215,58 @@ class Operand:
         self.row_pos = np.array(row_pos, dtype=np.intp)
         self.scalar_pos = np.array(scalar_pos, dtype=np.intp)
 
+        # The one table and its slots, when the operand lies in one (the common case).
+        single = None if self.mixed else self.rows if self.per_row else self.scalars
+        self.index = None if single is None else single.index
+        self.unique = single is not None and single.unique
+        self.same: tuple[Any, ...] = (self.per_row, None if single is None else single.slots)
+        self.view: Array | None = None  # set by bind: the slots as a view of the table
+        self.grad_view: Array | None = None  # and of the gradient table
+
+    def bind(self, rows: Array, scalars: Array, row_grads: Array, scalar_grads: Array) -> None:
+        """Views of consecutive slots in the tables for one batch size, read and added to
+        in place (no slicing per call)."""
+        self.view = self.grad_view = None
+        if isinstance(self.index, slice):
+            table, grads = (rows, row_grads) if self.per_row else (scalars, scalar_grads)
+            self.view, self.grad_view = table[self.index], grads[self.index]
+
     def read(self, rows: Array, scalars: Array) -> Array:
-        if not self.mixed:
-            return self.rows.read(rows) if self.per_row else self.scalars.read(scalars)
+        if self.view is not None:
+            return self.view
+        if self.index is not None:
+            return rows[self.index] if self.per_row else scalars[self.index]
         gathered = np.empty((self.count, rows.shape[1]))
         gathered[self.row_pos] = self.rows.read(rows)
         gathered[self.scalar_pos] = self.scalars.read(scalars)
         return gathered
 
+    def reads_the_same_as(self, other: Operand) -> bool:
+        """Whether both operands read the same slots (x * x, say)."""
+        mine, theirs = self.same[1], other.same[1]
+        return (
+            mine is not None
+            and theirs is not None
+            and self.per_row == other.per_row
+            and (np.array_equal(mine, theirs))
+        )
+
     def add_grad(self, d: Array, row_grads: Array, scalar_grads: Array) -> None:
         """Add d (shape (m, B) or (m, 1)) into the gradient slots; a scalar gets Σ over rows."""
-        if not self.mixed:
-            if self.per_row:
-                self.rows.add(row_grads, d)
-            else:
-                self.scalars.add(scalar_grads, _sum_rows(d))
+        if self.mixed:
+            d = np.broadcast_to(d, (self.count, row_grads.shape[1]))
+            self.rows.add(row_grads, d[self.row_pos])
+            self.scalars.add(scalar_grads, _sum_rows(d[self.scalar_pos]))
             return
-        d = np.broadcast_to(d, (self.count, row_grads.shape[1]))
-        self.rows.add(row_grads, d[self.row_pos])
-        self.scalars.add(scalar_grads, _sum_rows(d[self.scalar_pos]))
+        if not self.per_row:
+            d = _sum_rows(d)
+        grad_view = self.grad_view
+        if grad_view is not None:  # consecutive slots of one table: add into their view
+            np.add(grad_view, d, out=grad_view)
+        elif self.per_row:
+            self.rows.add(row_grads, d)
+        else:
+            self.scalars.add(scalar_grads, d)
 
     def __str__(self) -> str:
         if not self.mixed:
@@ -236,8 +275,9 @@ class Operand:
 
 
 def _sum_rows(d: Array) -> Array:
-    """A scalar's gradient is the sum of its per-row contributions (seeded with 1/B: a mean)."""
-    return d.sum(axis=1, keepdims=True) if d.shape[1] > 1 else d
+    """A scalar's gradient is the sum of its per-row contributions (seeded with 1/B: a mean):
+    Σᵣ d[:, r], as the product of d with a column of ones (one matrix-vector product)."""
+    return d @ np.ones((d.shape[1], 1)) if d.shape[1] > 1 else d
 
 
 # ----------------------------------------------------------------------
@@ -271,6 +311,16 @@ class Instruction:
         self.need = tuple(operand.needs_grad for operand in operands)
         self.needs_grad = any(self.need)
         self._args: list[Array] = []  # the operands as the op's rules read them
+        self.out_view: Array | None = None  # set by bind: the output slots, a view
+        self.g_view: Array | None = None  # and their gradient
+
+    def bind(self, rows: Array, scalars: Array, row_grads: Array, scalar_grads: Array) -> None:
+        """Point the instruction at the tables for one batch size: views of its output and
+        gradient slots, and of its operands' (made once per size, not once per call)."""
+        self.out_view = self.output(rows, scalars)
+        self.g_view = self.gradient(row_grads, scalar_grads)
+        for operand in self.operands:
+            operand.bind(rows, scalars, row_grads, scalar_grads)
 
     def output(self, rows: Array, scalars: Array) -> Array:
         return rows[self.out] if self.per_row else scalars[self.out]
@@ -281,32 +331,21 @@ class Instruction:
 
     def forward(self, rows: Array, scalars: Array) -> None:
         """The op's forward rule on the operands, into the k output slots."""
-        self._args = self.read(rows, scalars)
+        self._args = args = self.read(rows, scalars)
         domain = self.kernel.domain
         if domain is not None:
-            bad = domain(*self._args)
+            bad = domain(*args)
             if bad.any():
                 raise Failure(self, bad)
-        self.output(rows, scalars)[...] = self.kernel.forward(*self._args)
+        self.out_view[...] = self.kernel.forward(*args)
 
     def backward(self, rows: Array, scalars: Array, row_grads: Array, scalar_grads: Array) -> None:
         """Add g · (local derivative) into the gradient slots of every operand that needs it."""
-        g = self.gradient(row_grads, scalar_grads)
-        out = self.output(rows, scalars)
-        grads = self.kernel.backward(g, out, self.need_per_argument(), *self._args)
-        for operand, d in zip(self.operands, self.per_operand(grads)):
-            if operand.needs_grad and d is not None:
-                operand.add_grad(d.reshape(operand.count, -1), row_grads, scalar_grads)
+        raise NotImplementedError
 
     def read(self, rows: Array, scalars: Array) -> list[Array]:
         """The op's inputs, one array per input."""
         return [operand.read(rows, scalars) for operand in self.operands]
-
-    def need_per_argument(self) -> tuple[bool, ...]:
-        return self.need
-
-    def per_operand(self, grads: tuple[Array | None, ...]) -> tuple[Array | None, ...]:
-        return grads
 
     def __str__(self) -> str:
         table = "rows" if self.per_row else "scalars"
@@ -317,6 +356,31 @@ class Instruction:
 
 class Elementwise(Instruction):
     """A one- or two-input op on k nodes: each operand is a (k, B) or (k, 1) array."""
+
+    def __init__(self, op: Op, nodes: list[_Node], operands: list[Operand], kernel: Kernel):
+        super().__init__(op, nodes, operands, kernel)
+        # x * x: both operands read the same slots, so their gradients go in together
+        self.shared = len(operands) == 2 and operands[0].reads_the_same_as(operands[1])
+        self.vertical = op.vertical
+
+    def read(self, rows: Array, scalars: Array) -> list[Array]:
+        if self.shared:
+            x = self.operands[0].read(rows, scalars)
+            return [x, x]
+        return [operand.read(rows, scalars) for operand in self.operands]
+
+    def backward(self, rows: Array, scalars: Array, row_grads: Array, scalar_grads: Array) -> None:
+        """dxᵢ = g · ∂out/∂xᵢ, from the op's ``local_grads``, into each operand's slots."""
+        g = self.g_view
+        local_grads = self.kernel.local_grads(*self._args, self.out_view)
+        if self.shared:  # ∂/∂x of x·x is y + x: one sum, added once
+            d = times_local(g, local_grads[0], self.vertical)
+            d = d + times_local(g, local_grads[1], self.vertical)
+            self.operands[0].add_grad(d, row_grads, scalar_grads)
+            return
+        for operand, local in zip(self.operands, local_grads):
+            if operand.needs_grad:
+                operand.add_grad(times_local(g, local, self.vertical), row_grads, scalar_grads)
 
 
 class Reduction(Instruction):
@@ -341,16 +405,13 @@ class Reduction(Instruction):
             np.concatenate([p if p.shape == shape else np.broadcast_to(p, shape) for p in parts])
         ]
 
-    def need_per_argument(self) -> tuple[bool, ...]:
-        return (any(self.need),)
-
-    def per_operand(self, grads: tuple[Array | None, ...]) -> tuple[Array | None, ...]:
-        """Each operand's n rows of the gradient, as a (k, n, width) array."""
-        (d,) = grads
-        return tuple(
-            d[position * self.n : (position + 1) * self.n].transpose(1, 0, 2)
-            for position in range(len(self.operands))
-        )
+    def backward(self, rows: Array, scalars: Array, row_grads: Array, scalar_grads: Array) -> None:
+        """g · ∂out/∂xⱼ for the n inputs at once; each operand gets its n rows of it."""
+        (d,) = self.kernel.backward(self.g_view, self.out_view, (True,), *self._args)
+        for position, operand in enumerate(self.operands):
+            if operand.needs_grad:
+                share = d[position * self.n : (position + 1) * self.n].transpose(1, 0, 2)
+                operand.add_grad(share.reshape(operand.count, -1), row_grads, scalar_grads)
 
 
 class MatMul(Instruction):
@@ -364,11 +425,10 @@ class MatMul(Instruction):
     def forward(self, rows: Array, scalars: Array) -> None:
         weights, xs = self.operands
         self._args = [weights.read(rows, scalars).reshape(self.shape), xs.read(rows, scalars)]
-        matmul_forward(*self._args, out=rows[self.out])
+        matmul_forward(*self._args, out=self.out_view)
 
     def backward(self, rows: Array, scalars: Array, row_grads: Array, scalar_grads: Array) -> None:
-        g = self.gradient(row_grads, scalar_grads)
-        grads = matmul_backward(g, self.need, *self._args)
+        grads = matmul_backward(self.g_view, self.need, *self._args)
         for operand, d in zip(self.operands, grads):
             if operand.needs_grad and d is not None:
                 operand.add_grad(d.reshape(operand.count, -1), row_grads, scalar_grads)
@@ -379,7 +439,7 @@ class MatMul(Instruction):
         return f"rows[{self.out.start}:{self.out.stop}] = ({k}×{n} {weights}) @ {xs}"
 
 
-_MATMUL = Kernel(matmul_forward, matmul_backward, None, True)
+_MATMUL = Kernel(matmul_forward, None, matmul_backward, None, True)
 
 
 # ----------------------------------------------------------------------

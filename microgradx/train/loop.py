@@ -7,10 +7,11 @@ on the scalar engine (``train_step``) or on the compiled graph (``compiled_step`
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 import numpy as np
@@ -164,28 +165,27 @@ def fit(
         program = _compile_for_fit(model, loss, optimizer, X, y, l2, validation, compiled)
         history.compiled = program is not None
         if program is None:
-            step_on = functools.partial(train_step, model, loss, optimizer, l2_penalty=l2)
             evaluate_on = functools.partial(evaluate, model, loss)
         else:
-            step_on = functools.partial(compiled_step, program, optimizer)
             evaluate_on = functools.partial(evaluate_compiled, program, threshold)
         bar = _progress_bar(epochs, progress)
         for epoch in bar:
             loss_sum, correct = 0.0, 0
-            for X_batch, y_batch in loader:
-                if schedule is not None and not isinstance(schedule, LRScheduler):
-                    _set_lr(optimizer, schedule, step if per_step else epoch)
-                used_lr = optimizer.lr
-                try:
-                    batch_loss, outputs = step_on(X_batch, y_batch)
-                except OverflowError as error:
-                    raise OverflowError(_diverged(error, epoch, used_lr)) from error
-                if isinstance(schedule, LRScheduler) and per_step:
-                    schedule.step()
-                step += 1
-                loss_sum += batch_loss * len(X_batch)
-                if classify:
-                    correct += count_correct(outputs, y_batch, threshold)
+            with _steps(program, model, loss, optimizer, l2) as step_on:
+                for X_batch, y_batch in loader:
+                    if schedule is not None and not isinstance(schedule, LRScheduler):
+                        _set_lr(optimizer, schedule, step if per_step else epoch)
+                    used_lr = optimizer.lr
+                    try:
+                        batch_loss, outputs = step_on(X_batch, y_batch)
+                    except OverflowError as error:
+                        raise OverflowError(_diverged(error, epoch, used_lr)) from error
+                    if isinstance(schedule, LRScheduler) and per_step:
+                        schedule.step()
+                    step += 1
+                    loss_sum += batch_loss * len(X_batch)
+                    if classify:
+                        correct += count_correct(outputs, y_batch, threshold)
             history.loss.append(loss_sum / len(X))
             history.accuracy.append(correct / len(X) if classify else None)
             history.lr.append(used_lr)
@@ -207,6 +207,22 @@ def fit(
             bar.close()
         history.seconds = time.perf_counter() - start
     return history
+
+
+@contextlib.contextmanager
+def _steps(
+    program: CompiledLoss | None, model: Module, loss: Loss, optimizer: Optimizer, l2: float
+) -> Iterator[Callable[[np.ndarray, np.ndarray], tuple[float, Any]]]:
+    """One epoch's step function: on the scalar engine (no program); on the compiled graph
+    with the parameters held in arrays for the epoch, when the optimizer's step is its
+    array rule alone; else on the compiled graph through the Values."""
+    if program is None:
+        yield functools.partial(train_step, model, loss, optimizer, l2_penalty=l2)
+    elif optimizer.updates_in_arrays:
+        with program.training(optimizer) as run:
+            yield run.step_with_outputs
+    else:
+        yield functools.partial(compiled_step, program, optimizer)
 
 
 def _compile_for_fit(

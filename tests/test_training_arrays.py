@@ -1,0 +1,237 @@
+"""A compiled training run that holds the parameters in arrays (``CompiledLoss.training``).
+
+The truth it is checked against is the step on Values, to the last bit:
+``optimizer.zero_grad(); compiled.step(X, y); optimizer.step()``.
+"""
+
+from __future__ import annotations
+
+import signal
+
+import numpy as np
+import pytest
+
+from microgradx import Value, data, losses, nn, optim, train
+from microgradx.compiler import compile_loss
+
+
+def _moons(n=48):
+    X, y = data.make_moons(n, noise=0.1, random_state=0)
+    return X, 2.0 * y - 1.0
+
+
+def _setup(make_optimizer, extra=False):
+    """A model, its compiled hinge loss with an L2 penalty, and an optimizer over its
+    parameters (plus, with ``extra``, a parameter the graph never uses)."""
+    model = nn.MLP(2, [4, 4, 1], seed=0)
+    params = model.parameters()
+    penalty = 1e-3 * sum((p * p for p in params), Value(0.0))
+    compiled = compile_loss(model, losses.hinge, 2, targets=[-1, 1], penalty=penalty)
+    unused = Value(0.5, "unused")
+    layers = model.layers
+    groups = [
+        {"params": layers[0].parameters()},
+        {"params": layers[1].parameters() + layers[2].parameters(), "lr": 0.03},
+    ]
+    if extra:
+        groups.append({"params": [unused]})
+    return model, compiled, make_optimizer(groups), unused
+
+
+OPTIMIZERS = {
+    "sgd": lambda groups: optim.SGD(groups, lr=0.1),
+    "momentum": lambda groups: optim.SGD(groups, lr=0.1, momentum=0.9, dampening=0.1),
+    "nesterov + decay": lambda groups: optim.SGD(
+        groups, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01
+    ),
+    "adam": lambda groups: optim.Adam(groups, lr=0.01, weight_decay=0.001),
+    "adamw": lambda groups: optim.AdamW(groups, lr=0.01),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_the_same_numbers_as_the_step_on_values(name):
+    X, y = _moons()
+    runs = []
+    for in_arrays in (False, True):
+        model, compiled, optimizer, unused = _setup(OPTIMIZERS[name], extra=True)
+        batches = list(data.batches(X, y, 16, shuffle=True, seed=1))
+        losses_seen = []
+        if in_arrays:
+            with compiled.training(optimizer) as run:
+                for X_batch, y_batch in batches * 3:
+                    losses_seen.append(run.step(X_batch, y_batch))
+        else:
+            for X_batch, y_batch in batches * 3:
+                optimizer.zero_grad()
+                losses_seen.append(compiled.step(X_batch, y_batch))
+                optimizer.step()
+        every = [*model.parameters(), unused]
+        runs.append((losses_seen, [p.data for p in every], [p.grad for p in every]))
+    on_values, on_arrays = runs
+    assert on_arrays == on_values  # bit for bit: losses, parameters and last gradients
+    assert on_values[0][-1] < on_values[0][0]  # and it did train
+
+
+def test_the_values_change_when_the_block_ends():
+    X, y = _moons()
+    model, compiled, optimizer, _ = _setup(OPTIMIZERS["sgd"])
+    before = [p.data for p in model.parameters()]
+    with compiled.training(optimizer) as run:
+        run.step(X, y)
+        assert [p.data for p in model.parameters()] == before  # held in the arrays meanwhile
+    after = [p.data for p in model.parameters()]
+    assert after != before
+    reference, reference_compiled, reference_optimizer, _ = _setup(OPTIMIZERS["sgd"])
+    reference_optimizer.zero_grad()
+    reference_compiled.step(X, y)
+    grads = [p.grad for p in model.parameters()]
+    assert grads == [p.grad for p in reference.parameters()]  # the last batch's gradient
+    assert any(grads)
+
+
+def test_outputs_are_the_models_before_the_update():
+    X, y = _moons()
+    model, compiled, optimizer, _ = _setup(OPTIMIZERS["sgd"])
+    expected = compiled.predict(X)
+    penalty = 1e-3 * sum(p.data**2 for p in model.parameters())
+    with compiled.training(optimizer) as run:
+        assert run.penalty is None
+        batch_loss, outputs = run.step_with_outputs(X, y)
+    np.testing.assert_array_equal(outputs, expected)
+    assert run.penalty == pytest.approx(penalty, rel=1e-12)
+    assert batch_loss == pytest.approx(float(np.maximum(0.0, 1.0 - y * expected).mean()))
+
+
+def test_a_step_outside_the_block_is_refused():
+    X, y = _moons()
+    _, compiled, optimizer, _ = _setup(OPTIMIZERS["sgd"])
+    run = compiled.training(optimizer)
+    with pytest.raises(RuntimeError, match="inside its block"):
+        run.step(X, y)
+
+
+def test_an_optimizer_with_a_step_of_its_own_is_refused():
+    class Clipped(optim.SGD):
+        def step(self):
+            for p in self.params:
+                p.grad = max(-1.0, min(1.0, p.grad))
+            super().step()
+
+    _, compiled, _, _ = _setup(OPTIMIZERS["sgd"])
+    model = nn.MLP(2, [4, 4, 1], seed=0)
+    with pytest.raises(ValueError, match="Clipped changes step"):
+        compiled.training(Clipped(model.parameters(), lr=0.1))
+    with pytest.raises(TypeError, match=r"optimizer such as optim\.SGD"):
+        compiled.training(model.parameters())
+
+
+def test_an_error_in_a_batch_still_brings_the_values_up_to_date():
+    X, y = _moons()
+    model, compiled, optimizer, _ = _setup(OPTIMIZERS["sgd"])
+    reference, reference_compiled, reference_optimizer, _ = _setup(OPTIMIZERS["sgd"])
+    reference_optimizer.zero_grad()  # one step on the Values
+    reference_compiled.step(X, y)
+    reference_optimizer.step()
+    with (
+        pytest.raises(ValueError, match="not one of the targets"),
+        compiled.training(optimizer) as run,
+    ):
+        run.step(X, y)
+        run.step(X, np.zeros_like(y))  # label 0 is not a target
+    assert [p.data for p in model.parameters()] == [p.data for p in reference.parameters()]
+
+
+def test_divergence_gives_the_error_of_the_step_on_values():
+    X, y = _moons()
+    errors = []
+    for in_arrays in (False, True):
+        _, compiled, optimizer, _ = _setup(lambda groups: optim.SGD(groups, lr=1e300))
+        with pytest.raises((ValueError, OverflowError)) as caught:
+            if in_arrays:
+                with compiled.training(optimizer) as run:
+                    for _ in range(20):
+                        run.step(X, y)
+            else:
+                for _ in range(20):
+                    optimizer.zero_grad()
+                    compiled.step(X, y)
+                    optimizer.step()
+        errors.append((type(caught.value), str(caught.value)))
+    assert errors[0] == errors[1]
+    assert "not a finite number" in errors[0][1] or "lower the learning rate" in errors[0][1]
+
+
+class SignalAfterFirstGroup(optim.SGD):
+    """SGD whose array rule receives Ctrl-C (SIGINT) once its first group is updated."""
+
+    armed = False
+
+    def update(self, group, state, data, grad):
+        super().update(group, state, data, grad)
+        if self.armed and group is self.param_groups[0]:
+            self.armed = False
+            signal.raise_signal(signal.SIGINT)  # the handler runs before the next group
+
+
+def test_ctrl_c_during_a_step_finishes_it_and_writes_the_values():
+    X, y = _moons()
+    model, compiled, _, _ = _setup(OPTIMIZERS["sgd"])
+    first, second = model.layers[0].parameters(), model.layers[1].parameters()
+    sgd = SignalAfterFirstGroup([{"params": first}, {"params": second}], lr=0.1)
+    before = [p.data for p in second]
+    sgd.armed = True
+    with pytest.raises(KeyboardInterrupt), compiled.training(sgd) as run:
+        run.step(X, y)
+    # the interrupted step still updated the second group, and the Values hold it
+    assert [p.data for p in second] == [old - 0.1 * p.grad for p, old in zip(second, before)]
+    assert any(p.grad != 0.0 for p in second)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+class OnValues(optim.SGD):
+    """SGD with an ``_update`` of its own: its steps must run on the Values."""
+
+    def _update(self, group, state):
+        super()._update(group, state)
+
+
+def test_fit_on_the_compiled_graph_holds_the_parameters_in_arrays_and_matches_values(
+    monkeypatch,
+):
+    X, y = _moons(60)
+    runs_opened = []
+    original = type(compile_loss(nn.MLP(2, [1], seed=0), losses.hinge, 2, targets=[-1, 1]))
+    training = original.training
+    monkeypatch.setattr(
+        original, "training", lambda self, opt: runs_opened.append(opt) or training(self, opt)
+    )
+    histories = []
+    for kind in (optim.SGD, OnValues):
+        model = nn.MLP(2, [4, 1], seed=0)
+        optimizer = kind(model.parameters(), lr=0.1, momentum=0.5)
+        history = train.fit(
+            model, losses.hinge, optimizer, X, y, epochs=3, batch_size=16, progress=False,
+            l2_penalty=1e-3, compiled=True,
+        )  # fmt: skip
+        assert optimizer.updates_in_arrays == (kind is optim.SGD)
+        histories.append((history.loss, history.accuracy, [p.data for p in model.parameters()]))
+    assert len(runs_opened) == 3  # one run per epoch, for SGD only
+    assert histories[0] == histories[1]
+
+
+def test_ctrl_c_between_steps_stops_at_once_and_writes_the_values():
+    X, y = _moons()
+    model, compiled, optimizer, _ = _setup(OPTIMIZERS["sgd"])
+    reached = []
+    with pytest.raises(KeyboardInterrupt), compiled.training(optimizer) as run:
+        run.step(X, y)
+        signal.raise_signal(signal.SIGINT)
+        reached.append("after the signal")
+    assert not reached  # raised at once, not at the next step
+    reference, reference_compiled, reference_optimizer, _ = _setup(OPTIMIZERS["sgd"])
+    reference_optimizer.zero_grad()
+    reference_compiled.step(X, y)
+    reference_optimizer.step()
+    assert [p.data for p in model.parameters()] == [p.data for p in reference.parameters()]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
