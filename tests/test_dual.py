@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import random
 
 import numpy as np
 import pytest
+from catalogue import IDS, OPS, apply_with_values, sample
 from conftest import N_INPUTS, evaluate, expression_trees, points
 from hypothesis import assume, given, settings
 
@@ -52,82 +54,58 @@ def test_e5_forward_mode_agrees_with_reverse_mode():
 
 
 # ----------------------------------------------------------------------
-# Each rule against Value's local derivatives (one table, two modes)
+# Each rule against Value's backward pass: every op of the table, as the catalogue walks it
 # ----------------------------------------------------------------------
 
-UNARY = {
-    "neg": lambda a: -a,
-    "exp": lambda a: a.exp(),
-    "log": lambda a: a.log(),
-    "tanh": lambda a: a.tanh(),
-    "sigmoid": lambda a: a.sigmoid(),
-    "relu": lambda a: a.relu(),
-    "leaky_relu": lambda a: a.leaky_relu(),
-    "leaky_relu(0.3)": lambda a: a.leaky_relu(0.3),
-    "sin": lambda a: a.sin(),
-    "cos": lambda a: a.cos(),
-    "sqrt": lambda a: a.sqrt(),
-    "abs": lambda a: abs(a),
-    "abs_method": lambda a: a.abs(),
-    "pow2": lambda a: a**2,
-    "pow_half": lambda a: a**0.5,
-    "pow_minus_1.5": lambda a: a**-1.5,
-    "radd": lambda a: 2 + a,
-    "rsub": lambda a: 2 - a,
-    "rmul": lambda a: 2 * a,
-    "rdiv": lambda a: 2 / a,
-    "rpow": lambda a: 2**a,
-    "pos": lambda a: +a,
-}
 
-
-POSITIVE_ONLY = {"log", "sqrt", "pow_half", "pow_minus_1.5"}
-
-
-@pytest.mark.parametrize(
-    ("name", "x"),
-    [
-        (name, x)
-        for name in sorted(UNARY)
-        for x in (0.3, 1.7, -0.8)
-        if x > 0 or name not in POSITIVE_ONLY
-    ],
-)
-def test_each_unary_rule_matches_the_value_and_derivative_of_value(name, x):
-    fn = UNARY[name]
-    v = Value(x)
-    expected = fn(v)
-    expected.backward()
-    out = fn(Dual(x, 1.0))
-    assert out.value == pytest.approx(expected.data, rel=1e-15)
-    assert out.derivative == pytest.approx(v.grad, rel=1e-15)
-    scaled = fn(Dual(x, -2.5))  # chain rule: the incoming derivative multiplies
-    assert scaled.derivative == pytest.approx(-2.5 * v.grad, rel=1e-15)
-
-
-BINARY = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b,
-    "**": lambda a, b: a**b,
-}
-
-
-@pytest.mark.parametrize("name", sorted(BINARY))
-def test_each_binary_rule_gives_both_partial_derivatives(name):
-    fn = BINARY[name]
-    x, y = 1.3, -0.7
-    vx, vy = Value(x), Value(y)
-    out = fn(vx, vy)
+def _backward(op, xs):
+    """The op on Values (plain numbers where ``xs`` has them) as a user calls it: the output's
+    number and each input's gradient (None for a plain number)."""
+    out = apply_with_values(op, xs)
     out.backward()
-    d_dx = fn(Dual(x, 1.0), Dual(y, 0.0))
-    d_dy = fn(Dual(x, 0.0), Dual(y, 1.0))
-    assert d_dx.value == d_dy.value == pytest.approx(out.data, rel=1e-15)
-    assert d_dx.derivative == pytest.approx(vx.grad, rel=1e-15)
-    assert d_dy.derivative == pytest.approx(vy.grad, rel=1e-15)
-    both = fn(Dual(x, 1.0), Dual(y, 1.0))  # a directional derivative along (1, 1)
-    assert both.derivative == pytest.approx(vx.grad + vy.grad, rel=1e-14)
+    return out.data, [x.grad if isinstance(x, Value) else None for x in xs]
+
+
+@pytest.mark.parametrize("op", OPS, ids=IDS)
+def test_each_rule_gives_the_value_and_every_partial_derivative_of_value(op):
+    rng = random.Random(7)
+    for _ in range(3):
+        xs = sample(op, rng)
+        value, grads = _backward(op, [Value(x) for x in xs])
+        for i in range(len(xs)):  # ε on one input: the partial derivative along it
+            out = apply_with_values(op, [Dual(x, 1.0 if j == i else 0.0) for j, x in enumerate(xs)])
+            assert out.value == pytest.approx(value, rel=1e-15)
+            assert out.derivative == pytest.approx(grads[i], rel=1e-15)
+        # the chain rule: incoming derivatives multiply and add, ẏ = Σᵢ ∂y/∂xᵢ · ẋᵢ
+        tangents = [-2.5 + 1.25 * i for i in range(len(xs))]
+        along = apply_with_values(op, [Dual(x, t) for x, t in zip(xs, tangents)])
+        terms = [t * g for t, g in zip(tangents, grads)]
+        scale = sum(abs(term) for term in terms)
+        assert along.derivative == pytest.approx(sum(terms), rel=1e-14, abs=1e-14 * scale)
+
+
+@pytest.mark.parametrize("op", [op for op in OPS if op.arity != 1], ids=str)
+def test_a_plain_number_in_each_place_is_a_constant_as_in_value(op):
+    """``2 - x``, ``x ** 2``, ``softmax([x, 2, y])``: the number has derivative 0 in both modes
+    (the reflected operators, and a number exponent's own op, x ** 2 as "**2")."""
+    rng = random.Random(8)
+    xs = sample(op, rng)
+    for k in range(len(xs)):
+        value, grads = _backward(op, [x if j == k else Value(x) for j, x in enumerate(xs)])
+        for i in range(len(xs)):
+            if i == k:
+                continue
+            duals = [x if j == k else Dual(x, 1.0 if j == i else 0.0) for j, x in enumerate(xs)]
+            out = apply_with_values(op, duals)
+            assert out.value == pytest.approx(value, rel=1e-15)
+            assert out.derivative == pytest.approx(grads[i], rel=1e-15)
+
+
+@pytest.mark.parametrize("x", [1.7, -0.8])
+def test_python_s_abs_and_unary_plus_are_the_table_s_abs_and_the_dual_itself(x):
+    d = Dual(x, -2.5)
+    assert abs(d) == d.abs() == Dual(abs(x), -2.5 if x > 0 else 2.5)
+    assert +d == d
 
 
 def test_hand_derived_rules():

@@ -11,12 +11,13 @@ import math
 import subprocess
 import sys
 
+import catalogue
 import numpy as np
 import pytest
-from conftest import evaluate, expression_trees, points
+from conftest import RESTRICTED, TREE_OPS, evaluate, expression_trees, points
 from hypothesis import assume, given, settings
 
-from microgradx import Value, is_grad_enabled, no_grad
+from microgradx import Value, is_grad_enabled, no_grad, ops
 from microgradx import functional as F
 from microgradx.engine import topological_order
 from microgradx.gradcheck import numerical_grad
@@ -687,6 +688,25 @@ def test_micrograd_graphs_need_the_garbage_collector():
 # ----------------------------------------------------------------------
 
 
+def test_random_trees_draw_every_one_and_two_input_op_of_the_table():
+    """A new op reaches the property tests below; one whose domain the trees cannot keep to
+    fails here, to be left out by name in conftest.py with the reason."""
+    assert set(TREE_OPS) == {op for op in catalogue.OPS if op.arity in (1, 2)}
+    # the inputs guarded into their domain, as the domains are written out by hand
+    guarded = {str(op): places for op, places in RESTRICTED.items() if places}
+    assert guarded == {
+        "/": (1,),  # the divisor
+        "**": (0,),  # the base of x ** y
+        "log": (0,),
+        "sqrt": (0,),
+        "**-1": (0,),
+        "**0.5": (0,),
+        "**1.5": (0,),
+    }
+    assert catalogue.restricted_inputs(ops.POWER.bind(-2.0)) == (0,)  # 0 ** -2 is refused
+    assert catalogue.restricted_inputs(ops.POWER.bind(4.0)) == ()
+
+
 def _backprop(tree, point):
     """The tree's leaves, output and gradients; or reject the example if a value overflows."""
     leaves = [Value(x, f"x{i}") for i, x in enumerate(point)]
@@ -727,8 +747,12 @@ def test_backward_agrees_with_central_differences_on_random_trees(tree, point):
     try:
         assume(_same_smooth_piece(tree, point, eps))
         numeric = numerical_grad(lambda xs: evaluate(tree, xs), point, eps=eps)
+        coarse = numerical_grad(lambda xs: evaluate(tree, xs), point, eps=2 * eps)
     except OverflowError:
         assume(False)
+    # Near a pole of tan the curvature is so large that the difference quotient has not settled
+    # at this step (doubling the step moves it by more than the tolerance): no truth to compare.
+    assume(all(abs(n - c) <= 1e-4 * max(1.0, abs(n)) for n, c in zip(numeric, coarse)))
     for leaf, n in zip(leaves, numeric):
         assert abs(leaf.grad - n) <= 1e-4 * max(1.0, abs(leaf.grad), abs(n)), (leaf, n)
 
