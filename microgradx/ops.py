@@ -136,14 +136,14 @@ def step(x: Any) -> Any:
     if type(x) is float:
         return 1.0 if x > 0.0 else 0.0
     x = number(x)
-    if isinstance(x, numbers.Real):
-        return 1.0 if x > 0.0 else 0.0
-    return (x > 0.0).astype(float)
+    if getattr(x, "shape", ()):  # an array: elementwise
+        return (x > 0.0).astype(float)
+    return 1.0 if x > 0.0 else 0.0
 
 
 def sign(x: Any) -> Any:
     """sign(x) of plain numbers: 1 for x > 0, -1 for x < 0, 0 at 0 (floats or arrays)."""
-    if isinstance(x, numbers.Real):
+    if not getattr(x, "shape", ()):  # a number
         return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
     import numpy
 
@@ -165,6 +165,8 @@ def add_all(xs: Sequence[Any]) -> Any:
     if type(first) is float:  # numbers: the engine's case, first and fast
         return functools.reduce(operator.add, xs)
     if _is_array(xs):
+        if len(xs) <= 6:  # a few rows: added one by one (the same order, fewer steps)
+            return functools.reduce(operator.add, xs)
         import numpy
 
         return numpy.cumsum(xs, axis=0)[-1]
