@@ -103,6 +103,18 @@ def test_outputs_are_the_models_before_the_update():
     assert batch_loss == pytest.approx(float(np.maximum(0.0, 1.0 - y * expected).mean()))
 
 
+def test_a_block_without_a_step_leaves_the_values_as_they_were():
+    X, y = _moons()
+    model, compiled, optimizer, _ = _setup(OPTIMIZERS["sgd"])
+    optimizer.zero_grad()
+    compiled.step(X, y)
+    before = [(p.data, p.grad) for p in model.parameters()]
+    with compiled.training(optimizer):
+        pass
+    assert [(p.data, p.grad) for p in model.parameters()] == before
+    assert any(grad for _, grad in before)
+
+
 def test_a_step_outside_the_block_is_refused():
     X, y = _moons()
     _, compiled, optimizer, _ = _setup(OPTIMIZERS["sgd"])

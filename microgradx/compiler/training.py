@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from microgradx.engine import Value
 from microgradx.optim import FinishBeforeInterrupt, Optimizer
 
 if TYPE_CHECKING:
@@ -44,13 +45,13 @@ class _Group:
     A parameter the graph does not use gets gradient 0, as after ``zero_grad()``.
     """
 
-    def __init__(self, params: list[Any], slot_of: dict[int, int]) -> None:
+    def __init__(self, params: list[Value], slot_of: dict[int, int]) -> None:
         self.params = params
         used = [(i, slot_of[id(p)]) for i, p in enumerate(params) if id(p) in slot_of]
         self.mine = np.array([i for i, _ in used], dtype=np.intp)
         self.slots = np.array([slot for _, slot in used], dtype=np.intp)
         self.data = np.fromiter([p.data for p in params], float, len(params))
-        self.grad = np.zeros(len(params))
+        self.grad = np.fromiter([p.grad for p in params], float, len(params))
 
     def store(self) -> None:
         for p, data, grad in zip(self.params, self.data.tolist(), self.grad.tolist()):
