@@ -159,13 +159,18 @@ class Optimizer:
         """Validate (and normalise, in place) a group's settings."""
         group["lr"] = _non_negative(group["lr"], "lr")
 
+    # An open training run that holds this optimizer's parameters in arrays, if any.
+    held_by: object | None = None
+
     def zero_grad(self) -> None:
         """Set every parameter's ``grad`` to 0 (gradients accumulate across backward passes)."""
+        self._check_not_held("zero_grad()")
         for p in self.params:
             p.grad = 0.0
 
     def step(self) -> None:
         """Update every parameter once from its current ``grad`` (Ctrl-C waits for the end)."""
+        self._check_not_held("step()")
         with FinishBeforeInterrupt():
             for group, state in zip(self.param_groups, self.group_state):
                 self._update(group, state)
@@ -179,20 +184,37 @@ class Optimizer:
         for p, new in zip(params, data.tolist()):
             p.data = new
 
+    def _check_not_held(self, what: str) -> None:
+        if self.held_by is not None:
+            raise RuntimeError(
+                f"{type(self).__name__}.{what} inside a training run on its parameters (they "
+                "are held in arrays until its with block ends): step with run.step(X, y) "
+                "inside the block, or after it"
+            )
+
     def update(
         self, group: ParamGroup, state: dict[str, Any], data: np.ndarray, grad: np.ndarray
     ) -> None:
-        """The update rule: change ``data`` (the group's parameters) in place, given ``grad``."""
+        """The update rule: change ``data`` (the group's parameters) in place, given ``grad``.
+
+        Change it in place (``data -= lr * grad``; ``data = data - lr * grad`` would change
+        a new array that nobody reads), and keep a copy of anything kept in ``state``
+        (``state["previous"] = grad.copy()``): a training run passes the same ``data``
+        array at every step."""
         raise NotImplementedError(
             f"{type(self).__name__} must define its rule, update(group, state, data, grad)"
         )
 
     @property
     def updates_in_arrays(self) -> bool:
-        """Whether a step is exactly ``update`` on arrays (no ``_update``/``step`` of its own),
-        so a compiled training run may hold the parameters in arrays and call it directly."""
+        """Whether a step is exactly ``update`` on arrays (no ``step``, ``_update`` or
+        ``zero_grad`` of its own), so a compiled training run may hold the parameters in
+        arrays and call it directly."""
         kind = type(self)
-        return kind._update is Optimizer._update and kind.step is Optimizer.step
+        return all(
+            getattr(kind, name) is getattr(Optimizer, name)
+            for name in ("step", "_update", "zero_grad")
+        )
 
     def __repr__(self) -> str:
         settings = {k: v for k, v in self.param_groups[0].items() if k != "params"}

@@ -141,12 +141,73 @@ def test_an_optimizer_with_a_step_of_its_own_is_refused():
                 p.grad = max(-1.0, min(1.0, p.grad))
             super().step()
 
-    _, compiled, _, _ = _setup(OPTIMIZERS["sgd"])
-    model = nn.MLP(2, [4, 4, 1], seed=0)
-    with pytest.raises(ValueError, match="Clipped changes step"):
-        compiled.training(Clipped(model.parameters(), lr=0.1))
+    class Accumulating(optim.SGD):
+        def zero_grad(self):  # gradients accumulate over two steps
+            self.calls = getattr(self, "calls", 0) + 1
+            if self.calls % 2:
+                super().zero_grad()
+
+    model, compiled, _, _ = _setup(OPTIMIZERS["sgd"])
+    for kind in (Clipped, Accumulating):
+        with pytest.raises(ValueError, match=f"{kind.__name__} has a step"):
+            compiled.training(kind(model.parameters(), lr=0.1))
     with pytest.raises(TypeError, match=r"optimizer such as optim\.SGD"):
         compiled.training(model.parameters())
+
+
+def test_an_optimizer_for_another_model_is_refused():
+    _, compiled, _, _ = _setup(OPTIMIZERS["sgd"])
+    other = nn.MLP(2, [4, 4, 1], seed=0)
+    with pytest.raises(ValueError, match="made for another model"):
+        compiled.training(optim.SGD(other.parameters(), lr=0.1)).__enter__()
+
+
+def test_the_optimizer_is_held_while_the_run_is_open():
+    X, y = _moons()
+    model, compiled, optimizer, _ = _setup(OPTIMIZERS["momentum"])
+    again = compile_loss(model, losses.hinge, 2, targets=[-1, 1])
+    with compiled.training(optimizer) as run:
+        run.step(X, y)
+        for refused in (optimizer.step, optimizer.zero_grad, again.training(optimizer).__enter__):
+            with pytest.raises(RuntimeError, match="training run"):
+                refused()
+        params = optimizer.param_groups[0]["params"]
+        optimizer.param_groups[0]["params"] = list(params)  # another list, the same Values
+        with pytest.raises(RuntimeError, match="parameter groups changed"):
+            run.step(X, y)
+        optimizer.param_groups[0]["params"] = params
+    optimizer.zero_grad()  # free again once the block ends
+    with again.training(optimizer) as run:
+        run.step(X, y)
+
+
+class KeepsTheLastGradient(optim.SGD):
+    """A rule that keeps the gradient it was given (no copy), and clips it in place."""
+
+    def update(self, group, state, data, grad):
+        previous = state.get("previous")
+        state["previous"] = grad
+        np.clip(grad, -0.1, 0.1, out=grad)
+        data -= group["lr"] * (grad if previous is None else grad + previous)
+
+
+def test_a_rule_may_keep_and_change_the_gradient_it_gets_as_on_the_values():
+    X, y = _moons()
+    runs = []
+    for in_arrays in (False, True):
+        model, compiled, optimizer, _ = _setup(lambda groups: KeepsTheLastGradient(groups, lr=0.1))
+        for _ in range(3):
+            if in_arrays:
+                with compiled.training(optimizer) as run:
+                    run.step(X, y)
+                    run.step(X, y)
+            else:
+                for _ in range(2):
+                    optimizer.zero_grad()
+                    compiled.step(X, y)
+                    optimizer.step()
+        runs.append([(p.data, p.grad) for p in model.parameters()])
+    assert runs[0] == runs[1]
 
 
 def test_an_error_in_a_batch_still_brings_the_values_up_to_date():
@@ -257,4 +318,25 @@ def test_ctrl_c_between_steps_stops_at_once_and_writes_the_values():
     reference_compiled.step(X, y)
     reference_optimizer.step()
     assert [p.data for p in model.parameters()] == [p.data for p in reference.parameters()]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+class InterruptedThenFails(optim.SGD):
+    """A rule that receives Ctrl-C and then fails."""
+
+    def update(self, group, state, data, grad):
+        signal.raise_signal(signal.SIGINT)
+        raise ArithmeticError("the rule failed")
+
+
+def test_ctrl_c_during_a_rule_that_fails_is_not_lost():
+    X, y = _moons()
+    _, compiled, _, _ = _setup(OPTIMIZERS["sgd"])
+    parameters = compiled.loss_graph.parameters
+    with (
+        pytest.raises(KeyboardInterrupt) as caught,
+        compiled.training(InterruptedThenFails(parameters, lr=0.1)) as run,
+    ):
+        run.step(X, y)
+    assert isinstance(caught.value.__context__, ArithmeticError)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -15,12 +15,14 @@ The Values are written back when the block ends (also after an error or Ctrl-C):
     with compiled.training(optimizer) as run:
         for X_batch, y_batch in data.batches(X, y, 32):
             batch_loss = run.step(X_batch, y_batch)
-    # here every p.data is up to date, and p.grad holds the last batch's gradient
+    # here the optimizer's parameters are up to date: p.data, and p.grad the last
+    # batch's gradient (the graph's other leaves, such as constants, keep their grad)
 
 Inside the block the Values keep the numbers they had when it began: read the
-parameters after it, and change them (or the optimizer's parameter list) outside it.
-Learning rates and other settings may change inside it (a schedule, say): each step
-reads them from the optimizer.
+parameters after it, and change them (or the optimizer's parameter groups) outside it;
+``optimizer.step()``, ``optimizer.zero_grad()`` and a second run on the same optimizer are
+refused until the block ends. Learning rates and other settings may change inside it (a
+schedule, say): each step reads them from the optimizer.
 """
 
 from __future__ import annotations
@@ -67,8 +69,9 @@ class Training:
             raise TypeError(f"training needs an optimizer such as optim.SGD, got {optimizer!r}")
         if not optimizer.updates_in_arrays:
             raise ValueError(
-                f"{type(optimizer).__name__} changes step() or _update() itself, so its rule "
-                "cannot run on arrays: train with optimizer.step() on the Values (compiled.step)"
+                f"{type(optimizer).__name__} has a step(), _update() or zero_grad() of its "
+                "own, so its rule cannot run on arrays alone: train through the Values "
+                "(optimizer.zero_grad(); compiled.step(X, y); optimizer.step())"
             )
         self.compiled = compiled
         self.optimizer = optimizer
@@ -84,10 +87,22 @@ class Training:
         """Read the parameters (and the graph's constants) into arrays."""
         if self._open:
             raise RuntimeError("this training run is already open: use it in one with block")
+        if self.optimizer.held_by is not None:
+            raise RuntimeError(
+                "another training run holds this optimizer's parameters: end its with block "
+                "first (one run at a time per optimizer)"
+            )
         graph = self._graph
         slot_of = {id(p): i for i, p in enumerate(graph.parameters)}
+        groups = [_Group(group["params"], slot_of) for group in self.optimizer.param_groups]
+        if not any(len(group.mine) for group in groups):
+            raise ValueError(
+                "none of the optimizer's parameters is in the compiled loss: the optimizer "
+                "was made for another model (pass the compiled model's parameters())"
+            )
         self._values = np.fromiter([p.data for p in graph.parameters], float, len(slot_of))
-        self._groups = [_Group(group["params"], slot_of) for group in self.optimizer.param_groups]
+        self._groups = groups
+        self.optimizer.held_by = self
         self._open = True
         self._interrupts.install()
         return self
@@ -100,6 +115,7 @@ class Training:
     ) -> None:
         """Write the arrays back into the Values: ``p.data`` and ``p.grad``."""
         self._open = False
+        self.optimizer.held_by = None
         self._interrupts.uninstall()
         for group in self._groups:
             group.store()
@@ -120,10 +136,13 @@ class Training:
                 "a training run holds the parameters only inside its block: "
                 "with compiled.training(optimizer) as run: run.step(X, y)"
             )
-        if len(self.optimizer.param_groups) != len(self._groups):
+        groups = self.optimizer.param_groups
+        if len(groups) != len(self._groups) or any(
+            settings["params"] is not group.params for settings, group in zip(groups, self._groups)
+        ):
             raise RuntimeError(
-                "the optimizer's parameter groups changed inside the training run: add groups "
-                "before the with block (the run holds the parameters it started with)"
+                "the optimizer's parameter groups changed inside the training run: change "
+                "them before the with block (the run holds the parameters it started with)"
             )
         values = self._values
         for group in self._groups:
@@ -140,10 +159,10 @@ class Training:
             ):
                 group.grad.fill(0.0)
                 group.grad[group.mine] = grads[group.slots]
-                optimizer.update(settings, state, group.data, group.grad)
-        finally:
-            self._interrupts.holding = False
-        self._interrupts.release()
+                # the rule gets a gradient of its own, as the step through the Values gives it
+                optimizer.update(settings, state, group.data, group.grad.copy())
+        finally:  # a Ctrl-C that came during the update is delivered now
+            self._interrupts.release()
         return means[0], outputs
 
     def __repr__(self) -> str:
