@@ -38,6 +38,20 @@ def _setup(make_optimizer, extra=False):
     return model, compiled, make_optimizer(groups), unused
 
 
+def _train(compiled, optimizer, batches, in_arrays):
+    """A step on each (X, y) of ``batches``: in a training run, or through the Values.
+    Returns the losses."""
+    if in_arrays:
+        with compiled.training(optimizer) as run:
+            return [run.step(X, y) for X, y in batches]
+    losses_seen = []
+    for X, y in batches:
+        optimizer.zero_grad()
+        losses_seen.append(compiled.step(X, y))
+        optimizer.step()
+    return losses_seen
+
+
 OPTIMIZERS = {
     "sgd": lambda groups: optim.SGD(groups, lr=0.1),
     "momentum": lambda groups: optim.SGD(groups, lr=0.1, momentum=0.9, dampening=0.1),
@@ -56,16 +70,7 @@ def test_the_same_numbers_as_the_step_on_values(name):
     for in_arrays in (False, True):
         model, compiled, optimizer, unused = _setup(OPTIMIZERS[name], extra=True)
         batches = list(data.batches(X, y, 16, shuffle=True, seed=1))
-        losses_seen = []
-        if in_arrays:
-            with compiled.training(optimizer) as run:
-                for X_batch, y_batch in batches * 3:
-                    losses_seen.append(run.step(X_batch, y_batch))
-        else:
-            for X_batch, y_batch in batches * 3:
-                optimizer.zero_grad()
-                losses_seen.append(compiled.step(X_batch, y_batch))
-                optimizer.step()
+        losses_seen = _train(compiled, optimizer, batches * 3, in_arrays)
         every = [*model.parameters(), unused]
         runs.append((losses_seen, [p.data for p in every], [p.grad for p in every]))
     on_values, on_arrays = runs
@@ -196,16 +201,8 @@ def test_a_rule_may_keep_and_change_the_gradient_it_gets_as_on_the_values():
     runs = []
     for in_arrays in (False, True):
         model, compiled, optimizer, _ = _setup(lambda groups: KeepsTheLastGradient(groups, lr=0.1))
-        for _ in range(3):
-            if in_arrays:
-                with compiled.training(optimizer) as run:
-                    run.step(X, y)
-                    run.step(X, y)
-            else:
-                for _ in range(2):
-                    optimizer.zero_grad()
-                    compiled.step(X, y)
-                    optimizer.step()
+        for _ in range(3):  # runs of two steps
+            _train(compiled, optimizer, [(X, y)] * 2, in_arrays)
         runs.append([(p.data, p.grad) for p in model.parameters()])
     assert runs[0] == runs[1]
 
@@ -232,15 +229,7 @@ def test_divergence_gives_the_error_of_the_step_on_values():
     for in_arrays in (False, True):
         _, compiled, optimizer, _ = _setup(lambda groups: optim.SGD(groups, lr=1e300))
         with pytest.raises((ValueError, OverflowError)) as caught:
-            if in_arrays:
-                with compiled.training(optimizer) as run:
-                    for _ in range(20):
-                        run.step(X, y)
-            else:
-                for _ in range(20):
-                    optimizer.zero_grad()
-                    compiled.step(X, y)
-                    optimizer.step()
+            _train(compiled, optimizer, [(X, y)] * 20, in_arrays)
         errors.append((type(caught.value), str(caught.value)))
     assert errors[0] == errors[1]
     assert "not a finite number" in errors[0][1] or "lower the learning rate" in errors[0][1]
