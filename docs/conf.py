@@ -51,7 +51,7 @@ nb_merge_streams = True
 nb_ipywidgets_js = {}  # widgets need a running kernel: nothing to load from a CDN
 
 # The API reference: the modules `from microgradx import *` gives have pages anyway.
-api_modules = ["nn", "losses", "optim", "data", "train", "drawing"]
+api_modules = ["nn", "losses", "optim", "data", "train", "compiler", "drawing"]
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
 autodoc_default_options = {
