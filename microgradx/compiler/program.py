@@ -215,11 +215,10 @@ class Operand:
         self.row_pos = np.array(row_pos, dtype=np.intp)
         self.scalar_pos = np.array(scalar_pos, dtype=np.intp)
 
-        # The one table and its slots, when the operand lies in one (the common case).
+        # The slots, when the operand lies in one table (the common case).
         single = None if self.mixed else self.rows if self.per_row else self.scalars
         self.index = None if single is None else single.index
-        self.unique = single is not None and single.unique
-        self.same: tuple[Any, ...] = (self.per_row, None if single is None else single.slots)
+        self.single_slots = None if single is None else single.slots
         self.view: Array | None = None  # set by bind: the slots as a view of the table
         self.grad_view: Array | None = None  # and of the gradient table
 
@@ -243,13 +242,10 @@ class Operand:
 
     def reads_the_same_as(self, other: Operand) -> bool:
         """Whether both operands read the same slots (x * x, say)."""
-        mine, theirs = self.same[1], other.same[1]
-        return (
-            mine is not None
-            and theirs is not None
-            and self.per_row == other.per_row
-            and (np.array_equal(mine, theirs))
-        )
+        mine, theirs = self.single_slots, other.single_slots
+        if mine is None or theirs is None or self.per_row != other.per_row:
+            return False
+        return np.array_equal(mine, theirs)
 
     def add_grad(self, d: Array, row_grads: Array, scalar_grads: Array) -> None:
         """Add d (shape (m, B) or (m, 1)) into the gradient slots; a scalar gets Σ over rows."""
