@@ -707,6 +707,14 @@ def products(ws: Sequence[Any], xs: Sequence[Any]) -> Any:
     return ws * xs if _is_array(ws) else list(map(operator.mul, ws, xs))
 
 
+def sum_of_products(ws: Sequence[Any], xs: Sequence[Any]) -> Any:
+    """w₀·x₀ + w₁·x₁ + …, added left to right (``add_all(products(ws, xs))``, in one pass
+    for numbers)."""
+    if type(ws) is list and type(ws[0]) is float:
+        return functools.reduce(operator.add, map(operator.mul, ws, xs))
+    return add_all(products(ws, xs))
+
+
 def joined(first: Sequence[Any], second: Sequence[Any]) -> Any:
     """The items of ``first``, then those of ``second``."""
     if _is_array(first):
@@ -742,7 +750,7 @@ DOT = _declare(
     symbol="w·x",
     arity=None,
     vector=True,
-    forward=lambda ws_xs: add_all(products(ws_xs[: len(ws_xs) // 2], ws_xs[len(ws_xs) // 2 :])),
+    forward=lambda ws_xs: sum_of_products(ws_xs[: len(ws_xs) // 2], ws_xs[len(ws_xs) // 2 :]),
     local_grads=lambda ws_xs, out: joined(ws_xs[len(ws_xs) // 2 :], ws_xs[: len(ws_xs) // 2]),
     derivatives=("xᵢ", "wᵢ"),
 )
