@@ -34,10 +34,10 @@ class Kernel(NamedTuple):
     """One op of the table, on arrays.
 
     forward(*xs) returns the op's value for every entry.
-    local_grads(*xs, out) returns ∂out/∂xᵢ per operand (arrays, or numbers such as 1.0).
+    local_grads(*xs, out), for a one- or two-input op, returns ∂out/∂xᵢ per operand (arrays,
+    or numbers such as 1.0): its instruction multiplies g by each itself.
     backward(g, out, need, *xs), for an op over a list or a matrix product, returns
-    g · ∂out/∂xᵢ per operand (None where not needed); one- and two-input ops leave it None
-    (their instruction multiplies g by each local derivative itself).
+    g · ∂out/∂xᵢ per operand (None where not needed).
     domain(*xs) marks entries outside the op's domain (None: defined everywhere).
     vectorised: False when the rules run element by element.
     """
@@ -74,9 +74,6 @@ def list_kernel(op: Op) -> Kernel:
     def forward(xs: Array) -> Array:
         return forward_rule(xs, *params)
 
-    def local_grads(xs: Array, out: Array) -> Any:
-        return local_rule(xs, out, *params)
-
     def backward(g: Array, out: Array, need: Sequence[bool], xs: Array) -> Grads:
         local = local_rule(xs, out, *params)
         if isinstance(local, (list, tuple)):  # one array (or number) per input
@@ -84,7 +81,7 @@ def list_kernel(op: Op) -> Kernel:
         product = times_local(g, local, op.vertical)
         return (product if product.shape == xs.shape else np.broadcast_to(product, xs.shape),)
 
-    return Kernel(forward, local_grads, backward, None, True)
+    return Kernel(forward, None, backward, None, True)
 
 
 def kernel(op: Op) -> Kernel:
