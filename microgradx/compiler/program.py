@@ -363,7 +363,7 @@ class Elementwise(Instruction):
         if self.shared:
             x = self.operands[0].read(rows, scalars)
             return [x, x]
-        return [operand.read(rows, scalars) for operand in self.operands]
+        return super().read(rows, scalars)
 
     def backward(self, rows: Array, scalars: Array, row_grads: Array, scalar_grads: Array) -> None:
         """dxᵢ = g · ∂out/∂xᵢ, from the op's ``local_grads``, into each operand's slots."""
