@@ -476,6 +476,78 @@ def test_topological_order_is_deterministic_and_each_node_follows_its_inputs():
     assert len({tuple(signature()) for _ in range(20)}) == 1
 
 
+def _graph_with_shared_nodes():
+    """Two-input, one-input and list nodes, a node used twice and a leaf used many times."""
+    w = [Value(0.1 * i, f"w{i}") for i in range(6)]
+    x = Value(0.7, "x")
+    h = [(wi * x + w[0]).tanh() for wi in w]
+    s = F.dot(w, h) + F.sum(h) * h[2]
+    return s * s + F.mean([s, x, w[3]])
+
+
+def test_the_order_without_marks_is_the_order_with_marks():
+    """While another order is being made, topological_order keeps off the nodes' marks and
+    uses a set: the same order, for graphs of every kind of node."""
+    from microgradx.engine import _order_by_marks, _order_with_a_set
+
+    for root in [_graph_with_shared_nodes(), _mixed_graph(), Value(1.0)]:
+        assert _order_with_a_set(root) == _order_by_marks(root)
+
+
+def test_an_order_made_while_another_is_being_made_is_right_and_does_not_wait():
+    """As from a signal handler or another thread: the lock is held, no deadlock."""
+    from microgradx import engine
+
+    root = _graph_with_shared_nodes()
+    expected = topological_order(root)
+    assert engine._marking.acquire(blocking=False)
+    try:
+        seen_before = [node._seen for node in expected]
+        assert topological_order(root) == expected
+        assert [node._seen for node in expected] == seen_before  # marks left alone
+        root.backward()  # backward and zero_grad go through it too
+    finally:
+        engine._marking.release()
+    reference = _graph_with_shared_nodes()
+    reference.backward()
+    assert [n.grad for n in expected] == [n.grad for n in topological_order(reference)]
+
+
+def test_threads_that_share_parameters_each_get_their_own_right_order():
+    """Parameters shared by graphs that threads order at the same time are listed once each."""
+    import threading
+
+    shared = [Value(0.01 * i, f"p{i}") for i in range(30)]
+
+    def build():
+        total = Value(0.0)
+        for k in range(2_000):  # long enough for the interpreter to switch threads inside
+            total = total + shared[k % 30] * shared[(7 * k) % 30]
+        return total
+
+    graphs = [build() for _ in range(4)]
+    expected = [topological_order(g) for g in graphs]
+    failures = []
+
+    def work(i):
+        for _ in range(15):
+            order = topological_order(graphs[i])
+            if order != expected[i]:
+                failures.append((i, len(order), len(expected[i])))
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert failures == []
+
+
 # ----------------------------------------------------------------------
 # Domain errors: at the op, naming the op, the operand values and the labels
 # ----------------------------------------------------------------------
