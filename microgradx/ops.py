@@ -169,7 +169,7 @@ def add_all(xs: Sequence[Any]) -> Any:
             return functools.reduce(operator.add, xs)
         import numpy
 
-        return numpy.cumsum(xs, axis=0)[-1]
+        return numpy.add.accumulate(xs, axis=0)[-1]
     is_value = not hasattr(first, "ndim") and hasattr(first, "data")
     if is_value and _graph_sum is not None:  # Values: one sum node
         return _graph_sum(xs)

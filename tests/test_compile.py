@@ -474,6 +474,94 @@ def test_compile_loss_with_hinge_labels_and_an_l2_penalty():
     assert_close(grads, [p.grad for p in params])
 
 
+def _loss_and_grads_by_engine(model, loss, X, y):
+    """mean_r loss(model(x_r), y_r) on the scalar engine, and every parameter's gradient."""
+    params = model.parameters()
+    for p in params:
+        p.grad = 0.0
+    total = functional.mean([loss(model(list(row)), label) for row, label in zip(X, y.tolist())])
+    total.backward()
+    grads = [p.grad for p in params]
+    for p in params:
+        p.grad = 0.0
+    return total.data, grads
+
+
+def _labels_by(compiled):
+    """The loss graph's input columns after the features: how the labels reach the graph."""
+    return [node.label for node in compiled.loss_graph.inputs[compiled.n_features :]]
+
+
+def test_a_loss_that_is_one_graph_for_every_label_takes_the_label_as_a_column():
+    """hinge's graph is 1 - y·s for y = -1 and y = +1 alike: y becomes one input column (no
+    loss computed for the other label, no one-hot selection), and the labels are still
+    checked against the targets."""
+    model = nn.MLP(2, [8, 1], seed=0)
+    X, y = _moons_like(30, seed=6)
+    compiled = compile_loss(model, losses.hinge, 2, targets=[-1, 1])
+    assert _labels_by(compiled) == ["from y"]
+    assert compiled.loss_graph.roots[0].op == "relu"  # hinge's own root: no selecting dot
+    mean = compiled.step(X, y)
+    grads = [p.grad for p in model.parameters()]
+    expected_mean, expected_grads = _loss_and_grads_by_engine(model, losses.hinge, X, y)
+    assert mean == expected_mean  # each row runs the very graph the engine builds for it
+    assert_close(grads, expected_grads, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"label 0\.5 in row 2 is not one of the targets"):
+        compiled.step(X[:3], np.array([1.0, -1.0, 0.5]))
+
+
+def test_a_loss_with_several_numbers_made_from_the_label_gets_a_column_for_each():
+    """(s - c)² + c·s/2 + 1 makes c twice and c/2 once: three columns, the 1 stays a constant."""
+    model = nn.MLP(3, [4, 1], activation="tanh", seed=3)
+    rng = np.random.default_rng(7)
+    X, y = rng.normal(size=(11, 3)), rng.choice([0.0, 2.0, 5.0], size=11)
+
+    def loss(s, c):
+        return (s - c) ** 2 + c * s * (c / 2) + 1
+
+    compiled = compile_loss(model, loss, 3, targets=[0.0, 2.0, 5.0])
+    assert len(_labels_by(compiled)) == 3
+    mean = compiled.step(X, y)
+    grads = [p.grad for p in model.parameters()]
+    expected_mean, expected_grads = _loss_and_grads_by_engine(model, loss, X, y)
+    assert_close(mean, expected_mean, rtol=1e-12)
+    assert_close(grads, expected_grads, rtol=1e-12)
+
+
+def test_a_loss_that_differs_from_label_to_label_selects_with_one_hot_columns():
+    """cross-entropy picks another output for each label, and a loss may hold a Value of its
+    own for each label (here a weight per class, which must get its gradient): both keep
+    the one-hot columns."""
+    model = nn.MLP(3, [4, 3], seed=1)
+    rng = np.random.default_rng(8)
+    X, y = rng.normal(size=(10, 3)), rng.integers(0, 3, size=10)
+    compiled = compile_loss(model, losses.cross_entropy, 3, targets=range(3))
+    assert _labels_by(compiled) == ["[y=0]", "[y=1]", "[y=2]"]
+
+    weights = [Value(1.0 + c, f"class {c}") for c in range(2)]
+    model = nn.MLP(2, [4, 1], seed=2)
+    X, y = _moons_like(12, seed=9)
+
+    def weighted(s, c):
+        return weights[(int(c) + 1) // 2] * (1 - c * s).relu()
+
+    compiled = compile_loss(model, weighted, 2, targets=[-1, 1])
+    assert _labels_by(compiled) == ["[y=-1]", "[y=1]"]
+    trained = model.parameters() + weights
+    assert set(trained) <= set(compiled.parameters)
+    mean = compiled.step(X, y)
+    grads = [p.grad for p in trained]
+    for p in trained:
+        p.grad = 0.0
+    reference = functional.mean(
+        [weighted(model(list(row)), label) for row, label in zip(X, y.tolist())]
+    )
+    reference.backward()
+    assert_close(mean, reference.data, rtol=1e-12)
+    assert_close(grads, [p.grad for p in trained], rtol=1e-12)
+    assert weights[0].grad != 0.0 and weights[1].grad != 0.0
+
+
 def test_compile_loss_trains_with_an_optimizer_unchanged():
     from microgradx import optim
 

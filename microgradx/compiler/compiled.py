@@ -347,6 +347,7 @@ class CompiledLoss:
                 f"the model must return a Value or a list of Values, got {outputs!r}"
             )
         self.targets = None if targets is None else list(targets)
+        self._label_values: np.ndarray | None = None  # (labels, constants), see below
         if self.targets is None:
             target = Value(1.0, "y")  # traced at 1.0: in the domain of more ops than 0.0 (log, 1/y)
             example_loss = _loss_value(loss(outputs, target))
@@ -354,11 +355,23 @@ class CompiledLoss:
         else:
             if not self.targets or len(set(self.targets)) != len(self.targets):
                 raise ValueError(f"targets must list each possible label once, got {targets!r}")
-            # [y = c] · loss(output, c), summed over the labels c: one-hot columns select
-            # each row's own label, so one graph serves every row.
-            label_inputs = [Value(0.0, f"[y={c}]") for c in self.targets]
             per_label = [_loss_value(loss(outputs, c)) for c in self.targets]
-            example_loss = functional.dot(label_inputs, per_label)
+            again = _loss_value(loss(outputs, self.targets[0]))
+            columns = _label_constants(per_label, again)
+            if columns is not None:
+                # The same graph for every label but for a few constants (hinge's y in
+                # 1 - y·s): they become input columns, each row holding its label's numbers.
+                example_loss = per_label[0]
+                label_inputs = [leaf for leaf, _ in columns]
+                for leaf in label_inputs:
+                    leaf.label = leaf.label or "from y"
+                values = [numbers for _, numbers in columns]  # row c: label c's numbers
+                self._label_values = np.array(values).reshape(len(columns), -1).T.copy()
+            else:
+                # [y = c] · loss(output, c), summed over the labels c: one-hot columns select
+                # each row's own label, so one graph serves every row.
+                label_inputs = [Value(0.0, f"[y={c}]") for c in self.targets]
+                example_loss = functional.dot(label_inputs, per_label)
         if self.targets is None and label_inputs[0] not in example_loss.topological_order():
             raise CannotCompile(
                 "the loss used the target as a plain number, so it cannot vary per row: pass "
@@ -426,17 +439,57 @@ class CompiledLoss:
         if self.targets is None:
             batch[:, self.n_features] = y
             return batch
-        one_hot = batch[:, self.n_features :]
-        np.equal(y[:, None], self._target_row, out=one_hot, casting="unsafe")
-        if one_hot.sum() != len(y):
-            row = int(np.argmax(one_hot.sum(axis=1) != 1))
+        matches = y[:, None] == self._target_row  # row r, column c: y_r is label c
+        if np.count_nonzero(matches) != len(y):
+            row = int(np.argmax(matches.sum(axis=1) != 1))
             raise ValueError(
                 f"label {y[row].item()!r} in row {row} is not one of the targets {self.targets}"
             )
+        if self._label_values is None:  # one-hot columns
+            batch[:, self.n_features :] = matches
+        else:  # each row, its label's constants
+            batch[:, self.n_features :] = self._label_values[matches.argmax(axis=1)]
         return batch
 
     def __repr__(self) -> str:
         return f"CompiledLoss({self.n_features} features; loss {self.loss_graph!r})"
+
+
+def _label_constants(
+    per_label: list[Value], again: Value
+) -> list[tuple[Value, list[float]]] | None:
+    """The constants through which a loss depends on its label, when the loss is one graph
+    for every label but for them: each as (its leaf in ``per_label[0]``, its number for each
+    label). None when the graphs differ in anything else (as cross-entropy's, which picks
+    another output for each label).
+
+    ``per_label`` holds the loss traced once per label; ``again`` the first label's traced a
+    second time. A node that is one object in both traces of that label was not made by the
+    loss (the model's nodes, its parameters, a Value the loss holds), and must then be the
+    same for every label; a leaf that the loss makes afresh may hold another number.
+    """
+    orders = [topological_order(graph) for graph in (*per_label, again)]
+    if len({len(order) for order in orders}) != 1:
+        return None
+    places = [{node: i for i, node in enumerate(order)} for order in orders]
+    constants = []
+    for nodes in zip(*orders):
+        first, repeated = nodes[0], nodes[-1]
+        if all(node is first for node in nodes):
+            continue
+        if first is repeated:  # not made by the loss, yet another node for another label
+            return None
+        for node, place in zip(nodes, places):  # the same op on inputs at the same places
+            if node.op != first.op or [place[x] for x in node.inputs] != [
+                places[0][x] for x in first.inputs
+            ]:
+                return None
+        numbers = [node.data for node in nodes[:-1]]
+        if not first.inputs and repeated.data != first.data:  # not the same on a second call
+            return None
+        if not first.inputs and len(set(numbers)) > 1:
+            constants.append((first, numbers))
+    return constants
 
 
 def _loss_value(value: Any) -> Value:
@@ -459,9 +512,13 @@ def compile_loss(
         model: e.g. an ``nn.MLP``, called once on ``n_features`` input leaves.
         loss: e.g. ``losses.hinge`` or ``losses.cross_entropy``: (outputs, label) → Value.
         n_features: the number of columns of X.
-        targets: the possible labels (e.g. ``[-1, 1]``, ``range(10)``). The loss is traced
-            once per label c and row r uses Σ_c [y_r = c]·loss(output_r, c). Without
-            targets the label is a leaf Value of its own, which the loss must use as a Value.
+        targets: the possible labels (e.g. ``[-1, 1]``, ``range(10)``); a label outside
+            them is an error. The loss is traced once per label c. Where these graphs are
+            one graph but for numbers made from c (hinge's 1 - c·s), those numbers become
+            input columns, filled in per row from its label; otherwise row r uses
+            Σ_c [y_r = c]·loss(output_r, c) (cross-entropy picks another output per label).
+            Without targets the label is a leaf Value of its own, which the loss must use
+            as a Value.
         penalty: a parameter-only term added to the loss, such as an L2 penalty α·Σ p²:
             its gradient is added too, while ``step`` reports the mean loss without it.
 

@@ -63,7 +63,7 @@ def times_local(g: Array, local: Any, vertical: bool) -> Array:
 def list_kernel(op: Op) -> Kernel:
     """The kernel of an op over a list of n inputs: its rules get the k nodes' inputs as one
     array ``xs`` of shape (n, k, width), and backward returns g · ∂out/∂xⱼ as one array of
-    that shape."""
+    that shape, or of shape (1, k, width) when it is the same for all n inputs."""
     params = () if op.param is None else (op.param,)
     if op.vector:
         forward_rule, local_rule = op.forward, op.local_grads
@@ -79,6 +79,8 @@ def list_kernel(op: Op) -> Kernel:
         if isinstance(local, (list, tuple)):  # one array (or number) per input
             local = np.stack(np.broadcast_arrays(*local, xs[0])[:-1])
         product = times_local(g, local, op.vertical)
+        if product.ndim < xs.ndim:  # one number for every input (sum's 1, mean's 1/n)
+            return (product[None],)
         return (product if product.shape == xs.shape else np.broadcast_to(product, xs.shape),)
 
     return Kernel(forward, None, backward, None, True)
@@ -97,6 +99,9 @@ def kernel(op: Op) -> Kernel:
 
     def local_grads(*xs_out: Array) -> Sequence[Any]:
         return local_rule(*xs_out, *params)
+
+    if not params:  # the rules themselves, one call fewer
+        forward, local_grads = forward_rule, local_rule
 
     domain = None
     if op.refuses is not None:

@@ -273,7 +273,19 @@ class Operand:
 def _sum_rows(d: Array) -> Array:
     """A scalar's gradient is the sum of its per-row contributions (seeded with 1/B: a mean):
     Σᵣ d[:, r], as the product of d with a column of ones (one matrix-vector product)."""
-    return d @ np.ones((d.shape[1], 1)) if d.shape[1] > 1 else d
+    width = d.shape[1]
+    if width == 1:
+        return d
+    ones = _ONES.get(width)
+    if ones is None:
+        if len(_ONES) >= 64:
+            _ONES.clear()
+        ones = _ONES[width] = np.ones((width, 1))
+        ones.flags.writeable = False
+    return d @ ones
+
+
+_ONES: dict[int, Array] = {}  # a column of ones for each batch size met (read only)
 
 
 # ----------------------------------------------------------------------
@@ -309,6 +321,7 @@ class Instruction:
         self._args: list[Array] = []  # the operands as the op's rules read them
         self.out_view: Array | None = None  # set by bind: the output slots, a view
         self.g_view: Array | None = None  # and their gradient
+        self._views: list[Array] | None = None  # and the operands, when each is a view
 
     def bind(self, rows: Array, scalars: Array, row_grads: Array, scalar_grads: Array) -> None:
         """Point the instruction at the tables for one batch size: views of its output and
@@ -317,6 +330,8 @@ class Instruction:
         self.g_view = self.gradient(row_grads, scalar_grads)
         for operand in self.operands:
             operand.bind(rows, scalars, row_grads, scalar_grads)
+        views = [operand.view for operand in self.operands]
+        self._views = None if any(view is None for view in views) else views
 
     def output(self, rows: Array, scalars: Array) -> Array:
         return rows[self.out] if self.per_row else scalars[self.out]
@@ -360,6 +375,8 @@ class Elementwise(Instruction):
         self.vertical = op.vertical
 
     def read(self, rows: Array, scalars: Array) -> list[Array]:
+        if self._views is not None:  # the operands' slots, already views of the tables
+            return self._views
         if self.shared:
             x = self.operands[0].read(rows, scalars)
             return [x, x]
@@ -404,10 +421,16 @@ class Reduction(Instruction):
     def backward(self, rows: Array, scalars: Array, row_grads: Array, scalar_grads: Array) -> None:
         """g · ∂out/∂xⱼ for the n inputs at once; each operand gets its n rows of it."""
         (d,) = self.kernel.backward(self.g_view, self.out_view, (True,), *self._args)
+        # one share for all n inputs (sum's, mean's): node j's row, n times
+        same = np.repeat(d[0], self.n, axis=0) if len(d) == 1 < self.n else None
         for position, operand in enumerate(self.operands):
-            if operand.needs_grad:
-                share = d[position * self.n : (position + 1) * self.n].transpose(1, 0, 2)
-                operand.add_grad(share.reshape(operand.count, -1), row_grads, scalar_grads)
+            if not operand.needs_grad:
+                continue
+            share = same
+            if share is None:
+                rows_of = d[position * self.n : (position + 1) * self.n].transpose(1, 0, 2)
+                share = rows_of.reshape(operand.count, -1)
+            operand.add_grad(share, row_grads, scalar_grads)
 
 
 class MatMul(Instruction):
