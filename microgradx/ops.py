@@ -165,7 +165,9 @@ def add_all(xs: Sequence[Any]) -> Any:
     if type(first) is float:  # numbers: the engine's case, first and fast
         return functools.reduce(operator.add, xs)
     if _is_array(xs):
-        if len(xs) <= 6:  # a few rows: added one by one (the same order, fewer steps)
+        # The same order either way; one numpy call per row is the quicker for few or long
+        # rows, the running sum's one call (slow per entry of a row) for many short ones.
+        if len(xs) <= 6 or xs[0].size > 8 * len(xs):
             return functools.reduce(operator.add, xs)
         import numpy
 

@@ -9,9 +9,11 @@ lecture's table (E7), derivatives written out by hand.
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import json
 import math
+import operator
 import pickle
 import random
 
@@ -288,3 +290,22 @@ def test_a_defined_op_works_in_the_command_run_from_python(softplus, capsys):
     assert result["gradients"]["x"] == pytest.approx(2 / (1 + math.exp(-1)), rel=1e-15)
     help_text = cli.build_parser().format_help() + str(cli._formula_help())
     assert "softplus_test" in help_text
+
+
+@pytest.mark.parametrize("shape", [(3, 2, 4), (10, 1, 32), (337, 1, 1), (16, 16, 100)])
+def test_add_all_on_an_array_adds_its_rows_left_to_right_as_the_engine_does(shape):
+    """Whichever numpy call does it (a running sum, or one addition per row), every entry is
+    x₀ + x₁ + … in that order: numbers whose sum depends on the order show it bit for bit."""
+    from microgradx.ops import add_all
+
+    rng = np.random.default_rng(shape[0])
+    xs = rng.normal(size=shape) * 10.0 ** rng.integers(-8, 9, size=shape)
+    total = add_all(xs)
+    flat = xs.reshape(shape[0], -1)
+    expected = [functools.reduce(operator.add, flat[:, j].tolist()) for j in range(flat.shape[1])]
+    assert total.shape == shape[1:]
+    assert total.reshape(-1).tolist() == expected
+    backwards = [
+        functools.reduce(operator.add, flat[::-1, j].tolist()) for j in range(len(expected))
+    ]
+    assert backwards != expected  # the numbers are such that the order shows
