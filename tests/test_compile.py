@@ -562,6 +562,50 @@ def test_a_loss_that_differs_from_label_to_label_selects_with_one_hot_columns():
     assert weights[0].grad != 0.0 and weights[1].grad != 0.0
 
 
+def test_a_value_the_loss_holds_for_one_label_only_is_not_made_a_column():
+    """For y = +1 this loss multiplies by a Value of its own (trained: it must get its
+    gradient), for y = -1 by a number: one shape, but not a number made from the label."""
+    scale = Value(3.0, "scale")
+
+    def loss(s, c):
+        return (s * (scale if c > 0 else 2.0) - c) ** 2
+
+    model = nn.MLP(2, [3, 1], seed=4)
+    X, y = _moons_like(9, seed=10)
+    compiled = compile_loss(model, loss, 2, targets=[-1, 1])
+    assert _labels_by(compiled) == ["[y=-1]", "[y=1]"]
+    trained = [*model.parameters(), scale]
+    mean = compiled.step(X, y)
+    grads = [p.grad for p in trained]
+    for p in trained:
+        p.grad = 0.0
+    reference = functional.mean([loss(model(list(r)), c) for r, c in zip(X, y.tolist())])
+    reference.backward()
+    assert_close(mean, reference.data, rtol=1e-12)
+    assert_close(grads, [p.grad for p in trained], rtol=1e-12)
+    assert scale.grad != 0.0
+
+
+@pytest.mark.parametrize(
+    ("targets", "loss"),
+    [([1], losses.hinge), ([-1, 1], lambda s, c: s * s)],
+    ids=["one label", "a loss that ignores its label"],
+)
+def test_a_loss_whose_graph_is_the_same_for_every_label_needs_no_label_column(targets, loss):
+    model = nn.MLP(2, [3, 1], seed=5)
+    X = _moons_like(6, seed=11)[0]
+    y = np.array([targets[i % len(targets)] for i in range(6)], dtype=float)
+    compiled = compile_loss(model, loss, 2, targets=targets)
+    assert _labels_by(compiled) == []
+    mean = compiled.step(X, y)
+    grads = [p.grad for p in model.parameters()]
+    expected_mean, expected_grads = _loss_and_grads_by_engine(model, loss, X, y)
+    assert_close(mean, expected_mean, rtol=1e-12)
+    assert_close(grads, expected_grads, rtol=1e-12)
+    with pytest.raises(ValueError, match="is not one of the targets"):
+        compiled.step(X[:1], np.array([7.0]))
+
+
 def test_compile_loss_trains_with_an_optimizer_unchanged():
     from microgradx import optim
 

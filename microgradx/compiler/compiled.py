@@ -356,7 +356,7 @@ class CompiledLoss:
             if not self.targets or len(set(self.targets)) != len(self.targets):
                 raise ValueError(f"targets must list each possible label once, got {targets!r}")
             per_label = [_loss_value(loss(outputs, c)) for c in self.targets]
-            again = _loss_value(loss(outputs, self.targets[0]))
+            again = [_loss_value(loss(outputs, c)) for c in self.targets]
             columns = _label_constants(per_label, again)
             if columns is not None:
                 # The same graph for every label but for a few constants (hinge's y in
@@ -365,8 +365,9 @@ class CompiledLoss:
                 label_inputs = [leaf for leaf, _ in columns]
                 for leaf in label_inputs:
                     leaf.label = leaf.label or "from y"
-                values = [numbers for _, numbers in columns]  # row c: label c's numbers
-                self._label_values = np.array(values).reshape(len(columns), -1).T.copy()
+                values = np.array([numbers for _, numbers in columns], dtype=float)
+                shape = (len(columns), len(self.targets))
+                self._label_values = values.reshape(shape).T.copy()  # row c: label c's numbers
             else:
                 # [y = c] · loss(output, c), summed over the labels c: one-hot columns select
                 # each row's own label, so one graph serves every row.
@@ -456,38 +457,41 @@ class CompiledLoss:
 
 
 def _label_constants(
-    per_label: list[Value], again: Value
+    per_label: list[Value], again: list[Value]
 ) -> list[tuple[Value, list[float]]] | None:
     """The constants through which a loss depends on its label, when the loss is one graph
     for every label but for them: each as (its leaf in ``per_label[0]``, its number for each
     label). None when the graphs differ in anything else (as cross-entropy's, which picks
     another output for each label).
 
-    ``per_label`` holds the loss traced once per label; ``again`` the first label's traced a
-    second time. A node that is one object in both traces of that label was not made by the
-    loss (the model's nodes, its parameters, a Value the loss holds), and must then be the
-    same for every label; a leaf that the loss makes afresh may hold another number.
+    ``per_label`` holds the loss traced once per label, ``again`` traced a second time. A
+    node that is one object in both traces of a label was not made by the loss (the model's
+    nodes, its parameters, a Value the loss holds) and must be the same for every label;
+    only leaves that the loss makes afresh at each call may hold another number.
     """
-    orders = [topological_order(graph) for graph in (*per_label, again)]
+    orders = [topological_order(graph) for graph in (*per_label, *again)]
     if len({len(order) for order in orders}) != 1:
         return None
     places = [{node: i for i, node in enumerate(order)} for order in orders]
+    labels = len(per_label)
     constants = []
     for nodes in zip(*orders):
-        first, repeated = nodes[0], nodes[-1]
+        first = nodes[0]
         if all(node is first for node in nodes):
             continue
-        if first is repeated:  # not made by the loss, yet another node for another label
-            return None
+        if any(node is repeated for node, repeated in zip(nodes, nodes[labels:])):
+            return None  # a node the loss keeps, but not the same one for every label
         for node, place in zip(nodes, places):  # the same op on inputs at the same places
             if node.op != first.op or [place[x] for x in node.inputs] != [
                 places[0][x] for x in first.inputs
             ]:
                 return None
-        numbers = [node.data for node in nodes[:-1]]
-        if not first.inputs and repeated.data != first.data:  # not the same on a second call
+        if first.inputs:
+            continue
+        numbers = [node.data for node in nodes[:labels]]
+        if numbers != [node.data for node in nodes[labels:]]:  # another number on a 2nd call
             return None
-        if not first.inputs and len(set(numbers)) > 1:
+        if len(set(numbers)) > 1:
             constants.append((first, numbers))
     return constants
 
