@@ -289,3 +289,54 @@ def test_a_number_taken_out_with_item_counts_as_a_read():
 
     with pytest.raises(CannotCompile, match=r"reads the \.data of the result of"):
         fallback.compile_forward(ItemBranch(), 2)
+
+
+def test_a_condition_in_a_gradient_built_as_a_graph_counts_as_a_read():
+    """A penalty on the gradient (create_graph=True) of a relu network holds relu's slope,
+    1 if x > 0 else 0, as the traced example's constant: fit trains on the scalar engine,
+    and gets the scalar engine's numbers."""
+    from microgradx import functional
+    from microgradx.compiler import fallback
+    from microgradx.compiler.tracing import CannotCompile
+    from microgradx.func import gradient_of
+
+    def fitted(activation, compiled):
+        model = nn.MLP(2, [3, 1], seed=0, activation=activation)
+        first = model.parameters()[:3]
+
+        def one(s, c):
+            squared = (s - c) ** 2
+            slopes = gradient_of(squared, first, create_graph=True)
+            return squared + 0.05 * functional.sum([g * g for g in slopes])
+
+        def loss(scores, labels):  # a batch (lists) on the scalar engine, one row compiled
+            if isinstance(scores, list):
+                return functional.mean([one(s, c) for s, c in zip(scores, labels)])
+            return one(scores, labels)
+
+        X, y = data.make_moons(16, random_state=2)
+        sgd = optim.SGD(model.parameters(), lr=0.05)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            history = train.fit(
+                model,
+                loss,
+                sgd,
+                X,
+                2.0 * y - 1,
+                epochs=2,
+                batch_size=8,
+                shuffle=False,
+                progress=False,
+                compiled=compiled,
+            )
+        return history, [p.data for p in model.parameters()], model, loss
+
+    history, params, model, loss = fitted("relu", None)
+    assert not history.compiled
+    assert params == fitted("relu", False)[1]
+    with pytest.raises(CannotCompile, match=r"reads the \.data of"):
+        fallback.compile_for_training(model, loss, 2, targets=[-1, 1])
+    history, params, _, _ = fitted("tanh", None)  # no condition: compiles, same numbers
+    assert history.compiled
+    assert params == pytest.approx(fitted("tanh", False)[1], rel=1e-9)

@@ -7,10 +7,12 @@ and the replay would then compute a different function without a word.
 
 So while a model is traced, ``watch_data_reads`` notes every Value whose ``.data`` is read
 by code outside microgradx (the model's own code: microgradx's ops read ``.data`` to
-compute, which is what the graph records). After the trace, ``DataReads.check`` refuses the
-model with ``CannotCompile`` if any of those Values is part of the traced graph or depends
-on a traced input. The rule is decided by what the code did, never by trying a sample of
-rows: a branch that one sample never takes is still seen.
+compute, which is what the graph records), and every Value whose number an op's rule takes
+as a condition (``ops.number``): a gradient built as a graph (``create_graph=True``) holds
+relu's slope "1 if x > 0 else 0" as the constant of the traced example. After the trace,
+``DataReads.check`` refuses the model with ``CannotCompile`` if any of those Values is part
+of the traced graph or depends on a traced input. The rule is decided by what the code did,
+never by trying a sample of rows: a branch that one sample never takes is still seen.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from types import FrameType
 from typing import Any
 
 from microgradx.engine import Value, describe
+from microgradx.ops import number
 
 __all__ = ["CannotCompile", "DataReads", "watch_data_reads"]
 
@@ -109,9 +112,15 @@ def _outside_microgradx(frame: FrameType | None) -> bool:
 def _get_data(value: Value) -> Any:
     data = _slot.__get__(value, Value)
     reads = _current.get()
-    if reads is not None and _outside_microgradx(sys._getframe(1)):
-        reads.values.append(value)
+    if reads is not None:
+        reader = sys._getframe(1)
+        if reader.f_code is _A_CONDITION or _outside_microgradx(reader):
+            reads.values.append(value)
     return data
+
+
+# The rules' way to read a Value's number for a condition, which the graph keeps as a constant.
+_A_CONDITION = number.__code__
 
 
 def _set_data(value: Value, data: Any) -> None:
