@@ -890,3 +890,42 @@ def test_work_tables_are_bounded_by_bytes_not_by_count(monkeypatch):
     kept = sum(a.nbytes + b.nbytes for a, b in step._tables.values())
     assert kept <= 100_000 or len(step._tables) == 1
     assert 4000 in step._tables  # the latest size is always kept
+
+
+def test_two_ops_of_one_name_made_with_define_op_each_run_their_own_rules(monkeypatch):
+    """An op defined again under the same name may compute something else: neither merged
+    with the other (same inputs) nor run as one instruction with it (same level)."""
+    from microgradx import define_op
+
+    monkeypatch.setattr(ops, "_TABLE", dict(ops._TABLE))  # the ops defined here are forgotten
+
+    triple = define_op("scaled", lambda x: 3.0 * x, lambda x, out: (3.0,))
+    double = define_op("scaled", lambda x: 2.0 * x, lambda x, out: (2.0,))
+    x, w = Value(1.0, "x"), Value(0.5, "w")
+    root = triple(x * w) + double(x * w) * double(x)
+    step = compile(root, inputs=[x])
+    batch = np.array([[1.0], [-2.0], [4.0]])
+    expected = [3 * r * 0.5 + 2 * r * 0.5 * 2 * r for r in batch[:, 0]]
+    np.testing.assert_allclose(step.forward(batch), expected, rtol=1e-12)
+    step(batch)
+    assert w.grad == pytest.approx(np.mean([3 * r + 2 * r * 2 * r for r in batch[:, 0]]))
+
+
+def test_a_loss_that_defines_its_op_for_each_label_is_compiled_per_label(monkeypatch):
+    from microgradx import define_op
+
+    monkeypatch.setattr(ops, "_TABLE", dict(ops._TABLE))  # the ops defined here are forgotten
+
+    def loss(s, c):
+        k = float(c)
+        scaled = define_op("label_scaled", lambda x: k * x, lambda x, out: (k,))
+        return (scaled(s) - 1) ** 2
+
+    model = nn.MLP(2, [3, 1], seed=6)
+    X, y = _moons_like(10, seed=12)
+    compiled = compile_loss(model, loss, 2, targets=[-1, 1])
+    mean = compiled.step(X, y)
+    grads = [p.grad for p in model.parameters()]
+    expected_mean, expected_grads = _loss_and_grads_by_engine(model, loss, X, y)
+    assert_close(mean, expected_mean, rtol=1e-12)
+    assert_close(grads, expected_grads, rtol=1e-12)

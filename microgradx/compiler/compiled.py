@@ -40,6 +40,7 @@ from microgradx.compiler.program import (
 from microgradx.compiler.tracing import CannotCompile
 from microgradx.compiler.training import Training
 from microgradx.engine import Value, describe, topological_order
+from microgradx.ops import Op
 from microgradx.optim import Optimizer
 
 __all__ = ["compile", "Compiled", "compile_loss", "CompiledLoss"]
@@ -481,11 +482,12 @@ def _label_constants(
             continue
         if any(node is repeated for node, repeated in zip(nodes, nodes[labels:])):
             return None  # a node the loss keeps, but not the same one for every label
+        wiring = [places[0][x] for x in first.inputs]
         for node, place in zip(nodes, places):  # the same op on inputs at the same places
-            if node.op != first.op or [place[x] for x in node.inputs] != [
-                places[0][x] for x in first.inputs
-            ]:
+            if node.op != first.op or [place[x] for x in node.inputs] != wiring:
                 return None
+            if node.op is not first.op and isinstance(node.op, Op) and not node.op.builtin:
+                return None  # an op of the user's, defined again under the same name
         if first.inputs:
             continue
         numbers = [node.data for node in nodes[:labels]]

@@ -88,6 +88,13 @@ def table_op(value: Value) -> Op:
     return op
 
 
+def same_rules(op: Op) -> int | None:
+    """What tells apart two ops of one name: nothing for the table's own (the name says it
+    all, a parameter included); for an op made with ``define_op``, the op itself — defined
+    again under the same name, it may compute something else."""
+    return None if op.builtin else id(op)
+
+
 def trace(roots: Sequence[Value], inputs: Sequence[Value]) -> tuple[list[_Node], list[int]]:
     """The graph below ``roots`` as planner nodes (inputs first) and the roots' indices.
 
@@ -117,7 +124,7 @@ def trace(roots: Sequence[Value], inputs: Sequence[Value]) -> tuple[list[_Node],
         else:
             op = table_op(value)
             ids = [index[v] for v in value.inputs]
-            key = (op, *ids)
+            key = (op, same_rules(op), *ids)
             if key in computed:  # the same op on the same nodes again: reuse the first
                 index[value] = computed[key]
                 continue
@@ -479,8 +486,8 @@ def _group_key(nodes: list[_Node], node: _Node) -> tuple[Any, ...]:
             return (node.level, "matmul", tuple(node.inputs[n:]))
         return (node.level, "dot", node.per_row, n)
     if node.op.arity is None:
-        return (node.level, node.op, node.per_row, len(node.inputs))
-    return (node.level, node.op, node.per_row, kinds)
+        return (node.level, node.op, node.per_row, len(node.inputs), same_rules(node.op))
+    return (node.level, node.op, node.per_row, kinds, same_rules(node.op))
 
 
 def plan(
