@@ -206,6 +206,22 @@ class Value:
     def __ge__(self, other: object) -> bool:
         return _refuse_comparison(">=")
 
+    def __getstate__(self) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        """A leaf's fields for pickle and copy: its slots (and a subclass's ``__dict__``),
+        without ``_seen``, the mark of the last topological order, which is not the node's."""
+        slots = {name: getattr(self, name) for name in _FIELDS if hasattr(self, name)}
+        return getattr(self, "__dict__", None) or None, slots
+
+    def __setstate__(self, state: Any) -> None:
+        """The fields ``__getstate__`` gave (a node pickled before ``_seen`` existed too)."""
+        instance_dict, slots = state if isinstance(state, tuple) else (state, None)
+        if instance_dict:
+            self.__dict__.update(instance_dict)
+        for name, value in (slots or {}).items():
+            if name != "_seen":
+                setattr(self, name, value)
+        self._seen = None
+
     def __reduce_ex__(self, protocol: Any) -> Any:
         """Pickled as its whole graph, listed in topological order (no recursion, so deep
         graphs pickle too); leaves are pickled as themselves, so a parameter pickled with
@@ -320,6 +336,10 @@ class Value:
         def tan(self) -> Value: ...
         def sqrt(self) -> Value: ...
         def abs(self) -> Value: ...
+
+
+# What a node is, as pickle and copy see it (every slot but ``_seen``).
+_FIELDS = tuple(name for name in Value.__slots__ if name != "_seen")
 
 
 def _rebuild_graph(records: list[Any]) -> Value:

@@ -1042,3 +1042,39 @@ def test_a_deep_graph_pickles_and_keeps_its_leaves_shared():
     assert y2.topological_order()[0] is x2  # the leaf loaded once, shared with the graph
     y2.backward()
     assert x2.grad == 100_001.0 and x.grad == 0.0
+
+
+# (w, w·x + 1) with w = 0.5, x = 2, pickled by microgradx 0.1 before nodes had a ``_seen`` slot.
+_PICKLED_BEFORE_THE_MARK = (
+    "gASVogEAAAAAAACMEW1pY3JvZ3JhZHguZW5naW5llIwFVmFsdWWUk5QpgZROfZQojARkYXRhlEc/4AAAAAAA"
+    "AIwEZ3JhZJRHAAAAAAAAAACMBWxhYmVslIwBd5SMAm9wlIwAlIwCX3iUTowCX3mUTowDX2R4lE6MA19keZRO"
+    "dYaUYmgAjA5fcmVidWlsZF9ncmFwaJSTlF2UKGgDaAIpgZROfZQoaAVHQAAAAAAAAABoBkcAAAAAAAAAAGgH"
+    "jAF4lGgJaApoC05oDE5oDU5oDk51hpRiKGgCRz/wAAAAAAAARwAAAAAAAAAAaAqMDm1pY3JvZ3JhZHgub3Bz"
+    "lIwJX3VucGlja2xllJOUjAEqlE6GlFKUSwBLAYaUR0AAAAAAAAAARz/gAAAAAAAAhpR0lGgCKYGUTn2UKGgF"
+    "Rz/wAAAAAAAAaAZHAAAAAAAAAABoB2gKaAloCmgLTmgMTmgNTmgOTnWGlGIoaAJHQAAAAAAAAABHAAAAAAAA"
+    "AABoCmgZjAErlE6GlFKUSwJLA4aURz/wAAAAAAAARz/wAAAAAAAAhpR0lGWFlFKUhpQu"
+)
+
+
+def test_a_node_pickled_before_the_mark_slot_loads_and_backpropagates():
+    import base64
+    import pickle
+
+    w, y = pickle.loads(base64.b64decode(_PICKLED_BEFORE_THE_MARK))
+    assert (w.label, w.data, y.data) == ("w", 0.5, 2.0)
+    y.backward()
+    assert w.grad == 2.0
+    assert topological_order(y)[0] is w
+
+
+def test_the_mark_of_an_order_is_not_pickled_or_copied():
+    import copy
+    import pickle
+
+    x = Value(2.0, "x")
+    (x * x).backward()
+    assert x._seen is not None
+    assert b"_seen" not in pickle.dumps(x)
+    for twin in (pickle.loads(pickle.dumps(x)), copy.copy(x), copy.deepcopy(x)):
+        assert (twin.label, twin.data, twin.grad, twin._seen) == ("x", 2.0, 4.0, None)
+        assert topological_order(twin * 3.0)[0] is twin
