@@ -64,6 +64,10 @@ def gradient_of(
     root = output.label or "f"
     forward: set[Value] = set()
     grads: dict[Value, Any]
+    if not create_graph:
+        # Numbers read off the graph, as a rule's condition reads them (``ops.number``): a
+        # compiled trace that kept them would keep the traced example's (compiler/tracing.py).
+        ops.number(output)
     grads = _graph_backward(output, root, forward) if create_graph else _float_backward(output)
     results = []
     for x in inputs:

@@ -340,3 +340,20 @@ def test_a_condition_in_a_gradient_built_as_a_graph_counts_as_a_read():
     history, params, _, _ = fitted("tanh", None)  # no condition: compiles, same numbers
     assert history.compiled
     assert params == pytest.approx(fitted("tanh", False)[1], rel=1e-9)
+
+
+def test_a_gradient_taken_as_numbers_inside_the_loss_counts_as_a_read():
+    """gradient_of(..., create_graph=False) gives constant leaves, the traced example's
+    numbers: a loss that uses them cannot be compiled, and fit trains on the scalar engine."""
+    from microgradx.compiler import fallback
+    from microgradx.compiler.tracing import CannotCompile
+    from microgradx.func import gradient_of
+
+    def one(s, c):
+        squared = (s - c) ** 2
+        (slope,) = gradient_of(squared, [s])
+        return squared + 0.1 * slope * s
+
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    with pytest.raises(CannotCompile, match=r"reads the \.data of"):
+        fallback.compile_for_training(model, one, 2, targets=[-1, 1])
