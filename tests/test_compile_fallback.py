@@ -357,3 +357,20 @@ def test_a_gradient_taken_as_numbers_inside_the_loss_counts_as_a_read():
     model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
     with pytest.raises(CannotCompile, match=r"reads the \.data of"):
         fallback.compile_for_training(model, one, 2, targets=[-1, 1])
+
+
+def test_a_number_the_loss_sets_while_it_is_traced_counts_as_a_read():
+    """A loss that keeps one Value and sets its .data to the label at every call: one trace
+    per label would keep only the last label's number."""
+    from microgradx.compiler import fallback
+    from microgradx.compiler.tracing import CannotCompile
+
+    held = Value(0.0, "held")
+
+    def one(s, c):
+        held.data = float(c)
+        return (s - held) ** 2
+
+    model = nn.MLP(2, [3, 1], seed=0)
+    with pytest.raises(CannotCompile, match=r"reads the \.data of node 'held'"):
+        fallback.compile_for_training(model, one, 2, targets=[-1, 1])

@@ -9,7 +9,8 @@ So while a model is traced, ``watch_data_reads`` notes every Value whose ``.data
 by code outside microgradx (the model's own code: microgradx's ops read ``.data`` to
 compute, which is what the graph records), and every Value whose number an op's rule takes
 as a condition (``ops.number``): a gradient built as a graph (``create_graph=True``) holds
-relu's slope "1 if x > 0 else 0" as the constant of the traced example. After the trace,
+relu's slope "1 if x > 0 else 0" as the constant of the traced example. A Value whose
+``.data`` the code sets while it is traced counts too. After the trace,
 ``DataReads.check`` refuses the model with ``CannotCompile`` if any of those Values is part
 of the traced graph or depends on a traced input. The rule is decided by what the code did,
 never by trying a sample of rows: a branch that one sample never takes is still seen.
@@ -125,6 +126,9 @@ _A_CONDITION = number.__code__
 
 def _set_data(value: Value, data: Any) -> None:
     _slot.__set__(value, data)
+    reads = _current.get()
+    if reads is not None and _outside_microgradx(sys._getframe(1)):
+        reads.values.append(value)  # a number the code chose while tracing: as a read
 
 
 @contextlib.contextmanager
