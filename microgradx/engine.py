@@ -19,7 +19,9 @@ To extend the engine: ``microgradx.define_op`` for a new op; ``apply``, ``make_n
 
 from __future__ import annotations
 
+import functools
 import numbers
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -209,7 +211,8 @@ class Value:
     def __getstate__(self) -> tuple[dict[str, Any] | None, dict[str, Any]]:
         """A leaf's fields for pickle and copy: its slots (and a subclass's ``__dict__``),
         without ``_seen``, the mark of the last topological order, which is not the node's."""
-        slots = {name: getattr(self, name) for name in _FIELDS if hasattr(self, name)}
+        fields = _fields(type(self))
+        slots = {name: getattr(self, name) for name in fields if hasattr(self, name)}
         return getattr(self, "__dict__", None) or None, slots
 
     def __setstate__(self, state: Any) -> None:
@@ -338,8 +341,17 @@ class Value:
         def abs(self) -> Value: ...
 
 
-# What a node is, as pickle and copy see it (every slot but ``_seen``).
-_FIELDS = tuple(name for name in Value.__slots__ if name != "_seen")
+@functools.cache
+def _fields(cls: type) -> tuple[str, ...]:
+    """What a node of this class is, as pickle and copy see it: every slot of the class and
+    its bases (a subclass may add its own), but ``_seen``."""
+    names = []
+    for klass in cls.__mro__:
+        slots = klass.__dict__.get("__slots__", ())
+        for name in [slots] if isinstance(slots, str) else slots:
+            if name not in ("_seen", "__dict__", "__weakref__") and name not in names:
+                names.append(name)
+    return tuple(names)
 
 
 def _rebuild_graph(records: list[Any]) -> Value:
@@ -352,7 +364,6 @@ def _rebuild_graph(records: list[Any]) -> Value:
         cls, data, grad, label, op, inputs, local_grads = record
         node = _new_value(cls)
         node.data, node.grad, node.label, node.op = data, grad, label, op
-        node._seen = None
         _record(node, [nodes[i] for i in inputs], local_grads)
         nodes.append(node)
     return nodes[-1]
@@ -376,17 +387,25 @@ def topological_order(root: Value) -> list[Value]:
         raise TypeError(
             f"topological_order needs a Value, got {root!r} of type {type(root).__name__}"
         )
-    if not _marking.acquire(blocking=False):  # another order is being made (a thread, a
-        return _order_with_a_set(root)  # signal handler): the marks are in use, keep off them
-    try:
+    if _marking.locked():  # another order is being made (a thread, a signal handler): the
+        return _order_with_a_set(root)  # marks are in use, keep off them
+    with _marking:  # (a thread that got here at the same moment as another waits its turn)
         return _order_by_marks(root)
-    finally:
-        _marking.release()
 
 
 # One order at a time marks the nodes it visits: two at once could overwrite each other's
 # marks on a node both reach (a parameter shared between threads) and list it twice.
 _marking = threading.Lock()
+
+
+def _fresh_lock_after_fork() -> None:
+    """A process forked while another thread made an order has no such thread: free."""
+    global _marking
+    _marking = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_fresh_lock_after_fork)
 
 
 def _order_by_marks(root: Value) -> list[Value]:
@@ -428,18 +447,21 @@ def _order_with_a_set(root: Value) -> list[Value]:
     order: list[Value] = []
     visited: set[Value] = set()
     stack: list[Value | None] = [root]
+    push, pop, seen = stack.append, stack.pop, visited.add
     while stack:
-        node = stack.pop()
+        node = pop()
         if node is None:
-            order.append(stack.pop())  # type: ignore[arg-type]
+            order.append(pop())  # type: ignore[arg-type]
         elif node not in visited:
-            visited.add(node)
-            inputs = node.inputs
-            if not inputs:
+            seen(node)
+            x, y = node._x, node._y
+            if x is None:
                 order.append(node)
                 continue
-            stack += [node, None]
-            stack += [child for child in reversed(inputs) if child not in visited]
+            push(node)
+            push(None)
+            inputs = (x,) if y is None else x if y is _LIST else (x, y)
+            stack.extend([child for child in reversed(inputs) if child not in visited])
     return order
 
 
@@ -470,6 +492,7 @@ _LIST = _List()
 def _record(node: Value, inputs: Sequence[Value], local_grads: Sequence[Any]) -> None:
     """Store a node's inputs and local derivatives in its four slots (see Value.__slots__)."""
     inputs, local_grads = tuple(inputs), tuple(local_grads)
+    node._seen = None  # (a node made field by field gets its mark slot here)
     n = len(inputs)
     if n == 2 and len(local_grads) == 2:
         (node._x, node._y), (node._dx, node._dy) = inputs, local_grads
@@ -517,7 +540,6 @@ def make_node(
     out.grad = 0.0
     out.label = ""
     out.op = op
-    out._seen = None
     if _open_blocks and not _recording.get():
         _record(out, (), ())
     else:

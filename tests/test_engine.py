@@ -1078,3 +1078,48 @@ def test_the_mark_of_an_order_is_not_pickled_or_copied():
     for twin in (pickle.loads(pickle.dumps(x)), copy.copy(x), copy.deepcopy(x)):
         assert (twin.label, twin.data, twin.grad, twin._seen) == ("x", 2.0, 4.0, None)
         assert topological_order(twin * 3.0)[0] is twin
+
+
+class Tagged(Value):
+    """A subclass with a slot of its own (at module level, so that pickle finds it)."""
+
+    __slots__ = ("tag",)
+
+
+def test_a_subclass_with_slots_of_its_own_pickles_and_copies_them():
+    import copy
+    import pickle
+
+    p = Tagged(1.5, "p")
+    p.tag = "weight"
+    (p * p).backward()
+    for twin in (pickle.loads(pickle.dumps(p)), copy.copy(p), copy.deepcopy(p)):
+        assert type(twin) is Tagged
+        assert (twin.tag, twin.data, twin.grad, twin._seen) == ("weight", 1.5, 3.0, None)
+
+
+def test_a_node_made_field_by_field_backpropagates():
+    """object.__new__ and the public fields, as a library built on the engine may do."""
+    x = Value(3.0, "x")
+    node = object.__new__(Value)
+    node.data, node.grad, node.label, node.op = 9.0, 0.0, "", "**2"
+    node.inputs = (x,)
+    node.local_grads = (6.0,)
+    node.backward()
+    assert x.grad == 6.0
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_process_forked_while_an_order_is_being_made_starts_with_the_lock_free():
+    import os
+
+    from microgradx import engine
+
+    with engine._marking:  # as if another thread were making an order when the fork came
+        pid = os.fork()
+        if pid == 0:  # the child
+            x = Value(2.0)
+            (x * x).backward()
+            os._exit(0 if not engine._marking.locked() and x._seen is not None else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

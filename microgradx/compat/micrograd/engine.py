@@ -232,7 +232,6 @@ def _adopt(node: EngineValue) -> Value:
     out.grad = node.grad
     out.label = node.label
     out.op = node.op
-    out._seen = None
     out.inputs = node.inputs
     out.local_grads = node.local_grads
     return out
