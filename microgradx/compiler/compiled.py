@@ -35,6 +35,7 @@ from microgradx.compiler.program import (
     flatten_sums,
     plan,
     quick_finite,
+    same_rules,
     trace,
 )
 from microgradx.compiler.tracing import CannotCompile
@@ -486,7 +487,7 @@ def _label_constants(
         for node, place in zip(nodes, places):  # the same op on inputs at the same places
             if node.op != first.op or [place[x] for x in node.inputs] != wiring:
                 return None
-            if node.op is not first.op and isinstance(node.op, Op) and not node.op.builtin:
+            if isinstance(node.op, Op) and same_rules(node.op) != same_rules(first.op):
                 return None  # an op of the user's, defined again under the same name
         if first.inputs:
             continue
