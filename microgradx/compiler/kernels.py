@@ -94,14 +94,15 @@ def kernel(op: Op) -> Kernel:
     if not vectorised:  # the rules take numbers only: apply them element by element
         forward_rule, local_rule = _elementwise(op)
 
-    def forward(*xs: Array) -> Array:
-        return forward_rule(*xs, *params)
+    forward: Callable[..., Array] = forward_rule  # without a parameter: the rules themselves
+    local_grads: Callable[..., Sequence[Any]] = local_rule
+    if params:
 
-    def local_grads(*xs_out: Array) -> Sequence[Any]:
-        return local_rule(*xs_out, *params)
+        def forward(*xs: Array) -> Array:
+            return forward_rule(*xs, *params)
 
-    if not params:  # the rules themselves, one call fewer
-        forward, local_grads = forward_rule, local_rule
+        def local_grads(*xs_out: Array) -> Sequence[Any]:
+            return local_rule(*xs_out, *params)
 
     domain = None
     if op.refuses is not None:
